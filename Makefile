@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else serves them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench lint format translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d club/translations
+
+run: $(STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) club demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) translations
+	$(BIN)/pytest tests/benchmarks -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# After adding or changing user-facing text: extract, then translate the new entries
+# in club/translations/{pl,ru}/LC_MESSAGES/messages.po.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o club/translations/messages.pot .
+	$(BIN)/pybabel update -N --no-fuzzy-matching -i club/translations/messages.pot -d club/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

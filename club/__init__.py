@@ -1,0 +1,49 @@
+"""Club: a loyalty club portal for a supplier's business partners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from club.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Wire config, extensions, blueprints and commands. No queries here."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    from club import web
+    from club.extensions import babel, csrf, db, htmx, login_manager, migrate, rate_limiter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    htmx.init_app(app)
+    rate_limiter.init_app(app)
+
+    from club import models  # noqa: F401  (every model registered with the metadata)
+    from club.audit.views import bp as audit_bp
+    from club.members.views import bp as members_bp
+
+    app.register_blueprint(members_bp)
+    app.register_blueprint(audit_bp)
+
+    web.init_app(app)
+
+    from club.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,107 @@
+"""Configuration from environment variables, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("en", "pl", "ru")
+
+# A key shorter than this is refused in production: it can be guessed.
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A random key kept under instance/ so development sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config from the environment.
+
+    CLUB_ENV=production switches on the strict settings: a real SECRET_KEY is required,
+    cookies are Secure and ``__Host-`` prefixed.
+    """
+    env = os.environ if environ is None else environ
+    production = env.get("CLUB_ENV", "development") == "production"
+
+    secret_key = env.get("SECRET_KEY")
+    if production:
+        if not secret_key:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production (CLUB_ENV=production) Club needs a "
+                "random secret of at least 32 characters to sign sessions and links, e.g. "
+                "SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+            )
+        if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY is too short ({len(secret_key)} characters). Use a random "
+                f"secret of at least {MIN_SECRET_KEY_LENGTH} characters."
+            )
+    elif not secret_key:
+        secret_key = _dev_secret_key(instance_path)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
+
+    return {
+        "CLUB_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions: HttpOnly and SameSite always; Secure and __Host- in production.
+        "SESSION_COOKIE_NAME": "__Host-club_session" if production else "club_session",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": env.get("SERVER_NAME"),
+        # Largest request body; larger ones get a 413 page, not a stack trace.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
+        "LANGUAGES": LANGUAGES,
+        # Mail: SMTP when MAIL_SERVER is set, otherwise the log (development).
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Club <club@localhost>"),
+        # Shared state between processes (rate limits); memory:// for one process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or env.get("REDIS_URL")
+        or "memory://",
+        "LOGIN_RATE_LIMITS": env.get("LOGIN_RATE_LIMITS", "5/5minutes;30/hour"),
+        "LOGIN_IP_RATE_LIMITS": env.get("LOGIN_IP_RATE_LIMITS", "30/minute;300/hour"),
+        "INVITATION_LIFETIME_HOURS": int(env.get("INVITATION_LIFETIME_HOURS", 7 * 24)),
+        "PASSWORD_RESET_LIFETIME_MINUTES": int(env.get("PASSWORD_RESET_LIFETIME_MINUTES", 60)),
+        # argon2id cost; tests lower it, production keeps the library's RFC 9106 defaults.
+        "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
+        "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
+        "SCHEDULER_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
+    }

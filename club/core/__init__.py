@@ -1,0 +1,1 @@
+"""Pieces every domain uses: errors, access rules, htmx helpers, the clock, mail."""

@@ -1,0 +1,83 @@
+"""Outgoing mail, sent only once the transaction that caused it has committed.
+
+Services call `queue_mail(...)`; the message waits in the session's outbox and leaves
+after COMMIT (a rolled-back invitation sends nothing). With MAIL_SERVER unset, messages
+go to the log instead, which is what development wants.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("club.mail")
+
+OUTBOX_KEY = "club_outbox"
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+def render_mail(template: str, *, locale: str, **context) -> tuple[str, str]:
+    """Render `templates/mail/<template>.txt` in the recipient's language.
+
+    The template's first line is the subject, the rest the body.
+    """
+    with force_locale(locale):
+        text = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def queue_mail(session: Session, *, to: str, template: str, locale: str, **context) -> Mail:
+    subject, body = render_mail(template, locale=locale, **context)
+    mail = Mail(to=to, subject=subject, body=body)
+    session.info.setdefault(OUTBOX_KEY, []).append(mail)
+    return mail
+
+
+def deliver(mail: Mail) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Message-ID"] = make_msgid(domain="club")
+    message.set_content(mail.body)
+    if not config.get("MAIL_SERVER"):
+        log.info("mail (no MAIL_SERVER set) to %s: %s\n%s", mail.to, mail.subject, mail.body)
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session: Session) -> None:
+    outbox = session.info.pop(OUTBOX_KEY, [])
+    for mail in outbox:
+        try:
+            deliver(mail)
+        except (OSError, smtplib.SMTPException):
+            # The change is committed; a lost mail is logged and can be sent again.
+            log.exception("could not send mail to %s (%s)", mail.to, mail.subject)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_outbox(session: Session) -> None:
+    session.info.pop(OUTBOX_KEY, None)

@@ -1,0 +1,131 @@
+"""Forms of the members domain. Length limits here keep oversized input off the database."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from club.members.models import MembershipStatus
+from club.members.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+LANGUAGE_CHOICES = [("en", "English"), ("pl", "Polski"), ("ru", "Русский")]
+
+
+def _status_choices():
+    return [(status.value, status.label) for status in MembershipStatus]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Save password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    is_shown_on_boards = BooleanField(_l("Show my name on the leaderboards"))
+    submit = SubmitField(_l("Save"))
+
+
+class CompanyForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    tax_id = StringField(_l("Tax id"), validators=[DataRequired(), Length(max=32)])
+    street = StringField(_l("Street and number"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Membership"), choices=_status_choices)
+    joined_on = DateField(_l("Member since"), validators=[Optional()])
+    account_manager_id = SelectField(_l("Account manager"), coerce=str)
+    submit = SubmitField(_l("Save"))
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
+    submit = SubmitField(_l("Send invitation"))
+
+
+class InviteSupplierStaffForm(InviteForm):
+    role = SelectField(_l("Role"))
+
+
+class MoveAccountHolderForm(FlaskForm):
+    user = SelectField(_l("New account holder"), coerce=int)
+    submit = SubmitField(_l("Move the role"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"))
+    submit = SubmitField(_l("Change role"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button that carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+# Countries where the club's partners usually are; listed first in the country menu.
+COMMON_COUNTRIES = ("PL", "RU", "BY", "UA", "LT", "LV", "EE", "DE", "CZ", "SK", "KZ")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 countries named in the user's language, common ones first."""
+    from flask_babel import get_locale
+
+    names = get_locale().territories
+    codes = sorted(
+        (code for code in names if len(code) == 2 and code.isalpha() and code not in {"ZZ"}),
+        key=lambda code: names[code],
+    )
+    common = [code for code in COMMON_COUNTRIES if code in names]
+    return [(code, names[code]) for code in common] + [
+        (code, names[code]) for code in codes if code not in common
+    ]

@@ -1,0 +1,194 @@
+"""Companies and users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from club.core.clock import utcnow
+from club.core.roles import Role
+from club.core.types import UTCDateTime
+from club.extensions import db
+
+
+def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as its lower-case value in a VARCHAR with a CHECK constraint."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class MembershipStatus(enum.StrEnum):
+    APPLICANT = "applicant"
+    MEMBER = "member"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+    @property
+    def label(self) -> str:
+        return str(MEMBERSHIP_LABELS[self])
+
+
+MEMBERSHIP_LABELS = {
+    MembershipStatus.APPLICANT: _l("Applicant"),
+    MembershipStatus.MEMBER: _l("Member"),
+    MembershipStatus.SUSPENDED: _l("Suspended"),
+    MembershipStatus.LEFT: _l("Left"),
+}
+
+
+class Company(db.Model):
+    """A partner company: it has one wallet (later), staff and one account holder."""
+
+    __tablename__ = "company"
+    __table_args__ = (
+        UniqueConstraint("country", "tax_id", name="uq_company_country_tax_id"),
+        CheckConstraint("length(country) = 2", name="country_iso2"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Stored normalised (digits only for PL and RU) so the same company is found once.
+    tax_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+    street: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    postal_code: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    status: Mapped[MembershipStatus] = mapped_column(
+        str_enum(MembershipStatus, "membership_status"),
+        nullable=False,
+        default=MembershipStatus.APPLICANT,
+        index=True,
+    )
+    joined_on: Mapped[date | None] = mapped_column(nullable=True)
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL", use_alter=True), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
+    users: Mapped[list[User]] = relationship(
+        back_populates="company", foreign_keys="User.company_id", order_by="User.name"
+    )
+
+    @property
+    def address(self) -> str:
+        return ", ".join(part for part in (self.street, self.postal_code, self.city) if part)
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.name!r} {self.status.value}>"
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: partner staff, account holder or supplier staff."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        # Case-insensitive uniqueness: e-mails are stored lower-cased, and the database
+        # refuses anything else.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Partner roles belong to a company; supplier staff to none.
+        CheckConstraint(
+            "(role IN ('partner_staff', 'account_holder') AND company_id IS NOT NULL)"
+            " OR (role IN ('account_manager', 'club_manager') AND company_id IS NULL)",
+            name="role_matches_company",
+        ),
+        CheckConstraint("session_generation >= 1", name="session_generation_positive"),
+        # At most one account holder per company, whatever the code does.
+        Index(
+            "uq_user_one_account_holder",
+            "company_id",
+            unique=True,
+            sqlite_where=text("role = 'account_holder'"),
+            postgresql_where=text("role = 'account_holder'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    # None until the invitee sets a password through their invitation link.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), nullable=False, index=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="en")
+    is_shown_on_boards: Mapped[bool] = mapped_column(nullable=False, default=True)
+    is_active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # Bumped on deactivation, role change and password change: every session that
+    # carries an older number is signed out on its next request.
+    session_generation: Mapped[int] = mapped_column(nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    company: Mapped[Company | None] = relationship(
+        back_populates="users", foreign_keys=[company_id]
+    )
+
+    @property
+    def is_invited(self) -> bool:
+        """Invited but has not set a password yet."""
+        return self.password_hash is None
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session; the generation makes old sessions stale.
+        return f"{self.id}:{self.session_generation}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class OneTimeLink(db.Model):
+    """A single-use, expiring link sent by e-mail: an invitation or a password reset.
+
+    Only a hash of the token is stored, so a leaked database holds no usable links.
+    """
+
+    __tablename__ = "one_time_link"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        str_enum(LinkPurpose, "link_purpose"), nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    def __repr__(self) -> str:
+        return f"<OneTimeLink {self.id} {self.purpose.value} user={self.user_id}>"

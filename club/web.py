@@ -1,0 +1,179 @@
+"""Request-level wiring: who is signed in, which language, headers, error pages."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from club.core.access import enforce_declared_access
+from club.core.roles import Role
+from club.extensions import db, login_manager
+
+# The Content-Security-Policy: no inline script, no third-party origin.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+ERROR_TEXTS = {
+    400: _l("The request could not be understood."),
+    403: _l("Your role does not give access to this page."),
+    404: _l("There is nothing here. The link may be old or mistyped."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests in a short time. Wait a little and try again."),
+    500: _l("An error on our side stopped this page. It has been logged; try again later."),
+}
+
+
+def select_locale() -> str:
+    languages = _languages()
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # commands and jobs
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _languages():
+    return current_app.config["LANGUAGES"]
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    from club.members.services import load_user_for_session
+
+    return load_user_for_session(db.session, session_id)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Python's lower() so that "Łódź" and "ŁÓDŹ" match, as on PostgreSQL.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "members.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    app.before_request(enforce_declared_access)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["CLUB_ENV"] == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if current_user and current_user.is_authenticated:
+            # Personal pages must not be kept by shared caches or the back button.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        response.vary.add("HX-Request")
+        return response
+
+    @app.context_processor
+    def shell_context():
+        return {
+            "Role": Role,
+            "csrf_token_value": generate_csrf,
+            "languages": [("en", "English"), ("pl", "Polski"), ("ru", "Русский")],
+        }
+
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        flash(_("The form expired or was not sent from this site. Please try again."), "error")
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("The form could not be accepted"),
+            text=_(
+                "The form expired or was not sent from this site. Go back, reload and try again."
+            ),
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code == 401:
+            return redirect(url_for("members.login"))
+        return render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, error.name),
+            text=ERROR_TEXTS.get(code, ""),
+        ), code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return render_template(
+            "errors/error.html", code=500, title=ERROR_TITLES[500], text=ERROR_TEXTS[500]
+        ), 500
