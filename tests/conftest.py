@@ -1,0 +1,284 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, a clean database per test, factories,
+and a real SMTP server on loopback.
+
+Every test that uses `app` (directly or through `db_session`, `client`, factories) runs
+once per database. PostgreSQL gets a throw-away database per run; with CI=true it is
+required, elsewhere its tests are skipped when no server answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import delete
+
+from club import create_app
+from club.core.roles import Role
+from club.extensions import db as _db
+from club.extensions import rate_limiter
+from club.members.models import Company, MembershipStatus, User
+from club.members.services import hash_password
+
+PG_ADMIN_URL = os.environ.get("CLUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+PASSWORD = "correct horse battery"
+
+
+# --- a real SMTP server ----------------------------------------------------------------
+
+
+class Mailbox:
+    """Collects what the SMTP server receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def links(self) -> list[str]:
+        return [
+            link
+            for message in self.messages
+            for link in re.findall(r"https?://\S+", message.get_content())
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    box, _port = smtp_server
+    box.clear()
+    return box
+
+
+# --- databases -----------------------------------------------------------------------
+
+
+def _postgres_available() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3
+        ):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this run, dropped afterwards."""
+    import psycopg
+
+    if not _postgres_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI but did not answer at " + PG_ADMIN_URL)
+        pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
+    name = f"club_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_test_app(database_url: str, smtp_port: int | None, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "club.test",
+        # Cheap hashing: tests are about behaviour, not about argon2's cost.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": "127.0.0.1" if smtp_port else None,
+        "MAIL_PORT": smtp_port or 25,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'club.sqlite3'}"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server):
+    _mailbox, port = smtp_server
+    app = make_test_app(database_url, port)
+    with app.app_context():
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after a test that used the app; reset rate limits."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.rollback()
+        for table in reversed(_db.metadata.sorted_tables):
+            if table.name == "company":
+                # company and user refer to each other; break the cycle first.
+                _db.session.execute(table.update().values(account_manager_id=None))
+        for table in reversed(_db.metadata.sorted_tables):
+            _db.session.execute(delete(table))
+        _db.session.commit()
+        rate_limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db_session(app_ctx):
+    yield _db.session
+    _db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -----------------------------------------------------------------------
+
+# A sequence of valid Polish NIPs: nine digits and a check digit.
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+
+
+def valid_nip(seed: int) -> str:
+    base = seed
+    while True:
+        digits = f"{base:09d}"[-9:]
+        check = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
+        if check != 10 and digits[0] != "0":
+            return digits + str(check)
+        base += 1
+
+
+@pytest.fixture
+def make_company(db_session):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, **fields) -> Company:
+        number = next(counter)
+        fields.setdefault("tax_id", valid_nip(526_000_000 + number * 7919))
+        fields.setdefault("country", "PL")
+        fields.setdefault("status", MembershipStatus.MEMBER)
+        company = Company(name=name or f"Firma {number}", **fields)
+        db_session.add(company)
+        db_session.commit()
+        return company
+
+    return make
+
+
+@pytest.fixture
+def make_user(db_session):
+    counter = iter(range(1, 10_000))
+    password_hash = hash_password(PASSWORD)
+
+    def make(role: Role = Role.PARTNER_STAFF, company: Company | None = None,
+             *, password: str | None = PASSWORD, **fields) -> User:
+        number = next(counter)
+        fields.setdefault("email", f"person{number}@example.com")
+        fields.setdefault("name", f"Person {number}")
+        user = User(
+            role=role,
+            company=company,
+            password_hash=(password_hash if password == PASSWORD else hash_password(password))
+            if password
+            else None,
+            **fields,
+        )
+        db_session.add(user)
+        db_session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def club(make_company, make_user):
+    """A small club: a manager, an account manager, two companies with a holder and staff."""
+
+    class Club:
+        pass
+
+    c = Club()
+    c.club_manager = make_user(Role.CLUB_MANAGER, name="Club Manager")
+    c.account_manager = make_user(Role.ACCOUNT_MANAGER, name="Account Manager")
+    c.other_account_manager = make_user(Role.ACCOUNT_MANAGER, name="Other Manager")
+    c.company = make_company("Hurtownia Żak", account_manager=c.account_manager, city="Łódź")
+    c.other_company = make_company("ООО «Другая»", account_manager=c.other_account_manager)
+    c.holder = make_user(Role.ACCOUNT_HOLDER, c.company, name="Holder A")
+    c.staff = make_user(Role.PARTNER_STAFF, c.company, name="Staff A")
+    c.other_holder = make_user(Role.ACCOUNT_HOLDER, c.other_company, name="Holder B")
+    c.other_staff = make_user(Role.PARTNER_STAFF, c.other_company, name="Staff B")
+    return c
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user, password: str = PASSWORD):
+        response = login(client, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+ROOT = Path(__file__).resolve().parent.parent
