@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -133,6 +133,7 @@ def init_app(app: Flask) -> None:
     def shell_context():
         return {
             "Role": Role,
+            "get_locale": get_locale,
             "csrf_token_value": generate_csrf,
             "languages": [("en", "English"), ("pl", "Polski"), ("ru", "Русский")],
         }

@@ -26,7 +26,9 @@ from club.extensions import rate_limiter
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import hash_password
 
-PG_ADMIN_URL = os.environ.get("CLUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CLUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 IN_CI = os.environ.get("CI") == "true"
 PASSWORD = "correct horse battery"
 
@@ -226,8 +228,13 @@ def make_user(db_session):
     counter = iter(range(1, 10_000))
     password_hash = hash_password(PASSWORD)
 
-    def make(role: Role = Role.PARTNER_STAFF, company: Company | None = None,
-             *, password: str | None = PASSWORD, **fields) -> User:
+    def make(
+        role: Role = Role.PARTNER_STAFF,
+        company: Company | None = None,
+        *,
+        password: str | None = PASSWORD,
+        **fields,
+    ) -> User:
         number = next(counter)
         fields.setdefault("email", f"person{number}@example.com")
         fields.setdefault("name", f"Person {number}")

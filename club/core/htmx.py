@@ -10,5 +10,5 @@ def wants_fragment() -> bool:
     return bool(request.htmx) and not request.htmx.boosted
 
 
-def render_page_or_fragment(page: str, fragment: str, **context) -> str:
-    return render_template(fragment if wants_fragment() else page, **context)
+def render_page_or_fragment(page_template: str, fragment_template: str, /, **context) -> str:
+    return render_template(fragment_template if wants_fragment() else page_template, **context)

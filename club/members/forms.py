@@ -16,14 +16,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from club.core.forms import choices
 from club.members.models import MembershipStatus
 from club.members.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-LANGUAGE_CHOICES = [("en", "English"), ("pl", "Polski"), ("ru", "Русский")]
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("ru", "Русский")]
+
+
+def _language_choices():
+    return choices(LANGUAGES)
 
 
 def _status_choices():
-    return [(status.value, status.label) for status in MembershipStatus]
+    return choices((status.value, status.label) for status in MembershipStatus)
 
 
 class LoginForm(FlaskForm):
@@ -67,7 +72,7 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language"), choices=_language_choices)
     is_shown_on_boards = BooleanField(_l("Show my name on the leaderboards"))
     submit = SubmitField(_l("Save"))
 
@@ -88,7 +93,7 @@ class CompanyForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language of the invitation"), choices=_language_choices)
     submit = SubmitField(_l("Send invitation"))
 
 
@@ -126,6 +131,5 @@ def country_choices() -> list[tuple[str, str]]:
         key=lambda code: names[code],
     )
     common = [code for code in COMMON_COUNTRIES if code in names]
-    return [(code, names[code]) for code in common] + [
-        (code, names[code]) for code in codes if code not in common
-    ]
+    ordered = common + [code for code in codes if code not in common]
+    return choices((code, names[code]) for code in ordered)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from club.core.access import public, requires, same_company_or_404, signed_in
 from club.core.errors import ClubError, InvalidToken
-from club.core.forms import show_error
+from club.core.forms import choices, show_error
 from club.core.htmx import render_page_or_fragment
 from club.core.roles import Role
 from club.extensions import db
@@ -331,10 +331,8 @@ def _person_or_404(user_id: int) -> User:
 
 def _back_to_person(person: User) -> str:
     if current_user.role == Role.CLUB_MANAGER:
-        return (
-            (request.form.get("next")
-            and _safe_next(request.form.get("next")))
-            or url_for("members.users")
+        return (request.form.get("next") and _safe_next(request.form.get("next"))) or url_for(
+            "members.users"
         )
     return url_for("members.staff")
 
@@ -402,9 +400,9 @@ def _company_form(company: Company | None = None) -> CompanyForm:
     managers = db.session.scalars(
         select(User).where(User.role == Role.ACCOUNT_MANAGER).order_by(User.name)
     ).all()
-    form.account_manager_id.choices = [("", _("— none —"))] + [
-        (str(manager.id), manager.name) for manager in managers
-    ]
+    form.account_manager_id.choices = choices(
+        [("", _("— none —"))] + [(str(manager.id), manager.name) for manager in managers]
+    )
     if company is not None and not form.is_submitted():
         form.status.data = company.status.value
         form.account_manager_id.data = str(company.account_manager_id or "")
@@ -502,7 +500,9 @@ def company(company_id: int):
     company = _visible_company_or_404(company_id)
     move_form = MoveAccountHolderForm()
     candidates = [user for user in company.users if user.is_active]
-    move_form.user.choices = [(user.id, f"{user.name} <{user.email}>") for user in candidates]
+    move_form.user.choices = choices(
+        (user.id, f"{user.name} <{user.email}>") for user in candidates
+    )
     holder = services.company_account_holder(db.session, company)
     if holder is not None:
         move_form.user.data = holder.id
@@ -582,7 +582,7 @@ def invite_to_company(company_id: int):
 def move_account_holder(company_id: int):
     company = db.get_or_404(Company, company_id)
     form = MoveAccountHolderForm()
-    form.user.choices = [(user.id, user.name) for user in company.users]
+    form.user.choices = choices((user.id, user.name) for user in company.users)
     if not form.validate_on_submit():
         flash(_("Choose a staff member of this company."), "error")
         return redirect(url_for("members.company", company_id=company.id))
@@ -637,9 +637,9 @@ def users():
 @requires(Role.CLUB_MANAGER)
 def invite_supplier_staff():
     form = InviteSupplierStaffForm(language=current_user.language)
-    form.role.choices = [
+    form.role.choices = choices(
         (role.value, role.label) for role in (Role.ACCOUNT_MANAGER, Role.CLUB_MANAGER)
-    ]
+    )
     status = 200
     if form.validate_on_submit():
         try:
@@ -672,7 +672,7 @@ def invite_supplier_staff():
 def change_role(user_id: int):
     person = db.get_or_404(User, user_id)
     form = RoleForm()
-    form.role.choices = [(role.value, role.label) for role in Role]
+    form.role.choices = choices((role.value, role.label) for role in Role)
     if not form.validate_on_submit():
         abort(400)
     try:

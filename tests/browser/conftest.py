@@ -179,7 +179,10 @@ def page_problems() -> PageProblems:
 @pytest.fixture
 def page(context, page_problems):
     """A page in a fresh context; any console error or CSP violation fails the test."""
-    context.expose_function("__clubReportCsp", page_problems.csp_violations.append)
+    def report_csp(violation: str) -> None:
+        page_problems.csp_violations.append(violation)
+
+    context.expose_function("__clubReportCsp", report_csp)
     context.add_init_script(_CSP_LISTENER)
     page = context.new_page()
 
@@ -196,12 +199,18 @@ def page(context, page_problems):
 # --- helpers --------------------------------------------------------------------------
 
 
-def log_in(page, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the real login form."""
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form[action$='/login'] button[type=submit]").click()
+@pytest.fixture
+def log_in(page):
+    """Sign in through the real login form; returns once the next page has loaded."""
+
+    def do(email: str, password: str = PASSWORD) -> None:
+        page.goto("/login")
+        page.locator("input[name=email]").fill(email)
+        page.locator("input[name=password]").fill(password)
+        with page.expect_navigation():
+            page.locator("form[action$='/login'] button[type=submit]").click()
+
+    return do
 
 
 @pytest.fixture

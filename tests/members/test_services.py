@@ -63,8 +63,9 @@ def test_emails_are_lower_cased_and_checked(app_ctx):
 
 def test_database_refuses_an_email_that_is_not_lower_case(db_session, make_company):
     company = make_company()
-    db_session.add(User(email="Mixed@Example.com", name="X", role=Role.PARTNER_STAFF,
-                        company=company))
+    db_session.add(
+        User(email="Mixed@Example.com", name="X", role=Role.PARTNER_STAFF, company=company)
+    )
     with pytest.raises(IntegrityError):
         db_session.flush()
 
@@ -73,8 +74,14 @@ def test_database_refuses_an_email_that_is_not_lower_case(db_session, make_compa
 
 
 def test_database_allows_one_account_holder_per_company(db_session, club):
-    db_session.add(User(email="second@example.com", name="Second", role=Role.ACCOUNT_HOLDER,
-                        company=club.company))
+    db_session.add(
+        User(
+            email="second@example.com",
+            name="Second",
+            role=Role.ACCOUNT_HOLDER,
+            company=club.company,
+        )
+    )
     with pytest.raises(IntegrityError):
         db_session.flush()
 
@@ -87,15 +94,17 @@ def test_database_refuses_partner_roles_without_company(db_session):
 
 def test_moving_the_account_holder_role_is_audited_and_signs_both_out(db_session, club):
     old_generation = (club.holder.session_generation, club.staff.session_generation)
-    services.move_account_holder(db_session, club.company, club.staff, actor=club.club_manager,
-                                 now=NOW)
+    services.move_account_holder(
+        db_session, club.company, club.staff, actor=club.club_manager, now=NOW
+    )
     db_session.commit()
     assert club.staff.role == Role.ACCOUNT_HOLDER
     assert club.holder.role == Role.PARTNER_STAFF
     assert club.holder.session_generation == old_generation[0] + 1
     assert club.staff.session_generation == old_generation[1] + 1
-    entry = db_session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "company.account_holder_moved"))
+    entry = db_session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "company.account_holder_moved")
+    )
     assert entry.actor_id == club.club_manager.id
     assert entry.company_id == club.company.id
     assert entry.before == {"account_holder": club.holder.email}
@@ -105,8 +114,9 @@ def test_moving_the_account_holder_role_is_audited_and_signs_both_out(db_session
 
 def test_the_account_holder_role_stays_within_the_company(db_session, club):
     with pytest.raises(services.MembersError):
-        services.move_account_holder(db_session, club.company, club.other_staff,
-                                     actor=club.club_manager)
+        services.move_account_holder(
+            db_session, club.company, club.other_staff, actor=club.club_manager
+        )
     with pytest.raises(NotAllowed):
         services.move_account_holder(db_session, club.company, club.staff, actor=club.holder)
     assert club.holder.role == Role.ACCOUNT_HOLDER
@@ -116,8 +126,9 @@ def test_the_account_holder_role_stays_within_the_company(db_session, club):
 
 
 def test_authenticate_with_the_right_password(db_session, club):
-    user = services.authenticate(db_session, email=club.staff.email.upper(), password=PASSWORD,
-                                 ip="10.0.0.1", now=NOW)
+    user = services.authenticate(
+        db_session, email=club.staff.email.upper(), password=PASSWORD, ip="10.0.0.1", now=NOW
+    )
     assert user == club.staff
     assert user.last_login_at == NOW
 
@@ -144,20 +155,24 @@ def test_login_attempts_are_rate_limited_per_email(app, db_session, club):
     try:
         for _ in range(3):
             with pytest.raises(WrongCredentials):
-                services.authenticate(db_session, email=club.staff.email, password="nope-nope",
-                                      ip="10.0.0.3")
+                services.authenticate(
+                    db_session, email=club.staff.email, password="nope-nope", ip="10.0.0.3"
+                )
         # Even the right password is refused while the limit lasts.
         with pytest.raises(RateLimited):
-            services.authenticate(db_session, email=club.staff.email, password=PASSWORD,
-                                  ip="10.0.0.3")
+            services.authenticate(
+                db_session, email=club.staff.email, password=PASSWORD, ip="10.0.0.3"
+            )
         # An unknown address is limited the same way, so limits reveal nothing either.
         for _ in range(3):
             with pytest.raises(WrongCredentials):
-                services.authenticate(db_session, email="ghost@example.com", password="x",
-                                      ip="10.0.0.4")
+                services.authenticate(
+                    db_session, email="ghost@example.com", password="x", ip="10.0.0.4"
+                )
         with pytest.raises(RateLimited):
-            services.authenticate(db_session, email="ghost@example.com", password="x",
-                                  ip="10.0.0.4")
+            services.authenticate(
+                db_session, email="ghost@example.com", password="x", ip="10.0.0.4"
+            )
     finally:
         app.config["LOGIN_RATE_LIMITS"] = "5/5minutes;30/hour"
 
@@ -183,8 +198,15 @@ def test_a_session_goes_stale_when_the_generation_moves(db_session, club):
 
 
 def _invite(db_session, club, **overrides):
-    fields = dict(email="New.Person@Example.com", name="New Person", role=Role.PARTNER_STAFF,
-                  company=club.company, language="pl", actor=club.holder, now=NOW)
+    fields = dict(
+        email="New.Person@Example.com",
+        name="New Person",
+        role=Role.PARTNER_STAFF,
+        company=club.company,
+        language="pl",
+        actor=club.holder,
+        now=NOW,
+    )
     fields.update(overrides)
     return services.invite(db_session, **fields)
 
@@ -194,9 +216,7 @@ def _token_from(mailbox) -> str:
     return link.rsplit("/", 1)[1]
 
 
-def test_an_invitation_creates_the_account_and_mails_a_single_use_link(
-    db_session, club, mailbox
-):
+def test_an_invitation_creates_the_account_and_mails_a_single_use_link(db_session, club, mailbox):
     person = _invite(db_session, club)
     db_session.commit()
     assert person.email == "new.person@example.com"
@@ -205,13 +225,15 @@ def test_an_invitation_creates_the_account_and_mails_a_single_use_link(
     assert message["To"] == "new.person@example.com"
     assert "zaproszenie" in message["Subject"].lower() or message["Subject"]
     token = _token_from(mailbox)
-    user = services.accept_invitation(db_session, token=token, password="a good long password",
-                                      now=NOW + timedelta(hours=1))
+    user = services.accept_invitation(
+        db_session, token=token, password="a good long password", now=NOW + timedelta(hours=1)
+    )
     db_session.commit()
     assert user == person and not user.is_invited
     with pytest.raises(InvalidToken, match="already been used"):
-        services.accept_invitation(db_session, token=token, password="another long password",
-                                   now=NOW + timedelta(hours=2))
+        services.accept_invitation(
+            db_session, token=token, password="another long password", now=NOW + timedelta(hours=2)
+        )
 
 
 def test_an_expired_invitation_is_refused(db_session, club, mailbox):
@@ -219,8 +241,9 @@ def test_an_expired_invitation_is_refused(db_session, club, mailbox):
     db_session.commit()
     token = _token_from(mailbox)
     with pytest.raises(InvalidToken, match="expired"):
-        services.accept_invitation(db_session, token=token, password="a good long password",
-                                   now=NOW + timedelta(days=8))
+        services.accept_invitation(
+            db_session, token=token, password="a good long password", now=NOW + timedelta(days=8)
+        )
 
 
 def test_a_resent_invitation_replaces_the_old_link(db_session, club, mailbox):
@@ -270,28 +293,33 @@ def test_the_password_must_be_long_enough(db_session, club, mailbox):
     _invite(db_session, club)
     db_session.commit()
     with pytest.raises(services.MembersError, match="at least 10"):
-        services.accept_invitation(db_session, token=_token_from(mailbox), password="short",
-                                   now=NOW)
+        services.accept_invitation(
+            db_session, token=_token_from(mailbox), password="short", now=NOW
+        )
 
 
 # --- password reset -------------------------------------------------------------------
 
 
 def test_password_reset_mails_a_link_only_to_real_accounts(db_session, club, mailbox):
-    services.request_password_reset(db_session, email="nobody@example.com", ip="1.2.3.4",
-                                    now=NOW)
+    services.request_password_reset(db_session, email="nobody@example.com", ip="1.2.3.4", now=NOW)
     db_session.commit()
     assert mailbox.messages == []
     services.request_password_reset(db_session, email=club.staff.email, ip="1.2.3.4", now=NOW)
     db_session.commit()
     (link,) = mailbox.links()
     generation = club.staff.session_generation
-    services.reset_password(db_session, token=link.rsplit("/", 1)[1],
-                            password="a brand new password", now=NOW + timedelta(minutes=5))
+    services.reset_password(
+        db_session,
+        token=link.rsplit("/", 1)[1],
+        password="a brand new password",
+        now=NOW + timedelta(minutes=5),
+    )
     db_session.commit()
     assert club.staff.session_generation == generation + 1
-    assert services.authenticate(db_session, email=club.staff.email,
-                                 password="a brand new password", ip="1.2.3.4")
+    assert services.authenticate(
+        db_session, email=club.staff.email, password="a brand new password", ip="1.2.3.4"
+    )
 
 
 def test_a_reset_link_expires_after_an_hour(db_session, club, mailbox):
@@ -299,8 +327,12 @@ def test_a_reset_link_expires_after_an_hour(db_session, club, mailbox):
     db_session.commit()
     (link,) = mailbox.links()
     with pytest.raises(InvalidToken, match="expired"):
-        services.reset_password(db_session, token=link.rsplit("/", 1)[1],
-                                password="a brand new password", now=NOW + timedelta(hours=2))
+        services.reset_password(
+            db_session,
+            token=link.rsplit("/", 1)[1],
+            password="a brand new password",
+            now=NOW + timedelta(hours=2),
+        )
 
 
 # --- users ----------------------------------------------------------------------------
@@ -317,14 +349,16 @@ def test_the_last_club_manager_cannot_be_removed(db_session, club, make_user):
     second = make_user(Role.CLUB_MANAGER)
     services.set_active(db_session, second, active=False, actor=club.club_manager)
     with pytest.raises(services.MembersError, match="at least one active club manager"):
-        services.change_supplier_role(db_session, club.club_manager, role=Role.ACCOUNT_MANAGER,
-                                      actor=second)
+        services.change_supplier_role(
+            db_session, club.club_manager, role=Role.ACCOUNT_MANAGER, actor=second
+        )
 
 
 def test_role_change_is_audited_and_ends_sessions(db_session, club):
     generation = club.account_manager.session_generation
-    services.change_supplier_role(db_session, club.account_manager, role=Role.CLUB_MANAGER,
-                                  actor=club.club_manager)
+    services.change_supplier_role(
+        db_session, club.account_manager, role=Role.CLUB_MANAGER, actor=club.club_manager
+    )
     db_session.commit()
     assert club.account_manager.session_generation == generation + 1
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "user.role_changed"))
@@ -352,16 +386,22 @@ def test_a_new_member_company_gets_its_joined_date(db_session, club):
 def test_a_tax_id_is_registered_once_per_country(db_session, club):
     services.create_company(db_session, _details(), actor=club.club_manager)
     with pytest.raises(services.MembersError, match="already registered"):
-        services.create_company(db_session, _details(tax_id="5260250274", name="Copy"),
-                                actor=club.club_manager)
+        services.create_company(
+            db_session, _details(tax_id="5260250274", name="Copy"), actor=club.club_manager
+        )
 
 
 def test_company_changes_are_audited_with_before_and_after(db_session, club):
     services.update_company(
-        db_session, club.company,
-        _details(name="Hurtownia Żak", tax_id=club.company.tax_id,
-                 status=MembershipStatus.SUSPENDED, account_manager_id=club.account_manager.id,
-                 city="Łódź"),
+        db_session,
+        club.company,
+        _details(
+            name="Hurtownia Żak",
+            tax_id=club.company.tax_id,
+            status=MembershipStatus.SUSPENDED,
+            account_manager_id=club.account_manager.id,
+            city="Łódź",
+        ),
         actor=club.club_manager,
     )
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "company.updated"))
