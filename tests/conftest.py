@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from club import create_app
@@ -42,7 +44,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         import email
         from email import policy
 
@@ -146,6 +148,7 @@ def database_url(request, tmp_path_factory) -> str:
 def app(database_url, smtp_server):
     _mailbox, port = smtp_server
     app = make_test_app(database_url, port)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.create_all()
     yield app
@@ -183,6 +186,21 @@ def app_ctx(app):
 def db_session(app_ctx):
     yield _db.session
     _db.session.rollback()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Flask reuses an app context that a test has pushed (for its factories), which would
+    share `g` (the signed-in user, the locale) and the database session between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ class CompanyForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Membership"), choices=_status_choices)
     joined_on = DateField(_l("Member since"), validators=[Optional()])
-    account_manager_id = SelectField(_l("Account manager"), coerce=str)
+    account_manager_id = SelectField(_l("Account manager"), coerce=str, default="")
     submit = SubmitField(_l("Save"))
 
 

@@ -179,6 +179,7 @@ def page_problems() -> PageProblems:
 @pytest.fixture
 def page(context, page_problems):
     """A page in a fresh context; any console error or CSP violation fails the test."""
+
     def report_csp(violation: str) -> None:
         page_problems.csp_violations.append(violation)
 

@@ -209,8 +209,9 @@ def test_companies_search_filters_over_htmx(page, log_in):
 
     search = page.locator("input[name=q]")
     with page.expect_request(
-        lambda request: "/manage/companies" in request.url
-        and request.headers.get("hx-request") == "true"
+        lambda request: (
+            "/manage/companies" in request.url and request.headers.get("hx-request") == "true"
+        )
     ) as htmx_request:
         search.press_sequentially("Gęś", delay=30)
     assert "q=G%C4%99%C5%9B" in htmx_request.value.url
