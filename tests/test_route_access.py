@@ -71,10 +71,7 @@ def test_every_route_answers_each_role_as_declared(app, client, club, role):
         url = _url(rule, club)
         response = client.open(url, method=method)
         location = response.headers.get("Location", "")
-        if access == PUBLIC:
-            allowed = True
-        else:
-            allowed = role is not None and role in access
+        allowed = access == PUBLIC or (role is not None and role in access)
         if allowed:
             signed_out = "/login" in location and rule.endpoint not in LEADS_TO_LOGIN
             if response.status_code == 403 or signed_out:

@@ -11,7 +11,6 @@ from alembic import op
 
 from club.core.types import UTCDateTime
 
-
 # revision identifiers, used by Alembic.
 revision = "fc9bf1684ba5"
 down_revision = None

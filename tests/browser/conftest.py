@@ -17,6 +17,7 @@ signs in as few times as it needs, and tests that change a user use a user of th
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,9 +156,28 @@ class PageProblems:
     console_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern] = field(default_factory=list, repr=False)
+
+    def allow_console_error(self, pattern: str) -> None:
+        """An error the test expects, e.g. Chromium's "Failed to load resource: ... 401"
+        for a page deliberately answered with an error status."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected_console_errors(self) -> list[str]:
+        return [
+            error
+            for error in self.console_errors
+            if not any(pattern.search(error) for pattern in self.allowed)
+        ]
 
     def __bool__(self) -> bool:
-        return bool(self.console_errors or self.csp_violations or self.page_errors)
+        return bool(self.unexpected_console_errors() or self.csp_violations or self.page_errors)
+
+    def __str__(self) -> str:
+        return (
+            f"console errors: {self.unexpected_console_errors()}; "
+            f"CSP violations: {self.csp_violations}; uncaught exceptions: {self.page_errors}"
+        )
 
 
 # Runs before any page script; the listener reports through a Playwright binding, which

@@ -331,3 +331,21 @@ def test_unknown_page_and_server_error_pages_show_no_traceback(app, client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "There is nothing here" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_shows_the_500_page_without_details(tmp_path):
+    from club.core.access import public
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", None)
+
+    @public
+    def broken():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/broken", "broken", broken)
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body
+    assert "secret internals" not in body and "Traceback" not in body

@@ -1,0 +1,57 @@
+"""Polish and Russian catalogues cover every user-facing string."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.conftest import ROOT
+
+TRANSLATIONS = ROOT / "club" / "translations"
+
+
+def _extract(tmp_path):
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(template),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with template.open("rb") as handle:
+        return read_po(handle)
+
+
+@pytest.mark.parametrize("language", ["pl", "ru"])
+def test_catalogue_is_complete(tmp_path, language):
+    source = _extract(tmp_path)
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    missing = []
+    for message in source:
+        if not message.id:
+            continue
+        translated = catalogue.get(message.id)
+        strings = translated.string if translated else None
+        empty = not all(strings) if isinstance(strings, (tuple, list)) else not strings
+        if translated is None or empty or translated.fuzzy:
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    assert missing == [], f"{language}: {len(missing)} strings untranslated, e.g. {missing[:5]}"
