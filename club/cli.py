@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -31,3 +33,56 @@ def demo_command(password: str | None) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(club_cli)
+
+
+def _run_job(job, session) -> None:
+    count = job.run(session)
+    session.commit()
+    click.echo(f"{job.name}: {count}")
+
+
+@club_cli.command("run-jobs")
+@click.option("--only", default=None, help="Run just the job with this name.")
+def run_jobs_command(only: str | None) -> None:
+    """Run every periodic job once (each is idempotent)."""
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    jobs = [job for job in JOBS if only in (None, job.name)]
+    if not jobs:
+        raise click.UsageError(f"no job named {only!r}; known: {[j.name for j in JOBS]}")
+    for job in jobs:
+        _run_job(job, db.session)
+
+
+@club_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the periodic jobs on their schedules until stopped (one per deployment)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from flask import current_app
+
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])
+
+    def in_app_context(job):
+        def run():
+            with app.app_context():
+                try:
+                    _run_job(job, db.session)
+                except Exception:
+                    db.session.rollback()
+                    app.logger.exception("job %s failed", job.name)
+                    raise
+
+        return run
+
+    for job in JOBS:
+        scheduler.add_job(
+            in_app_context(job), "cron", id=job.name, coalesce=True, max_instances=1, **job.cron
+        )
+    click.echo(f"scheduler: {len(JOBS)} jobs; Ctrl+C stops it")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()

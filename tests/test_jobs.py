@@ -1,0 +1,57 @@
+"""Periodic jobs, called directly and through the command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from club.jobs import purge_one_time_links
+from club.members.models import LinkPurpose, OneTimeLink
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+def _link(user, *, created, used=None, token="t"):
+    return OneTimeLink(
+        purpose=LinkPurpose.INVITATION,
+        token_hash=token * 64,
+        user_id=user.id,
+        created_at=created,
+        expires_at=created + timedelta(days=7),
+        used_at=used,
+    )
+
+
+def test_purge_removes_only_links_long_dead_and_is_idempotent(db_session, club):
+    db_session.add_all(
+        [
+            _link(club.staff, created=NOW - timedelta(days=60), token="a"),  # expired long ago
+            _link(
+                club.staff,
+                created=NOW - timedelta(days=45),
+                used=NOW - timedelta(days=44),
+                token="b",
+            ),
+            _link(club.staff, created=NOW - timedelta(days=2), token="c"),  # still valid
+            _link(club.staff, created=NOW - timedelta(days=10), token="d"),  # expired lately
+        ]
+    )
+    db_session.commit()
+    assert purge_one_time_links(db_session, now=NOW) == 2
+    assert purge_one_time_links(db_session, now=NOW) == 0
+    db_session.commit()
+    left = db_session.scalars(select(OneTimeLink.token_hash)).all()
+    assert sorted(token[0] for token in left) == ["c", "d"]
+
+
+def test_run_jobs_command(app, club):
+    result = app.test_cli_runner().invoke(args=["club", "run-jobs"])
+    assert result.exit_code == 0, result.output
+    assert "purge-one-time-links: 0" in result.output
+    bad = app.test_cli_runner().invoke(args=["club", "run-jobs", "--only", "nope"])
+    assert bad.exit_code != 0 and "no job named" in bad.output
+    with app.app_context():
+        from club.extensions import db
+
+        assert db.session.scalar(select(func.count()).select_from(OneTimeLink)) == 0
