@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d club/translations
+	$(BIN)/pybabel compile -d club/translations > /dev/null
 
 run: $(STAMP) translations
 	$(FLASK) db upgrade
