@@ -41,7 +41,8 @@ format: $(STAMP)
 # After adding or changing user-facing text: extract, then translate the new entries
 # in club/translations/{pl,ru}/LC_MESSAGES/messages.po.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* .venv' \
+		--no-location --sort-output \
 		-o club/translations/messages.pot .
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i club/translations/messages.pot -d club/translations
 

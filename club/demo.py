@@ -220,7 +220,7 @@ def load_demo(
         elif country == "RU":
             tax_id = russian_inn(digits)
         else:
-            tax_id = "DE136695976"
+            tax_id = "136695976"
         company = Company(
             name=name,
             tax_id=tax_id,

@@ -7,7 +7,6 @@ import sqlite3
 from flask import (
     Flask,
     current_app,
-    flash,
     has_request_context,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
 from club.extensions import db, login_manager
+from club.members.services import MIN_PASSWORD_LENGTH
 
 # The Content-Security-Policy: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -136,6 +136,7 @@ def init_app(app: Flask) -> None:
             "get_locale": get_locale,
             "csrf_token_value": generate_csrf,
             "languages": [("en", "English"), ("pl", "Polski"), ("ru", "Русский")],
+            "min_password_length": MIN_PASSWORD_LENGTH,
         }
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
@@ -147,7 +148,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        flash(_("The form expired or was not sent from this site. Please try again."), "error")
         return render_template(
             "errors/error.html",
             code=400,

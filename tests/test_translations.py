@@ -27,6 +27,8 @@ def _extract(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "--ignore-dirs",
+            ".* .venv",
             "--no-location",
             "-o",
             str(template),

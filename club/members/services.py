@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -89,11 +90,21 @@ def normalize_tax_id(country: str, raw: str) -> str:
 def check_password_rules(password: str, *, email: str | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise MembersError(
-            _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH), field="password"
+            ngettext(
+                "The password needs at least %(num)d character.",
+                "The password needs at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            ),
+            field="password",
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise MembersError(
-            _("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH), field="password"
+            ngettext(
+                "The password may have at most %(num)d character.",
+                "The password may have at most %(num)d characters.",
+                MAX_PASSWORD_LENGTH,
+            ),
+            field="password",
         )
     if email and password.strip().lower() == email.lower():
         raise MembersError(_("Your password cannot be your e-mail address."), field="password")
@@ -136,9 +147,18 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def authenticate(
-    session: Session, *, email: str, password: str, ip: str, now: datetime | None = None
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    language: str | None = None,
+    now: datetime | None = None,
 ) -> User:
-    """Check a login; the same message for every failure so no e-mail is revealed."""
+    """Check a login; the same message for every failure so no e-mail is revealed.
+
+    A language picked on the sign-in page becomes the person's preference.
+    """
     key = (email or "").strip().lower()[:254]
     config = current_app.config
     within_ip = rate_limiter.hit(config["LOGIN_IP_RATE_LIMITS"], "login-ip", ip)
@@ -154,6 +174,8 @@ def authenticate(
         raise WrongCredentials(_("Wrong e-mail or password."))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if language in current_app.config["LANGUAGES"]:
+        user.language = language
     user.last_login_at = now or utcnow()
     session.flush()
     return user
@@ -302,7 +324,10 @@ def invite(
     except IntegrityError:
         # Lost a race with a simultaneous invitation of the same address or holder.
         raise DuplicateEmail(
-            _("Someone with this e-mail address or role was registered a moment ago."),
+            _(
+                "Someone else registered this person, or this company's account holder, "
+                "a moment ago. Reload the page to see them."
+            ),
             field="email",
         ) from None
     _send_invitation(session, user, actor=actor, now=now)

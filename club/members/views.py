@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -76,16 +78,14 @@ def login():
                 email=form.email.data,
                 password=form.password.data,
                 ip=request.remote_addr or "unknown",
+                language=session.get("language"),
             )
         except ClubError as error:
             show_error(form, error)
             status = error.status_code
         else:
             db.session.commit()
-            language = session.get("language")
             session.clear()  # a new session at login: nothing carries over from before
-            if language:
-                session["language"] = language
             login_user(user)
             return redirect(_safe_next(form.next.data))
     elif form.is_submitted():
@@ -182,10 +182,14 @@ def forgot_password():
             show_error(form, error)
             return render_template("members/forgot_password.html", form=form), error.status_code
         db.session.commit()
+        minutes = current_app.config["PASSWORD_RESET_LIFETIME_MINUTES"]
         flash(
-            _(
+            ngettext(
                 "If an account uses this address, we have sent it a link to set a new "
-                "password. The link works for an hour."
+                "password. The link works for %(num)d minute.",
+                "If an account uses this address, we have sent it a link to set a new "
+                "password. The link works for %(num)d minutes.",
+                minutes,
             ),
             "info",
         )
