@@ -289,10 +289,8 @@ def staff():
     )
 
 
-@bp.route("/my-company/staff/invite", methods=["GET", "POST"])
-@requires(Role.ACCOUNT_HOLDER)
-def invite_staff():
-    form = InviteForm(language=current_user.language)
+def _invite_page(form, *, role_of_form, company, done_url: str, heading: str):
+    """The invitation form shared by the holder's and the club manager's pages."""
     status = 200
     if form.validate_on_submit():
         try:
@@ -300,8 +298,8 @@ def invite_staff():
                 db.session,
                 email=form.email.data,
                 name=form.name.data,
-                role=Role.PARTNER_STAFF,
-                company=current_user.company,
+                role=role_of_form(form),
+                company=company,
                 language=form.language.data,
                 actor=current_user,
             )
@@ -312,15 +310,24 @@ def invite_staff():
         else:
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=person.email), "success")
-            return redirect(url_for("members.staff"))
+            return redirect(done_url)
     elif form.is_submitted():
         status = 422
     return render_template(
-        "members/invite.html",
-        form=form,
-        company=current_user.company,
-        heading=_("Invite a colleague"),
+        "members/invite.html", form=form, company=company, heading=heading
     ), status
+
+
+@bp.route("/my-company/staff/invite", methods=["GET", "POST"])
+@requires(Role.ACCOUNT_HOLDER)
+def invite_staff():
+    return _invite_page(
+        InviteForm(language=current_user.language),
+        role_of_form=lambda form: Role.PARTNER_STAFF,
+        company=current_user.company,
+        done_url=url_for("members.staff"),
+        heading=_("Invite a colleague"),
+    )
 
 
 # --- actions on a person (club manager, or the account holder for their staff) ------
@@ -548,37 +555,18 @@ def invite_to_company(company_id: int):
     has_holder = services.company_account_holder(db.session, company) is not None
     # The first person invited is the account holder; after that, staff.
     role = Role.PARTNER_STAFF if has_holder else Role.ACCOUNT_HOLDER
-    form = InviteForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            person = services.invite(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                role=role,
-                company=company,
-                language=form.language.data,
-                actor=current_user,
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=person.email), "success")
-            return redirect(url_for("members.company", company_id=company.id))
-    elif form.is_submitted():
-        status = 422
     heading = (
         _("Invite a staff member of %(company)s", company=company.name)
         if has_holder
         else _("Invite the account holder of %(company)s", company=company.name)
     )
-    return render_template(
-        "members/invite.html", form=form, company=company, heading=heading
-    ), status
+    return _invite_page(
+        InviteForm(),
+        role_of_form=lambda form: role,
+        company=company,
+        done_url=url_for("members.company", company_id=company.id),
+        heading=heading,
+    )
 
 
 @bp.post("/manage/companies/<int:company_id>/account-holder")
@@ -644,31 +632,13 @@ def invite_supplier_staff():
     form.role.choices = choices(
         (role.value, role.label) for role in (Role.ACCOUNT_MANAGER, Role.CLUB_MANAGER)
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            person = services.invite(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                role=Role(form.role.data),
-                company=None,
-                language=form.language.data,
-                actor=current_user,
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=person.email), "success")
-            return redirect(url_for("members.users"))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "members/invite.html", form=form, company=None, heading=_("Invite supplier staff")
-    ), status
+    return _invite_page(
+        form,
+        role_of_form=lambda form: Role(form.role.data),
+        company=None,
+        done_url=url_for("members.users"),
+        heading=_("Invite supplier staff"),
+    )
 
 
 @bp.post("/manage/users/<int:user_id>/role")

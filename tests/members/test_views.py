@@ -349,3 +349,42 @@ def test_an_unexpected_error_shows_the_500_page_without_details(tmp_path):
     body = response.get_data(as_text=True)
     assert "Something went wrong" in body
     assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_club_manager_invites_holder_then_staff_and_supplier_staff(
+    client, club, make_company, db_session, mailbox
+):
+    login(client, club.club_manager)
+    company = make_company("Nowa Firma")
+    page = client.get(f"/manage/companies/{company.id}/invite").get_data(as_text=True)
+    assert "Invite the account holder of Nowa Firma" in page
+    response = client.post(
+        f"/manage/companies/{company.id}/invite",
+        data={"name": "Pierwsza", "email": "first@nowa.example", "language": "pl"},
+    )
+    assert response.status_code == 302
+    client.post(
+        f"/manage/companies/{company.id}/invite",
+        data={"name": "Druga", "email": "second@nowa.example", "language": "pl"},
+    )
+    roles = dict(
+        db_session.execute(select(User.email, User.role).where(User.company_id == company.id)).all()
+    )
+    assert roles == {
+        "first@nowa.example": Role.ACCOUNT_HOLDER,
+        "second@nowa.example": Role.PARTNER_STAFF,
+    }
+    response = client.post(
+        "/manage/users/invite",
+        data={
+            "name": "Nowy Opiekun",
+            "email": "am3@club.example",
+            "language": "ru",
+            "role": "account_manager",
+        },
+    )
+    assert response.status_code == 302
+    assert db_session.scalar(select(User.role).where(User.email == "am3@club.example")) == (
+        Role.ACCOUNT_MANAGER
+    )
+    assert len(mailbox.messages) == 3
