@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     from club import web
+    from club.core import database
     from club.extensions import babel, csrf, db, htmx, login_manager, migrate, rate_limiter
 
     db.init_app(app)
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
 
     web.init_app(app)
+    database.init_app(app)
 
     from club.cli import register_commands
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import (
     Flask,
     current_app,
@@ -19,8 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from club.core.access import enforce_declared_access
@@ -85,24 +81,6 @@ def _load_user(session_id: str):
     from club.members.services import load_user_for_session
 
     return load_user_for_session(db.session, session_id)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Python's lower() so that "Łódź" and "ŁÓDŹ" match, as on PostgreSQL.
-    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA busy_timeout = 10000")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
-
-
-def _unicode_lower(value):
-    return value.lower() if isinstance(value, str) else value
 
 
 def init_app(app: Flask) -> None:

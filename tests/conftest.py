@@ -196,11 +196,19 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # End the test's own transaction around the request, so the request sees what
+        # the test wrote and the test then sees what the request wrote (SQLite keeps a
+        # read snapshot for the whole transaction).
+        test_has_context = _cv_app.get(None) is not None
+        if test_has_context:
+            _db.session.commit()
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
+            if test_has_context:
+                _db.session.commit()
 
 
 @pytest.fixture

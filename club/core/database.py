@@ -1,0 +1,76 @@
+"""Database behaviour shared by every domain: SQLite set-up and write transactions.
+
+On SQLite a transaction that reads and then writes fails under load (the read snapshot
+cannot be upgraded once another writer committed), so a transaction that is meant to
+write starts with BEGIN IMMEDIATE and takes the write lock up front. Requests that may
+change state (POST, PUT, PATCH, DELETE), commands and jobs declare that intent with
+`write_intent()`; reads keep plain deferred transactions and run side by side (WAL).
+PostgreSQL needs none of this: services lock the rows they change (SELECT ... FOR UPDATE).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_write_intent: ContextVar[bool] = ContextVar("club_write_intent", default=False)
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock at BEGIN."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # We emit BEGIN ourselves (below); pysqlite's own transaction handling is off.
+    dbapi_connection.isolation_level = None
+    # Python's lower() so that "Łódź" and "ŁÓDŹ" match, as on PostgreSQL.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    tokens = {}
+
+    @app.before_request
+    def declare_write_intent() -> None:
+        if request.method in UNSAFE_METHODS:
+            tokens[id(request._get_current_object())] = _write_intent.set(True)
+
+    @app.teardown_request
+    def end_write_intent(exc) -> None:
+        token = tokens.pop(id(request._get_current_object()), None)
+        if token is not None:
+            _write_intent.reset(token)
