@@ -8,7 +8,17 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-club_cli = AppGroup("club", help="Club administration commands.")
+from club.core.database import write_intent
+
+
+@click.group("club", cls=AppGroup)
+@click.pass_context
+def club_cli(ctx: click.Context) -> None:
+    """Club administration commands."""
+    # Commands change data: on SQLite their transactions take the write lock at BEGIN.
+    intent = write_intent()
+    intent.__enter__()
+    ctx.call_on_close(lambda: intent.__exit__(None, None, None))
 
 
 @club_cli.command("demo")
@@ -69,7 +79,7 @@ def scheduler_command() -> None:
 
     def in_app_context(job):
         def run():
-            with app.app_context():
+            with app.app_context(), write_intent():
                 try:
                     _run_job(job, db.session)
                 except Exception:
@@ -86,3 +96,24 @@ def scheduler_command() -> None:
     click.echo(f"scheduler: {len(JOBS)} jobs; Ctrl+C stops it")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+
+
+ledger_cli = AppGroup("ledger", help="The points ledger.")
+club_cli.add_command(ledger_cli)
+
+
+@ledger_cli.command("verify")
+def ledger_verify_command() -> None:
+    """Recompute every wallet from its entries and check every invariant."""
+    from club.extensions import db
+    from club.ledger.verify import verify
+
+    report = verify(db.session)
+    click.echo(
+        f"checked {report.wallets} wallets, {report.entries} entries, {report.lots} lots: "
+        + ("all consistent" if report.ok else f"{len(report.problems)} problems")
+    )
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    if not report.ok:
+        raise SystemExit(1)

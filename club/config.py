@@ -103,5 +103,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # argon2id cost; tests lower it, production keeps the library's RFC 9106 defaults.
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
+        # Points expire this many months after they were earned.
+        "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),
         "SCHEDULER_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
     }

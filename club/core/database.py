@@ -58,7 +58,15 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    immediate = _write_intent.get()
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.info["club_immediate"] = immediate
+
+
+def holds_write_lock(session) -> bool:
+    """True on PostgreSQL, and on SQLite when the transaction began IMMEDIATE."""
+    connection = session.connection()
+    return connection.dialect.name != "sqlite" or connection.info.get("club_immediate", False)
 
 
 def init_app(app: Flask) -> None:

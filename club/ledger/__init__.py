@@ -1,0 +1,1 @@
+"""The points ledger: wallets, append-only entries, lots, allocations and holds."""

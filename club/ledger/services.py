@@ -1,0 +1,607 @@
+"""Every movement of points, one place each.
+
+Each service locks the wallet row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite
+the transaction must have begun IMMEDIATE, see club.core.database), re-reads it, checks,
+writes the entry, its lot and allocations and the wallet's balances, and flushes. The
+caller commits. A service called again with the same idempotency key returns the first
+entry and writes nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from club.audit import services as audit
+from club.core.clock import utcnow
+from club.core.database import holds_write_lock
+from club.ledger.errors import HoldClosed, IdempotencyConflict, InsufficientPoints, LedgerError
+from club.ledger.models import Allocation, Entry, EntryKind, Hold, HoldStatus, Lot, Wallet
+
+
+@dataclass(frozen=True)
+class Source:
+    """What caused a movement, e.g. Source("quiz", "7") or Source("purchase_month", ...)."""
+
+    type: str
+    id: str
+
+
+MANUAL = Source("manual", "-")
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def expiry_for(earned_at: datetime) -> datetime:
+    return add_months(earned_at, current_app.config["POINTS_EXPIRY_MONTHS"])
+
+
+# --- wallets and locking ----------------------------------------------------------------
+
+
+def wallet_for(session: Session, company_id: int) -> Wallet:
+    """The company's wallet, created on first use."""
+    wallet = session.scalar(select(Wallet).where(Wallet.company_id == company_id))
+    if wallet is not None:
+        return wallet
+    try:
+        with session.begin_nested():
+            wallet = Wallet(company_id=company_id)
+            session.add(wallet)
+    except IntegrityError:  # created a moment ago by a concurrent transaction
+        wallet = session.scalar(select(Wallet).where(Wallet.company_id == company_id))
+    return wallet
+
+
+def _lock(session: Session, wallet: Wallet) -> Wallet:
+    if not holds_write_lock(session):
+        raise RuntimeError(
+            "ledger writes on SQLite need a transaction begun inside "
+            "club.core.database.write_intent() (BEGIN IMMEDIATE)"
+        )
+    return session.execute(
+        select(Wallet)
+        .where(Wallet.id == wallet.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _replayed(session: Session, key: str | None, wallet: Wallet, kind: EntryKind) -> Entry | None:
+    if key is None:
+        return None
+    entry = session.scalar(select(Entry).where(Entry.idempotency_key == key))
+    if entry is not None and (entry.wallet_id != wallet.id or entry.kind != kind):
+        raise IdempotencyConflict(_("This request key was already used for something else."))
+    return entry
+
+
+def _check_points(points: int) -> None:
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+        raise LedgerError(_("Points must be a whole number above zero."))
+
+
+def _post(
+    session: Session,
+    wallet: Wallet,
+    kind: EntryKind,
+    *,
+    source: Source,
+    available: int = 0,
+    pending: int = 0,
+    held: int = 0,
+    person=None,
+    actor=None,
+    reason: str = "",
+    details: dict | None = None,
+    hold: Hold | None = None,
+    idempotency_key: str | None = None,
+    earned_at: datetime | None = None,
+    now: datetime,
+) -> Entry:
+    wallet.available += available
+    wallet.pending += pending
+    wallet.held += held
+    wallet.updated_at = now
+    entry = Entry(
+        wallet_id=wallet.id,
+        kind=kind,
+        amount=available + pending + held,
+        available_delta=available,
+        pending_delta=pending,
+        held_delta=held,
+        person_id=person.id if person is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        source_type=source.type,
+        source_id=source.id,
+        reason=reason,
+        details=details,
+        hold_id=hold.id if hold is not None else None,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        earned_at=earned_at or now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# --- lots ---------------------------------------------------------------------------
+
+
+def _open_lots(session: Session, wallet: Wallet):
+    return session.scalars(
+        select(Lot)
+        .where(Lot.wallet_id == wallet.id, Lot.remaining > 0)
+        .order_by(Lot.expires_at, Lot.entry_id)
+        .with_for_update()
+    )
+
+
+def _consume(session: Session, wallet: Wallet, entry: Entry, points: int) -> None:
+    """Take `points` from the soonest-expiring lots, recording each allocation."""
+    left = points
+    for lot in _open_lots(session, wallet):
+        take = min(lot.remaining, left)
+        lot.remaining -= take
+        session.add(Allocation(entry_id=entry.id, lot_id=lot.entry_id, points=take))
+        left -= take
+        if left == 0:
+            break
+    if left:
+        raise RuntimeError(f"wallet {wallet.id}: lots hold {points - left} of {points} points")
+
+
+def _add_lot(session: Session, wallet: Wallet, entry: Entry, points: int, *, now: datetime):
+    session.add(
+        Lot(
+            entry_id=entry.id,
+            wallet_id=wallet.id,
+            points=points,
+            remaining=points,
+            earned_at=entry.earned_at,
+            expires_at=expiry_for(entry.earned_at),
+        )
+    )
+    session.flush()
+    if wallet.shortfall:
+        _settle_shortfall(session, wallet, entry, now=now)
+
+
+def _settle_shortfall(session: Session, wallet: Wallet, earning: Entry, *, now: datetime):
+    """Points clawed back earlier but not covered then are taken from new points."""
+    take = min(wallet.shortfall, wallet.available)
+    if take <= 0:
+        return
+    wallet.shortfall -= take
+    settle = _post(
+        session,
+        wallet,
+        EntryKind.SETTLE,
+        source=Source("ledger_entry", str(earning.id)),
+        available=-take,
+        details={"shortfall_left": wallet.shortfall},
+        now=now,
+    )
+    _consume(session, wallet, settle, take)
+
+
+# --- earning ------------------------------------------------------------------------
+
+
+def earn(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    source: Source,
+    pending: bool = False,
+    person=None,
+    actor=None,
+    reason: str = "",
+    details: dict | None = None,
+    earned_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Points earned: pending (to be confirmed or forfeited) or available at once."""
+    _check_points(points)
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.EARN)) is not None:
+        return entry
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.EARN,
+        source=source,
+        pending=points if pending else 0,
+        available=0 if pending else points,
+        person=person,
+        actor=actor,
+        reason=reason,
+        details=details,
+        earned_at=earned_at,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    if not pending:
+        _add_lot(session, wallet, entry, points, now=now)
+    return entry
+
+
+def confirm(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    source: Source,
+    earned_at: datetime,
+    person=None,
+    reason: str = "",
+    details: dict | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Pending points become available (a paid invoice); they expire from `earned_at`."""
+    _check_points(points)
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.CONFIRM)) is not None:
+        return entry
+    if wallet.pending < points:
+        raise LedgerError(_("Only %(points)d points are pending.", points=wallet.pending))
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.CONFIRM,
+        source=source,
+        pending=-points,
+        available=points,
+        person=person,
+        reason=reason,
+        details=details,
+        earned_at=earned_at,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    _add_lot(session, wallet, entry, points, now=now)
+    return entry
+
+
+def forfeit(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    source: Source,
+    reason: str = "",
+    details: dict | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Pending points that will never be confirmed (an invoice not paid in time)."""
+    _check_points(points)
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.FORFEIT)) is not None:
+        return entry
+    if wallet.pending < points:
+        raise LedgerError(_("Only %(points)d points are pending.", points=wallet.pending))
+    return _post(
+        session,
+        wallet,
+        EntryKind.FORFEIT,
+        source=source,
+        pending=-points,
+        reason=reason,
+        details=details,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+
+
+# --- spending -----------------------------------------------------------------------
+
+
+def hold(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    source: Source,
+    actor=None,
+    reason: str = "",
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Hold:
+    """Reserve points for a redemption: available -> held, soonest-expiring lots first."""
+    _check_points(points)
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.HOLD)) is not None:
+        return session.get(Hold, entry.hold_id)
+    if wallet.available < points:
+        raise InsufficientPoints(
+            _(
+                "This needs %(needed)d points; the company has %(available)d available.",
+                needed=points,
+                available=wallet.available,
+            )
+        )
+    reservation = Hold(
+        wallet_id=wallet.id,
+        points=points,
+        source_type=source.type,
+        source_id=source.id,
+        created_at=now,
+    )
+    session.add(reservation)
+    session.flush()
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.HOLD,
+        source=source,
+        available=-points,
+        held=points,
+        actor=actor,
+        reason=reason,
+        hold=reservation,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    _consume(session, wallet, entry, points)
+    return reservation
+
+
+def _lock_hold(session: Session, reservation: Hold) -> tuple[Wallet, Hold]:
+    wallet = _lock(session, reservation.wallet)
+    reservation = session.execute(
+        select(Hold).where(Hold.id == reservation.id).execution_options(populate_existing=True)
+    ).scalar_one()
+    return wallet, reservation
+
+
+def capture(
+    session: Session,
+    reservation: Hold,
+    *,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Entry:
+    """The redemption is fulfilled: the held points are spent."""
+    now = now or utcnow()
+    wallet, reservation = _lock_hold(session, reservation)
+    if reservation.status != HoldStatus.HELD:
+        return _closing_entry_or_refuse(session, reservation, EntryKind.CAPTURE)
+    reservation.status = HoldStatus.CAPTURED
+    reservation.closed_at = now
+    return _post(
+        session,
+        wallet,
+        EntryKind.CAPTURE,
+        source=Source("hold", str(reservation.id)),
+        held=-reservation.points,
+        actor=actor,
+        reason=reason,
+        hold=reservation,
+        now=now,
+    )
+
+
+def release(
+    session: Session,
+    reservation: Hold,
+    *,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Entry:
+    """The redemption is rejected or cancelled: the points go back to their lots."""
+    now = now or utcnow()
+    wallet, reservation = _lock_hold(session, reservation)
+    if reservation.status != HoldStatus.HELD:
+        return _closing_entry_or_refuse(session, reservation, EntryKind.RELEASE)
+    reservation.status = HoldStatus.RELEASED
+    reservation.closed_at = now
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.RELEASE,
+        source=Source("hold", str(reservation.id)),
+        held=-reservation.points,
+        available=reservation.points,
+        actor=actor,
+        reason=reason,
+        hold=reservation,
+        now=now,
+    )
+    hold_entry = session.scalar(
+        select(Entry).where(Entry.hold_id == reservation.id, Entry.kind == EntryKind.HOLD)
+    )
+    taken = session.scalars(select(Allocation).where(Allocation.entry_id == hold_entry.id))
+    for allocation in taken.all():
+        lot = session.get(Lot, allocation.lot_id, with_for_update=True)
+        lot.remaining += allocation.points
+        session.add(Allocation(entry_id=entry.id, lot_id=lot.entry_id, points=-allocation.points))
+    session.flush()
+    # Points given back to a lot that has meanwhile expired leave with the next expiry run.
+    return entry
+
+
+def _closing_entry_or_refuse(session: Session, reservation: Hold, kind: EntryKind) -> Entry:
+    """Capturing a captured hold (or releasing a released one) is a harmless replay."""
+    closing = session.scalar(
+        select(Entry).where(Entry.hold_id == reservation.id, Entry.kind == kind)
+    )
+    if closing is None:
+        raise HoldClosed(
+            _("These points were already %(status)s.", status=reservation.status.value)
+        )
+    return closing
+
+
+# --- taking points away -------------------------------------------------------------
+
+
+def expire(session: Session, wallet: Wallet, *, now: datetime | None = None) -> Entry | None:
+    """Points whose lots are past their date leave the wallet; None when nothing is due."""
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    due = session.scalars(
+        select(Lot)
+        .where(Lot.wallet_id == wallet.id, Lot.remaining > 0, Lot.expires_at <= now)
+        .order_by(Lot.expires_at, Lot.entry_id)
+        .with_for_update()
+    ).all()
+    total = sum(lot.remaining for lot in due)
+    if not total:
+        return None
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.EXPIRE,
+        source=Source("expiry", now.date().isoformat()),
+        available=-total,
+        details={"lots": len(due)},
+        now=now,
+    )
+    for lot in due:
+        session.add(Allocation(entry_id=entry.id, lot_id=lot.entry_id, points=lot.remaining))
+        lot.remaining = 0
+    session.flush()
+    return entry
+
+
+def adjust(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    reason: str,
+    actor,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """A manual correction by the club manager: + adds a lot, - takes from lots."""
+    if not isinstance(points, int) or points == 0:
+        raise LedgerError(_("Enter a number of points other than zero."), field="points")
+    if not reason or not reason.strip():
+        raise LedgerError(_("Say why: the reason is kept with the entry."), field="reason")
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.ADJUST)) is not None:
+        return entry
+    if points < 0 and wallet.available < -points:
+        raise InsufficientPoints(
+            _("Only %(available)d points are available to take away.", available=wallet.available),
+            field="points",
+        )
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.ADJUST,
+        source=MANUAL,
+        available=points,
+        actor=actor,
+        reason=reason.strip(),
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    if points > 0:
+        _add_lot(session, wallet, entry, points, now=now)
+    else:
+        _consume(session, wallet, entry, -points)
+    audit.record(
+        session,
+        "wallet.adjusted",
+        wallet,
+        actor=actor,
+        company_id=wallet.company_id,
+        after={"points": points, "reason": reason.strip()},
+        now=now,
+    )
+    return entry
+
+
+def clawback(
+    session: Session,
+    wallet: Wallet,
+    points: int,
+    *,
+    source: Source,
+    reason: str = "",
+    details: dict | None = None,
+    actor=None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Take back confirmed points (a credit note); what available cannot cover is carried
+    as a shortfall and taken from later earnings. Available never goes below zero."""
+    _check_points(points)
+    now = now or utcnow()
+    wallet = _lock(session, wallet)
+    if (entry := _replayed(session, idempotency_key, wallet, EntryKind.CLAWBACK)) is not None:
+        return entry
+    take = min(points, wallet.available)
+    carried = points - take
+    wallet.shortfall += carried
+    entry = _post(
+        session,
+        wallet,
+        EntryKind.CLAWBACK,
+        source=source,
+        available=-take,
+        actor=actor,
+        reason=reason,
+        details={**(details or {}), "requested": points, "carried": carried},
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    if take:
+        _consume(session, wallet, entry, take)
+    return entry
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextExpiry:
+    points: int
+    expires_at: datetime
+
+
+def next_expiry(session: Session, wallet: Wallet) -> NextExpiry | None:
+    """The points that expire soonest, summed over lots that expire on the same day."""
+    first = session.scalar(
+        select(Lot.expires_at)
+        .where(Lot.wallet_id == wallet.id, Lot.remaining > 0)
+        .order_by(Lot.expires_at)
+        .limit(1)
+    )
+    if first is None:
+        return None
+    same_day = session.scalar(
+        select(func.sum(Lot.remaining)).where(
+            Lot.wallet_id == wallet.id,
+            Lot.remaining > 0,
+            Lot.expires_at < first + timedelta(days=1),
+        )
+    )
+    return NextExpiry(points=same_day, expires_at=first)
