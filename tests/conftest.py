@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from club import create_app
+from club.core.database import write_intent
 from club.core.roles import Role
 from club.extensions import db as _db
 from club.extensions import rate_limiter
@@ -199,8 +200,10 @@ def app_ctx(app):
 
 @pytest.fixture
 def db_session(app_ctx):
-    yield _db.session
-    _db.session.rollback()
+    # Tests write like commands do: on SQLite their transactions begin IMMEDIATE.
+    with write_intent():
+        yield _db.session
+        _db.session.rollback()
 
 
 class IsolatedClient(FlaskClient):
