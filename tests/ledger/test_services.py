@@ -177,7 +177,9 @@ def test_the_database_refuses_to_change_or_delete_an_entry(db_session, wallet):
 
 def test_the_database_refuses_a_negative_available_balance(db_session, wallet):
     with pytest.raises(IntegrityError):
-        db_session.execute(text("UPDATE wallet SET available = -1 WHERE id = :id"), {"id": wallet.id})
+        db_session.execute(
+            text("UPDATE wallet SET available = -1 WHERE id = :id"), {"id": wallet.id}
+        )
 
 
 def test_verify_finds_a_tampered_balance(app, db_session, wallet):
