@@ -40,6 +40,31 @@ def purge_one_time_links(session: Session, *, now: datetime | None = None) -> in
     return result.rowcount
 
 
+def close_months(session: Session, *, now: datetime | None = None) -> int:
+    """Close every finished purchase month (catches up on months never closed)."""
+    from club.purchases.services import close_due_months
+
+    return close_due_months(session, now=now)
+
+
+def settle_payment_windows(session: Session, *, now: datetime | None = None) -> int:
+    """Confirm or forfeit pending purchase points as payment windows close."""
+    from club.purchases.services import settle_open_months
+
+    return settle_open_months(session, now=now)
+
+
+def expire_points(session: Session, *, now: datetime | None = None) -> int:
+    """Lots past their expiry date leave their wallets."""
+    from club.ledger.services import expire_due
+
+    return expire_due(session, now=now)
+
+
+# Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
+    Job("close-months", close_months, {"hour": 1, "minute": 5}),
+    Job("settle-payment-windows", settle_payment_windows, {"hour": 1, "minute": 35}),
+    Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
 ]

@@ -3,15 +3,19 @@
 from club.audit.models import AuditEntry
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.models import Company, OneTimeLink, User
+from club.purchases.models import EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
     "Allocation",
     "AuditEntry",
     "Company",
+    "EarningRule",
     "Entry",
     "Hold",
+    "Invoice",
     "Lot",
     "OneTimeLink",
+    "PurchaseMonth",
     "User",
     "Wallet",
 ]

@@ -488,6 +488,19 @@ def expire(session: Session, wallet: Wallet, *, now: datetime | None = None) -> 
     return entry
 
 
+def expire_due(session: Session, *, now: datetime | None = None) -> int:
+    """Run expiry for every wallet that has lots past their date; returns entries made."""
+    now = now or utcnow()
+    wallet_ids = session.scalars(
+        select(Lot.wallet_id).where(Lot.remaining > 0, Lot.expires_at <= now).distinct()
+    ).all()
+    made = 0
+    for wallet_id in wallet_ids:
+        if expire(session, session.get(Wallet, wallet_id), now=now) is not None:
+            made += 1
+    return made
+
+
 def adjust(
     session: Session,
     wallet: Wallet,

@@ -1,0 +1,136 @@
+"""Invoices and credit notes, the earning rule, and each company's purchase months."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from club.core.clock import utcnow
+from club.core.types import UTCDateTime
+from club.extensions import db
+from club.members.models import Company, User, str_enum
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class Invoice(db.Model):
+    """An invoice (net amount >= 0) or a credit note (net amount <= 0) from the ERP."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'invoice' AND net_amount >= 0) OR (kind = 'credit_note' AND net_amount <= 0)",
+            name="sign_matches_kind",
+        ),
+        CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+        Index("ix_invoice_company_period", "company_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=False
+    )
+    kind: Mapped[InvoiceKind] = mapped_column(str_enum(InvoiceKind, "invoice_kind"), nullable=False)
+    issue_date: Mapped[date] = mapped_column(nullable=False)
+    # The first day of the issue month: the purchase month the invoice counts in.
+    period: Mapped[date] = mapped_column(nullable=False)
+    due_date: Mapped[date] = mapped_column(nullable=False)
+    net_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    paid_date: Mapped[date | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    company: Mapped[Company] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Invoice {self.number} {self.kind.value} {self.net_amount} {self.currency}>"
+
+
+class EarningRule(db.Model):
+    """How purchases turn into points, from a month on. A change never rewrites history:
+    each purchase month keeps the rate it was closed with."""
+
+    __tablename__ = "earning_rule"
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("grace_days >= 0", name="grace_not_negative"),
+        UniqueConstraint("effective_from", name="uq_earning_rule_effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always the first day of a month: rules change between months, never within one.
+    effective_from: Mapped[date] = mapped_column(nullable=False)
+    # Net currency units per point: points = floor(net total / rate).
+    rate: Mapped[int] = mapped_column(nullable=False)
+    # Days after the due date within which a payment still confirms points.
+    grace_days: Mapped[int] = mapped_column(nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EarningRule from {self.effective_from}: 1 point per {self.rate}>"
+
+
+class PurchaseMonth(db.Model):
+    """One company's purchases in one calendar month, once the month has closed.
+
+    The counters record what the ledger has been told so far, so settling the month
+    again posts only the difference (and nothing when nothing changed).
+    """
+
+    __tablename__ = "purchase_month"
+    __table_args__ = (
+        UniqueConstraint("company_id", "period", name="uq_purchase_month_company_period"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("multiplier_percent > 0", name="multiplier_positive"),
+        CheckConstraint(
+            "earned >= 0 AND confirmed >= 0 AND forfeited >= 0 AND clawed_back >= 0",
+            name="counters_not_negative",
+        ),
+        CheckConstraint("earned - confirmed - forfeited >= 0", name="pending_not_negative"),
+        CheckConstraint("confirmed - clawed_back >= 0", name="kept_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=False
+    )
+    period: Mapped[date] = mapped_column(nullable=False)
+    rate: Mapped[int] = mapped_column(nullable=False)
+    grace_days: Mapped[int] = mapped_column(nullable=False)
+    # The tier multiplier in percent (100 = x1); the tiers issue sets it at close.
+    multiplier_percent: Mapped[int] = mapped_column(nullable=False, default=100)
+    net_total: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False, default=0)
+    earned: Mapped[int] = mapped_column(nullable=False, default=0)
+    confirmed: Mapped[int] = mapped_column(nullable=False, default=0)
+    forfeited: Mapped[int] = mapped_column(nullable=False, default=0)
+    clawed_back: Mapped[int] = mapped_column(nullable=False, default=0)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Set once every payment window of the month has closed and the month is final.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    company: Mapped[Company] = relationship()
+
+    @property
+    def pending(self) -> int:
+        return self.earned - self.confirmed - self.forfeited
+
+    @property
+    def kept(self) -> int:
+        return self.confirmed - self.clawed_back
+
+    def __repr__(self) -> str:
+        return f"<PurchaseMonth company={self.company_id} {self.period:%Y-%m}>"
