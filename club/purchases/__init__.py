@@ -1,0 +1,1 @@
+"""Invoices and credit notes from the supplier's ERP, and the points they earn."""
