@@ -117,3 +117,54 @@ def ledger_verify_command() -> None:
         click.echo(f"  {problem}", err=True)
     if not report.ok:
         raise SystemExit(1)
+
+
+token_cli = AppGroup("api-token", help="Tokens for the JSON API.")
+club_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.option("--name", required=True, help="Who uses it, e.g. 'ERP (Comarch)'.")
+@click.option(
+    "--scope", "scopes", multiple=True, help="invoices, companies, wallets (default: all)."
+)
+def token_create_command(name: str, scopes: tuple[str, ...]) -> None:
+    """Print a new API token (shown once; only its hash is kept)."""
+    from club.api.services import SCOPES, create_token
+    from club.core.errors import ClubError
+    from club.extensions import db
+
+    try:
+        token, secret = create_token(db.session, name=name, scopes=scopes or SCOPES)
+    except ClubError as error:
+        raise click.UsageError(error.message) from None
+    db.session.commit()
+    click.echo(f"token {token.id} ({token.name}, scopes: {token.scopes}):")
+    click.echo(secret)
+
+
+@token_cli.command("list")
+def token_list_command() -> None:
+    """List tokens (never their secrets)."""
+    from club.api.services import tokens
+    from club.extensions import db
+
+    for token in tokens(db.session):
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+        click.echo(f"{token.id:>4}  {token.prefix}…  {token.name}  [{token.scopes}]  {state}")
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke_command(token_id: int) -> None:
+    """Revoke a token at once."""
+    from club.api.models import ApiToken
+    from club.api.services import revoke_token
+    from club.extensions import db
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.UsageError(f"no token {token_id}")
+    revoke_token(db.session, token)
+    db.session.commit()
+    click.echo(f"token {token_id} revoked")

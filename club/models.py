@@ -1,5 +1,6 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
+from club.api.models import ApiToken
 from club.audit.models import AuditEntry
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.models import Company, OneTimeLink, User
@@ -7,6 +8,7 @@ from club.purchases.models import EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
     "Allocation",
+    "ApiToken",
     "AuditEntry",
     "Company",
     "EarningRule",

@@ -138,6 +138,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if request.path.startswith("/api/"):
+            from club.api.views import error_response
+
+            return error_response(
+                code, error.name.lower().replace(" ", "_"), str(ERROR_TEXTS.get(code, error.name))
+            )
         if code == 401:
             return redirect(url_for("members.login"))
         return render_template(

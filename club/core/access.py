@@ -53,7 +53,17 @@ def signed_in(view: Callable) -> Callable:
     return requires(*ALL_ROLES)(view)
 
 
-def access_of(view: Callable) -> str | frozenset[Role] | None:
+class TokenAccess:
+    """The route is for API clients with a bearer token carrying `scope`."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def __repr__(self) -> str:
+        return f"<TokenAccess {self.scope}>"
+
+
+def access_of(view: Callable) -> str | frozenset[Role] | TokenAccess | None:
     return getattr(view, "access", None)
 
 

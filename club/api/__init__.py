@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1 for the supplier's systems (ERP, CRM), with bearer tokens."""

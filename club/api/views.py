@@ -1,0 +1,366 @@
+"""/api/v1: invoices and payments from the ERP, companies from the CRM, wallets out.
+
+Every route needs `Authorization: Bearer <token>` with the route's scope. Errors are
+JSON: {"error": {"code": "...", "message": "..."}} with a stable code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from club.api import services as tokens
+from club.api.openapi import openapi_document
+from club.core.access import TokenAccess, public
+from club.core.clock import utcnow
+from club.core.errors import ClubError
+from club.core.roles import Role
+from club.extensions import csrf, db
+from club.ledger import services as ledger
+from club.ledger.models import Entry
+from club.members import services as members
+from club.members.models import Company, MembershipStatus, User
+from club.purchases import services as purchases
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
+
+MAX_INVOICES_PER_REQUEST = 1000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="club"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message)
+
+
+@bp.errorhandler(ClubError)
+def _club_error(error: ClubError):
+    db.session.rollback()
+    code = type(error).__name__
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in code).lstrip("_")
+    return error_response(error.status_code, snake, error.message)
+
+
+def token_required(scope: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            kind, _sep, secret = header.partition(" ")
+            token = tokens.find_token(db.session, secret.strip()) if kind == "Bearer" else None
+            if token is None:
+                raise ApiError(
+                    401, "unauthorized", _("Send a valid API token: Authorization: Bearer <token>.")
+                )
+            if scope not in token.scope_set:
+                raise ApiError(
+                    403, "forbidden_scope", _("This token may not use %(scope)s.", scope=scope)
+                )
+            token.last_used_at = utcnow()
+            g.api_token = token
+            return view(*args, **kwargs)
+
+        wrapper.access = TokenAccess(scope)
+        return wrapper
+
+    return decorator
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", _("Send a JSON object in the request body."))
+    return body
+
+
+def _company(tax_id: str) -> Company:
+    compact = "".join(ch for ch in tax_id.upper() if ch.isalnum())
+    query = select(Company).where(Company.tax_id == compact)
+    if country := request.args.get("country"):
+        query = query.where(Company.country == country.upper())
+    found = db.session.scalars(query.limit(2)).all()
+    if not found:
+        raise ApiError(
+            404,
+            "unknown_company",
+            _("No company with tax id %(tax_id)s is registered.", tax_id=tax_id),
+        )
+    if len(found) > 1:
+        raise ApiError(
+            409, "ambiguous_tax_id", _("Several countries use this tax id; add ?country=XX.")
+        )
+    return found[0]
+
+
+# --- the document -----------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiInvoice:
+    line: int
+    number: str
+    tax_id: str
+    issue_date: date
+    due_date: date
+    net_amount: Decimal
+    currency: str
+    paid_date: date | None
+    kind: str
+
+
+def _date(value, name: str, *, required: bool = True) -> date | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(_("%(field)s must be a date like 2026-11-03.", field=name)) from None
+
+
+def _invoice(index: int, item) -> ApiInvoice:
+    if not isinstance(item, dict):
+        raise ValueError(_("Each invoice must be a JSON object."))
+    number = str(item.get("number") or "").strip()
+    if not number or len(number) > 64:
+        raise ValueError(_("number is required (up to 64 characters)."))
+    kind = item.get("kind", "invoice")
+    if kind not in ("invoice", "credit_note"):
+        raise ValueError(_("kind must be invoice or credit_note."))
+    try:
+        amount = Decimal(str(item.get("net_amount")))
+    except InvalidOperation:
+        raise ValueError(_('net_amount must be a number like "1234.50".')) from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise ValueError(_("net_amount must have at most two decimal places."))
+    if kind == "credit_note":
+        amount = -abs(amount)
+    elif amount < 0:
+        raise ValueError(_("A negative amount needs kind credit_note."))
+    issue, due = (
+        _date(item.get("issue_date"), "issue_date"),
+        _date(item.get("due_date"), "due_date"),
+    )
+    if due < issue:
+        raise ValueError(_("due_date is before issue_date."))
+    currency = str(item.get("currency") or "PLN").upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValueError(_("currency must be a three-letter code."))
+    tax_id = str(item.get("tax_id") or "").strip()
+    if not tax_id:
+        raise ValueError(_("tax_id is required."))
+    return ApiInvoice(
+        index,
+        number,
+        tax_id,
+        issue,
+        due,
+        amount.quantize(Decimal("0.01")),
+        currency,
+        _date(item.get("paid_date"), "paid_date", required=False),
+        kind,
+    )
+
+
+@bp.post("/invoices")
+@token_required("invoices")
+def post_invoices():
+    body = _json_body()
+    items = body.get("invoices")
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "invalid_request", _('Send {"invoices": [ ... ]}.'))
+    if len(items) > MAX_INVOICES_PER_REQUEST:
+        raise ApiError(
+            413,
+            "too_many_invoices",
+            _("Send at most %(count)d invoices per request.", count=MAX_INVOICES_PER_REQUEST),
+        )
+    rows, rejected = [], []
+    for index, item in enumerate(items):
+        try:
+            rows.append(_invoice(index, item))
+        except ValueError as error:
+            rejected.append({"index": index, "message": str(error)})
+    report = purchases.record_invoices(db.session, rows)
+    db.session.commit()
+    rejected += [{"index": line, "message": message} for line, message in report.rejected]
+    return jsonify(
+        {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": sorted(rejected, key=lambda item: item["index"]),
+        }
+    )
+
+
+@bp.post("/invoices/<path:number>/payment")
+@token_required("invoices")
+def post_payment(number: str):
+    body = _json_body()
+    try:
+        paid = _date(body.get("paid_date"), "paid_date")
+    except ValueError as error:
+        raise ApiError(400, "invalid_request", str(error)) from None
+    invoice = purchases.record_payment(db.session, number, paid)
+    db.session.commit()
+    return jsonify({"number": invoice.number, "paid_date": invoice.paid_date.isoformat()})
+
+
+# --- companies and wallets ------------------------------------------------------------
+
+
+@bp.put("/companies/<tax_id>")
+@token_required("companies")
+def put_company(tax_id: str):
+    body = _json_body()
+    country = str(body.get("country") or "").upper()
+    try:
+        status = MembershipStatus(body.get("status", "applicant"))
+    except ValueError:
+        raise ApiError(
+            400, "invalid_request", _("status must be one of: applicant, member, suspended, left.")
+        ) from None
+    manager_id = None
+    if email := body.get("account_manager_email"):
+        manager_id = db.session.scalar(
+            select(User.id).where(
+                User.email == str(email).strip().lower(), User.role == Role.ACCOUNT_MANAGER
+            )
+        )
+        if manager_id is None:
+            raise ApiError(
+                400, "unknown_account_manager", _("No account manager uses %(email)s.", email=email)
+            )
+    name = str(body.get("name") or "").strip()
+    if not name or len(name) > 200:
+        raise ApiError(400, "invalid_request", _("name is required (up to 200 characters)."))
+    compact = members.normalize_tax_id(country, tax_id)
+    company = db.session.scalar(
+        select(Company).where(Company.country == country, Company.tax_id == compact)
+    )
+    details = members.CompanyDetails(
+        name=name,
+        tax_id=tax_id,
+        country=country,
+        street=str(body.get("street") or ""),
+        postal_code=str(body.get("postal_code") or ""),
+        city=str(body.get("city") or ""),
+        status=status,
+        joined_on=_date(body.get("joined_on"), "joined_on", required=False)
+        if body.get("joined_on")
+        else (company.joined_on if company else None),
+        account_manager_id=manager_id
+        if "account_manager_email" in body
+        else (company.account_manager_id if company else None),
+    )
+    created = company is None
+    if created:
+        company = members.create_company(db.session, details, actor=None)
+    else:
+        members.update_company(db.session, company, details, actor=None)
+    db.session.commit()
+    return jsonify(_company_json(company)), 201 if created else 200
+
+
+def _company_json(company: Company) -> dict:
+    return {
+        "tax_id": company.tax_id,
+        "country": company.country,
+        "name": company.name,
+        "status": company.status.value,
+        "joined_on": company.joined_on.isoformat() if company.joined_on else None,
+    }
+
+
+@bp.get("/companies/<tax_id>/wallet")
+@token_required("wallets")
+def get_wallet(tax_id: str):
+    company = _company(tax_id)
+    wallet = ledger.wallet_for(db.session, company.id)
+    upcoming = ledger.next_expiry(db.session, wallet)
+    db.session.commit()
+    return jsonify(
+        {
+            "company": _company_json(company),
+            "available": wallet.available,
+            "pending": wallet.pending,
+            "held": wallet.held,
+            "next_expiry": {
+                "points": upcoming.points,
+                "date": upcoming.expires_at.date().isoformat(),
+            }
+            if upcoming
+            else None,
+        }
+    )
+
+
+@bp.get("/companies/<tax_id>/entries")
+@token_required("wallets")
+def get_entries(tax_id: str):
+    company = _company(tax_id)
+    wallet = ledger.wallet_for(db.session, company.id)
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), 500)
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(Entry).where(Entry.wallet_id == wallet.id).order_by(Entry.id.desc())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    entries = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    db.session.commit()
+    return jsonify(
+        {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "entries": [
+                {
+                    "id": entry.id,
+                    "kind": entry.kind.value,
+                    "amount": entry.amount,
+                    "available": entry.available_delta,
+                    "pending": entry.pending_delta,
+                    "held": entry.held_delta,
+                    "source": {"type": entry.source_type, "id": entry.source_id},
+                    "reason": entry.reason,
+                    "created_at": entry.created_at.isoformat(),
+                    "earned_at": entry.earned_at.isoformat(),
+                }
+                for entry in entries
+            ],
+        }
+    )
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+@public
+def not_found(anything: str):
+    return error_response(404, "not_found", _("There is no such API endpoint."))
