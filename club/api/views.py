@@ -19,6 +19,7 @@ from club.api import services as tokens
 from club.api.openapi import openapi_document
 from club.core.access import TokenAccess, public
 from club.core.clock import utcnow
+from club.core.database import UNSAFE_METHODS
 from club.core.errors import ClubError
 from club.core.roles import Role
 from club.extensions import csrf, db
@@ -77,7 +78,9 @@ def token_required(scope: str):
                 raise ApiError(
                     403, "forbidden_scope", _("This token may not use %(scope)s.", scope=scope)
                 )
-            token.last_used_at = utcnow()
+            if request.method in UNSAFE_METHODS:
+                # Recorded with the write it comes with; reads stay read-only.
+                token.last_used_at = utcnow()
             g.api_token = token
             return view(*args, **kwargs)
 
@@ -306,9 +309,8 @@ def _company_json(company: Company) -> dict:
 @token_required("wallets")
 def get_wallet(tax_id: str):
     company = _company(tax_id)
-    wallet = ledger.wallet_for(db.session, company.id)
+    wallet = ledger.wallet_to_read(db.session, company.id)
     upcoming = ledger.next_expiry(db.session, wallet)
-    db.session.commit()
     return jsonify(
         {
             "company": _company_json(company),
@@ -329,13 +331,12 @@ def get_wallet(tax_id: str):
 @token_required("wallets")
 def get_entries(tax_id: str):
     company = _company(tax_id)
-    wallet = ledger.wallet_for(db.session, company.id)
+    wallet = ledger.wallet_to_read(db.session, company.id)
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 500)
     page = max(request.args.get("page", 1, type=int), 1)
     query = select(Entry).where(Entry.wallet_id == wallet.id).order_by(Entry.id.desc())
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     entries = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    db.session.commit()
     return jsonify(
         {
             "page": page,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -64,6 +64,13 @@ def wallet_for(session: Session, company_id: int) -> Wallet:
     except IntegrityError:  # created a moment ago by a concurrent transaction
         wallet = session.scalar(select(Wallet).where(Wallet.company_id == company_id))
     return wallet
+
+
+def wallet_to_read(session: Session, company_id: int) -> Wallet:
+    """The company's wallet for display; an empty unsaved one if it has none yet
+    (reading a page must not write)."""
+    wallet = session.scalar(select(Wallet).where(Wallet.company_id == company_id))
+    return wallet or Wallet(company_id=company_id, available=0, pending=0, held=0, shortfall=0)
 
 
 def _lock(session: Session, wallet: Wallet) -> Wallet:
@@ -618,3 +625,36 @@ def next_expiry(session: Session, wallet: Wallet) -> NextExpiry | None:
         )
     )
     return NextExpiry(points=same_day, expires_at=first)
+
+
+def parse_period(text: str | None) -> tuple[datetime, datetime] | None:
+    """ "2026" or "2026-10" as [start, end) in UTC; None for anything else."""
+    text = (text or "").strip()
+    try:
+        if len(text) == 4:
+            start = datetime(int(text), 1, 1, tzinfo=UTC)
+            return start, start.replace(year=start.year + 1)
+        if len(text) == 7 and text[4] == "-":
+            start = datetime(int(text[:4]), int(text[5:]), 1, tzinfo=UTC)
+            return start, add_months(start, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def statement_query(
+    wallet: Wallet,
+    *,
+    kind: EntryKind | None = None,
+    period: str | None = None,
+    person_id: int | None = None,
+):
+    """A wallet's entries, newest first, filtered for the statement page and its CSV."""
+    query = select(Entry).where(Entry.wallet_id == wallet.id)
+    if kind is not None:
+        query = query.where(Entry.kind == kind)
+    if (bounds := parse_period(period)) is not None:
+        query = query.where(Entry.created_at >= bounds[0], Entry.created_at < bounds[1])
+    if person_id is not None:
+        query = query.where(Entry.person_id == person_id)
+    return query.order_by(Entry.created_at.desc(), Entry.id.desc())

@@ -1,0 +1,119 @@
+"""Each entry explains itself in words, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from club.ledger.models import Entry, EntryKind
+
+KIND_LABELS = {
+    EntryKind.EARN: _l("Earned"),
+    EntryKind.CONFIRM: _l("Confirmed"),
+    EntryKind.FORFEIT: _l("Forfeited"),
+    EntryKind.HOLD: _l("Reserved"),
+    EntryKind.CAPTURE: _l("Spent"),
+    EntryKind.RELEASE: _l("Returned"),
+    EntryKind.EXPIRE: _l("Expired"),
+    EntryKind.ADJUST: _l("Correction"),
+    EntryKind.CLAWBACK: _l("Taken back"),
+    EntryKind.SETTLE: _l("Carried debt paid"),
+}
+
+SOURCE_LABELS = {
+    "quiz": _l("a passed quiz"),
+    "meeting": _l("attending a club meeting"),
+    "referral": _l("a referral"),
+    "einvoice": _l("switching to e-invoices"),
+    "action": _l("using a new feature"),
+    "bonus": _l("a bonus"),
+}
+
+
+def kind_label(kind: EntryKind) -> str:
+    return str(KIND_LABELS[kind])
+
+
+def _invoice_list(items: list[dict]) -> str:
+    return ", ".join(item["number"] for item in items)
+
+
+def explain(entry: Entry) -> str:
+    """One sentence a member understands, from the entry's kind, source and details."""
+    details = entry.details or {}
+    period = details.get("period", "")
+    points = abs(entry.amount) or abs(entry.held_delta)
+    if entry.source_type == "purchase_month":
+        if entry.kind == EntryKind.EARN:
+            return _(
+                "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
+                "pending until the invoices are paid.",
+                period=period,
+                total=details.get("net_total", "?"),
+                rate=details.get("rate", "?"),
+            )
+        if entry.kind == EntryKind.CONFIRM:
+            return _(
+                "Invoices for %(period)s paid within the payment window: points confirmed.",
+                period=period,
+            )
+        if entry.kind == EntryKind.FORFEIT:
+            if details.get("why") == "credit_note":
+                return _("A credit note lowered the purchases of %(period)s.", period=period)
+            parts = []
+            for item in details.get("late", []):
+                parts.append(
+                    ngettext(
+                        "invoice %(number)s paid %(num)d day after the window",
+                        "invoice %(number)s paid %(num)d days after the window",
+                        item["days_late"],
+                        number=item["number"],
+                    )
+                )
+            if details.get("unpaid"):
+                parts.append(_("not paid: %(numbers)s", numbers=_invoice_list(details["unpaid"])))
+            return _(
+                "%(period)s: %(why)s; %(points)d points forfeited.",
+                period=period,
+                why="; ".join(parts) or _("not paid in time"),
+                points=points,
+            )
+        if entry.kind == EntryKind.CLAWBACK:
+            carried = details.get("carried", 0)
+            text = _(
+                "A credit note lowered the purchases of %(period)s: %(points)d points taken back.",
+                period=period,
+                points=points,
+            )
+            if carried:
+                text += " " + _(
+                    "%(carried)d more will be taken from later earnings.", carried=carried
+                )
+            return text
+    if entry.kind == EntryKind.ADJUST:
+        return _(
+            "Correction by %(who)s: %(reason)s",
+            who=entry.actor.name if entry.actor else _("the club"),
+            reason=entry.reason,
+        )
+    if entry.kind == EntryKind.EXPIRE:
+        return _("Points older than the expiry period have expired.")
+    if entry.kind == EntryKind.SETTLE:
+        return _("New points paid off points taken back earlier.")
+    if entry.kind == EntryKind.HOLD:
+        return _("Reserved for a redemption.")
+    if entry.kind == EntryKind.CAPTURE:
+        return _("Spent on a redemption.")
+    if entry.kind == EntryKind.RELEASE:
+        return _("A redemption was cancelled or rejected: points returned.")
+    if entry.kind == EntryKind.CLAWBACK:
+        return _("Points taken back: %(reason)s", reason=entry.reason or _("a correction"))
+    source = SOURCE_LABELS.get(entry.source_type)
+    if entry.kind == EntryKind.EARN:
+        who = entry.person.name if entry.person else None
+        what = str(source) if source else entry.reason or entry.source_type
+        if who:
+            return _("Earned by %(who)s for %(what)s.", who=who, what=what)
+        return _("Earned for %(what)s.", what=what)
+    return entry.reason or kind_label(entry.kind)

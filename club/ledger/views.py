@@ -1,0 +1,177 @@
+"""Wallet pages: the balance, what expires next, and the statement (with CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from club.core.access import requires
+from club.core.errors import ClubError
+from club.core.forms import show_error
+from club.core.htmx import render_page_or_fragment
+from club.core.roles import Role
+from club.extensions import db
+from club.ledger import services as ledger
+from club.ledger.explain import KIND_LABELS, explain, kind_label
+from club.ledger.forms import AdjustForm
+from club.ledger.models import EntryKind
+from club.members.models import Company
+from club.members.services import visible_companies
+
+bp = Blueprint("ledger", __name__)
+
+PAGE_SIZE = 50
+
+
+def _filters() -> dict:
+    kind = request.args.get("kind", "")
+    return {
+        "kind": EntryKind(kind) if kind in set(EntryKind) else None,
+        "period": request.args.get("period", "")[:7],
+    }
+
+
+def _statement(company: Company, *, own_only: bool):
+    wallet = ledger.wallet_to_read(db.session, company.id)
+    filters = _filters()
+    query = ledger.statement_query(
+        wallet,
+        kind=filters["kind"],
+        period=filters["period"],
+        person_id=current_user.id if own_only else None,
+    )
+    return wallet, filters, query
+
+
+def _render(company: Company, *, own_only: bool, endpoint: str, adjust_form=None, status=200):
+    wallet, filters, query = _statement(company, own_only=own_only)
+    page = db.paginate(
+        query,
+        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    upcoming = ledger.next_expiry(db.session, wallet)
+    return render_page_or_fragment(
+        "ledger/wallet.html",
+        "ledger/_statement.html",
+        company=company,
+        wallet=wallet,
+        upcoming=upcoming,
+        page=page,
+        filters=filters,
+        kinds=list(KIND_LABELS.items()),
+        explain=explain,
+        kind_label=kind_label,
+        own_only=own_only,
+        endpoint=endpoint,
+        endpoint_args={"company_id": company.id} if endpoint.startswith("ledger.company") else {},
+        adjust_form=adjust_form,
+    ), status
+
+
+@bp.get("/wallet")
+@requires(Role.ACCOUNT_HOLDER, Role.PARTNER_STAFF)
+def wallet():
+    # Staff see the company's balance and their own entries; the holder sees all.
+    return _render(
+        current_user.company,
+        own_only=current_user.role == Role.PARTNER_STAFF,
+        endpoint="ledger.wallet",
+    )
+
+
+def _csv(company: Company, *, own_only: bool, filename: str) -> Response:
+    query = _statement(company, own_only=own_only)[2]
+    buffer = io.StringIO()
+    # Polish and Russian Excel expect semicolons; the BOM makes Excel read UTF-8.
+    delimiter = "," if str(get_locale()) == "en" else ";"
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(
+        [
+            _("Date"),
+            _("Kind"),
+            _("Description"),
+            _("Available"),
+            _("Pending"),
+            _("Held"),
+            _("Earned by"),
+        ]
+    )
+    for entry in db.session.scalars(query).all():
+        writer.writerow(
+            [
+                entry.created_at.date().isoformat(),
+                kind_label(entry.kind),
+                explain(entry),
+                entry.available_delta,
+                entry.pending_delta,
+                entry.held_delta,
+                entry.person.name if entry.person else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/wallet/statement.csv")
+@requires(Role.ACCOUNT_HOLDER, Role.PARTNER_STAFF)
+def wallet_csv():
+    return _csv(
+        current_user.company,
+        own_only=current_user.role == Role.PARTNER_STAFF,
+        filename="statement.csv",
+    )
+
+
+def _visible_company_or_404(company_id: int) -> Company:
+    company = db.session.scalar(visible_companies(current_user).where(Company.id == company_id))
+    if company is None:
+        abort(404)
+    return company
+
+
+@bp.get("/manage/companies/<int:company_id>/wallet")
+@requires(Role.CLUB_MANAGER, Role.ACCOUNT_MANAGER)
+def company_wallet(company_id: int):
+    company = _visible_company_or_404(company_id)
+    form = AdjustForm() if current_user.role == Role.CLUB_MANAGER else None
+    return _render(company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form)
+
+
+@bp.get("/manage/companies/<int:company_id>/wallet/statement.csv")
+@requires(Role.CLUB_MANAGER, Role.ACCOUNT_MANAGER)
+def company_wallet_csv(company_id: int):
+    company = _visible_company_or_404(company_id)
+    return _csv(company, own_only=False, filename=f"statement-{company.tax_id}.csv")
+
+
+@bp.post("/manage/companies/<int:company_id>/wallet/adjust")
+@requires(Role.CLUB_MANAGER)
+def adjust(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    form = AdjustForm()
+    if form.validate_on_submit():
+        wallet = ledger.wallet_for(db.session, company.id)
+        try:
+            ledger.adjust(
+                db.session, wallet, form.points.data, reason=form.reason.data, actor=current_user
+            )
+        except ClubError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The correction is recorded."), "success")
+            return redirect(url_for("ledger.company_wallet", company_id=company.id))
+    return _render(
+        company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
+    )

@@ -1,0 +1,101 @@
+"""Wallet pages: balances, the statement in words, filters, CSV, corrections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from club.ledger import services as ledger
+from club.ledger.models import Entry
+from tests.conftest import login
+
+T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def wallet(db_session, club):
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    ledger.earn(
+        db_session, wallet, 40, source=ledger.Source("quiz", "1"), person=club.staff, now=T0
+    )
+    ledger.earn(
+        db_session,
+        wallet,
+        300,
+        source=ledger.Source("purchase_month", "1"),
+        pending=True,
+        details={"period": "2026-09", "net_total": "150000.00", "rate": 500},
+        now=T0,
+    )
+    ledger.adjust(
+        db_session, wallet, 25, reason="Welcome to the club", actor=club.club_manager, now=T0
+    )
+    db_session.commit()
+    return wallet
+
+
+def test_the_holder_sees_balances_and_every_entry_in_words(client, club, wallet):
+    login(client, club.holder)
+    body = client.get("/wallet").get_data(as_text=True)
+    assert 'id="balance-available">65<' in body and 'id="balance-pending">300<' in body
+    assert "Purchases in 2026-09: 150000.00 net at 1 point per 500" in body
+    assert "Earned by Staff A for a passed quiz." in body
+    assert "Correction by Club Manager: Welcome to the club" in body
+
+
+def test_staff_see_only_what_they_earned(client, club, wallet):
+    login(client, club.staff)
+    body = client.get("/wallet").get_data(as_text=True)
+    assert "Earned by Staff A" in body
+    assert "Purchases in 2026-09" not in body and "Welcome to the club" not in body
+
+
+def test_statement_filters_by_kind_and_month_with_htmx(client, club, wallet):
+    login(client, club.holder)
+    fragment = client.get("/wallet?kind=adjust", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="statement"')
+    assert "Welcome to the club" in body and "Purchases in" not in body
+    empty = client.get("/wallet?period=2025-01").get_data(as_text=True)
+    assert "No entries yet." in empty
+
+
+def test_statement_csv_for_excel(client, club, wallet):
+    login(client, club.holder)
+    response = client.get("/wallet/statement.csv")
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffDate,Kind,Description")
+    assert text.count("\n") == 4
+
+
+def test_account_manager_sees_portfolio_wallets_only(client, club, wallet):
+    login(client, club.account_manager)
+    assert client.get(f"/manage/companies/{club.company.id}/wallet").status_code == 200
+    assert client.get(f"/manage/companies/{club.other_company.id}/wallet").status_code == 404
+    page = client.get(f"/manage/companies/{club.company.id}/wallet").get_data(as_text=True)
+    assert "Manual correction" not in page
+
+
+def test_club_manager_corrects_with_a_reason(client, club, wallet, db_session):
+    login(client, club.club_manager)
+    url = f"/manage/companies/{club.company.id}/wallet/adjust"
+    before = db_session.scalar(select(func.count()).select_from(Entry))
+    missing = client.post(url, data={"points": "10", "reason": ""})
+    assert missing.status_code == 422
+    too_much = client.post(url, data={"points": "-1000", "reason": "typo"})
+    assert too_much.status_code == 422
+    assert "Only 65 points are available" in too_much.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Entry)) == before
+    done = client.post(url, data={"points": "-5", "reason": "Double booking"})
+    assert done.status_code == 302
+    db_session.refresh(wallet)
+    assert wallet.available == 60
+
+
+def test_a_new_company_sees_an_empty_wallet(client, club):
+    login(client, club.other_holder)
+    body = client.get("/wallet").get_data(as_text=True)
+    assert 'id="balance-available">0<' in body and "No entries yet." in body
