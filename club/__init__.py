@@ -36,15 +36,19 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limiter.init_app(app)
 
     from club import models  # noqa: F401  (every model registered with the metadata)
+    from club.api.manage_views import bp as api_tokens_bp
     from club.api.views import bp as api_bp
     from club.audit.views import bp as audit_bp
     from club.ledger.views import bp as ledger_bp
     from club.members.views import bp as members_bp
+    from club.purchases.views import bp as purchases_bp
 
     app.register_blueprint(members_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(purchases_bp)
+    app.register_blueprint(api_tokens_bp)
 
     web.init_app(app)
     database.init_app(app)

@@ -42,6 +42,8 @@ def _url(rule, club) -> str:
             values[argument] = "not-a-real-token"
         elif argument == "tax_id":
             values[argument] = club.company.tax_id
+        elif argument == "token_id":
+            values[argument] = 1
         elif argument in ("number", "anything"):
             values[argument] = "FV-1"
         else:

@@ -1,0 +1,61 @@
+"""The club manager's page for API tokens: create (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from club.api import services
+from club.api.forms import TokenForm
+from club.api.models import ApiToken
+from club.core.access import requires
+from club.core.errors import ClubError
+from club.core.forms import show_error
+from club.core.roles import Role
+from club.extensions import db
+from club.members.forms import ConfirmForm
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/manage/api-tokens")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires(Role.CLUB_MANAGER)
+def tokens():
+    form = TokenForm()
+    secret = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _token, secret = services.create_token(
+                db.session, name=form.name.data, scopes=form.scopes.data, actor=current_user
+            )
+        except ClubError as error:
+            db.session.rollback()
+            show_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    elif form.is_submitted():
+        status = 422
+    # The secret is shown in this response only; it is never stored or shown again.
+    return render_template(
+        "api/tokens.html",
+        form=form,
+        secret=secret,
+        tokens=services.tokens(db.session),
+        revoke_form=ConfirmForm(),
+    ), status
+
+
+@bp.post("/<int:token_id>/revoke")
+@requires(Role.CLUB_MANAGER)
+def revoke(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.revoke_token(db.session, token, actor=current_user)
+    db.session.commit()
+    flash(_("Token “%(name)s” is revoked; it stops working at once.", name=token.name), "success")
+    return redirect(url_for("api_tokens.tokens"))
