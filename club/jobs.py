@@ -61,10 +61,18 @@ def expire_points(session: Session, *, now: datetime | None = None) -> int:
     return expire_due(session, now=now)
 
 
+def warn_expiring(session: Session, *, now: datetime | None = None) -> int:
+    """E-mail account holders about points that expire within 30 days (once per lot)."""
+    from club.ledger.notices import warn_expiring_points
+
+    return warn_expiring_points(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
     Job("settle-payment-windows", settle_payment_windows, {"hour": 1, "minute": 35}),
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
+    Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
 ]

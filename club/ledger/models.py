@@ -176,6 +176,8 @@ class Lot(db.Model):
     remaining: Mapped[int] = mapped_column(nullable=False)
     earned_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # When the account holder was told these points expire soon (once per lot).
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     entry: Mapped[Entry] = relationship()
 
