@@ -22,7 +22,7 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) club demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	CLUB_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) translations
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -56,4 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     from club.cli import register_commands
 
     register_commands(app)
+
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from club.scheduler import start_in_background
+
+        start_in_background(app)
     return app

@@ -71,29 +71,12 @@ def scheduler_command() -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from flask import current_app
 
-    from club.extensions import db
     from club.jobs import JOBS
+    from club.scheduler import configure
 
     app = current_app._get_current_object()
-    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])
-
-    def in_app_context(job):
-        def run():
-            with app.app_context(), write_intent():
-                try:
-                    _run_job(job, db.session)
-                except Exception:
-                    db.session.rollback()
-                    app.logger.exception("job %s failed", job.name)
-                    raise
-
-        return run
-
-    for job in JOBS:
-        scheduler.add_job(
-            in_app_context(job), "cron", id=job.name, coalesce=True, max_instances=1, **job.cron
-        )
-    click.echo(f"scheduler: {len(JOBS)} jobs; Ctrl+C stops it")
+    scheduler = configure(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"]))
+    click.echo(f"scheduler: {len(JOBS)} jobs, each run once now; Ctrl+C stops it")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
 

@@ -105,5 +105,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
         # Points expire this many months after they were earned.
         "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),
+        # Development: run the periodic jobs inside the web process (make run sets it).
+        "SCHEDULER_IN_PROCESS": _bool(env.get("CLUB_SCHEDULER")),
         "SCHEDULER_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
     }

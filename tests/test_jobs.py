@@ -55,3 +55,15 @@ def test_run_jobs_command(app, club):
         from club.extensions import db
 
         assert db.session.scalar(select(func.count()).select_from(OneTimeLink)) == 0
+
+
+def test_the_scheduler_registers_every_job_and_runs_them_at_start(app, club):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from club.jobs import JOBS
+    from club.scheduler import configure, run_job
+
+    scheduler = configure(app, BackgroundScheduler(timezone="Europe/Warsaw"))
+    ids = {job.id for job in scheduler.get_jobs()}
+    assert ids == {job.name for job in JOBS} | {f"{job.name}-at-start" for job in JOBS}
+    assert run_job(app, JOBS[0]) == 0
