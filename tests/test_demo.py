@@ -1,10 +1,34 @@
-"""The demo club loads into an empty database, and every printed login works."""
+"""The demo club loads into an empty database, every printed login works, and a year of
+purchases leaves every kind of purchase, expiry and adjustment entry in a sound ledger."""
 
 from __future__ import annotations
 
-from club.demo import DEMO_PASSWORD
+import random
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from club.core.clock import as_utc
+from club.demo import DEMO_PASSWORD, SEED, WELCOME_BONUS, DemoClock, load_demo, plan_purchases
 from club.extensions import db
+from club.ledger.models import Entry, EntryKind, Wallet
+from club.ledger.verify import verify
 from club.members.models import Company, User
+from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
+from club.purchases.services import club_today, month_start
+
+PURCHASE_KINDS = {
+    EntryKind.EARN,
+    EntryKind.CONFIRM,
+    EntryKind.FORFEIT,
+    EntryKind.EXPIRE,
+    EntryKind.ADJUST,
+    EntryKind.CLAWBACK,
+}
 
 
 def test_demo_loads_once_and_every_login_works(app):
@@ -18,6 +42,9 @@ def test_demo_loads_once_and_every_login_works(app):
         assert len(companies) == 10 and len(users) >= 20
         assert any("Ż" in c.name for c in companies) and any("«" in c.name for c in companies)
         emails = [user.email for user in users]
+        assert verify(db.session).problems == []
+        kinds = set(db.session.scalars(select(Entry.kind).distinct()))
+        assert kinds >= PURCHASE_KINDS
     for email in emails:
         assert email in result.output
         client = app.test_client()
@@ -26,3 +53,90 @@ def test_demo_loads_once_and_every_login_works(app):
         assert client.get("/").status_code == 200, email
     again = runner.invoke(args=["club", "demo"])
     assert again.exit_code == 0 and "already has users" in again.output
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 28, 15, 0, tzinfo=UTC),
+        # Already New Year's Day in Warsaw: the year of invoices is 2026, all of it.
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+    ],
+    ids=["november", "new-year-in-warsaw"],
+)
+def test_a_year_of_purchases_shows_every_kind_of_entry(db_session, now):
+    load_demo(db_session, now=now)
+    db_session.flush()
+
+    assert verify(db_session).problems == []
+    kinds = Counter(db_session.scalars(select(Entry.kind)))
+    assert set(kinds) >= PURCHASE_KINDS, kinds
+    assert kinds[EntryKind.ADJUST] == 2 and kinds[EntryKind.CLAWBACK] >= 2
+
+    # Invoices: a year of them, ending with the month before now, in PLN, numbered.
+    invoices = db_session.scalars(select(Invoice)).all()
+    periods = sorted({invoice.period for invoice in invoices})
+    this_month = month_start(club_today(now))
+    assert len(periods) == 12 and periods[-1] == month_start(this_month - timedelta(days=1))
+    assert 250 <= len(invoices) <= 700
+    assert {invoice.currency for invoice in invoices} == {"PLN"}
+    for invoice in invoices:
+        prefix = "FV" if invoice.kind == InvoiceKind.INVOICE else "KOR"
+        assert re.fullmatch(rf"{prefix}/{invoice.period:%Y/%m}/\d{{4}}", invoice.number)
+        assert invoice.period == invoice.issue_date.replace(day=1)
+        assert (invoice.due_date - invoice.issue_date).days in (
+            (14, 30) if prefix == "FV" else (0,)
+        )
+    amounts = [invoice.net_amount for invoice in invoices if invoice.kind == InvoiceKind.INVOICE]
+    assert min(amounts) < Decimal(1000) and max(amounts) > Decimal(20000)
+    notes = [invoice for invoice in invoices if invoice.kind == InvoiceKind.CREDIT_NOTE]
+    assert 3 <= len(notes) <= 25 and all(note.net_amount < 0 for note in notes)
+    paid = [invoice for invoice in invoices if invoice.paid_date is not None]
+    assert all(invoice.paid_date <= club_today(now) for invoice in paid)
+    late = [invoice for invoice in paid if invoice.paid_date > invoice.due_date]
+    assert len(paid) > len(invoices) * 0.75 and late
+
+    # Some points still wait for payment; older months are final.
+    assert db_session.scalar(select(func.sum(Wallet.pending))) > 0
+    open_months = db_session.scalars(
+        select(PurchaseMonth).where(PurchaseMonth.settled_at.is_(None))
+    ).all()
+    assert open_months and all(month.period >= periods[-2] for month in open_months)
+
+    # Each clawback came from a credit note that arrived after its month was confirmed.
+    for clawback in db_session.scalars(select(Entry).where(Entry.kind == EntryKind.CLAWBACK)):
+        assert clawback.details["credit_note"] is True
+        month = db_session.get(PurchaseMonth, int(clawback.source_id))
+        assert as_utc(month.settled_at) < as_utc(clawback.created_at)
+
+    # The welcome bonus 25 months ago expired a month ago; the goodwill bonus is recent.
+    welcome, goodwill = db_session.scalars(
+        select(Entry).where(Entry.kind == EntryKind.ADJUST).order_by(Entry.created_at)
+    ).all()
+    assert welcome.amount == WELCOME_BONUS and "Welcome" in welcome.reason
+    assert 750 <= (now - as_utc(welcome.created_at)).days <= 765
+    assert goodwill.reason.startswith("Goodwill") and goodwill.actor.email.startswith("manager")
+    expiry = db_session.scalars(select(Entry).where(Entry.kind == EntryKind.EXPIRE)).one()
+    assert expiry.wallet_id == welcome.wallet_id and expiry.amount == -WELCOME_BONUS
+    assert now - timedelta(days=38) <= as_utc(expiry.created_at) <= now
+
+    # Purchase entries span the year, and nothing is dated after now.
+    first, last = db_session.execute(
+        select(func.min(Entry.created_at), func.max(Entry.created_at)).where(
+            Entry.source_type == "purchase_month"
+        )
+    ).one()
+    first, last = as_utc(first), as_utc(last)
+    assert now - timedelta(days=366) <= first <= now - timedelta(days=300)
+    assert now - timedelta(days=31) <= last <= now
+    newest = db_session.scalar(select(func.max(Entry.created_at)))
+    assert as_utc(newest) <= now
+
+
+def test_the_plan_is_the_same_every_time(app_ctx):
+    now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    first = plan_purchases(DemoClock(now), random.Random(SEED))
+    again = plan_purchases(DemoClock(now), random.Random(SEED))
+    assert first == again
+    numbers = [item.number for item in first]
+    assert len(numbers) == len(set(numbers))

@@ -163,8 +163,7 @@ def month_facts(session: Session, month: PurchaseMonth, *, today: date) -> Month
     late, unpaid = [], []
     for invoice in invoices:
         if invoice.kind == InvoiceKind.CREDIT_NOTE:
-            paid_in_time += invoice.net_amount  # a credit note lowers what counts as paid
-            continue
+            continue  # it lowers the total; confirmed points are capped by the total below
         window_end = invoice.due_date + grace
         if invoice.paid_date is not None and invoice.paid_date <= window_end:
             paid_in_time += invoice.net_amount

@@ -369,3 +369,32 @@ def test_record_payment_refuses_nonsense(db_session, company):
         purchases.record_payment(db_session, "FV/10/1", date(2026, 10, 1))
     with pytest.raises(PurchasesError, match="no invoice"):
         purchases.record_payment(db_session, "FV/NOPE", date(2026, 10, 10))
+
+
+def test_a_credit_note_for_an_unpaid_invoice_leaves_paid_points_alone(db_session, company):
+    purchases.record_invoices(
+        db_session,
+        [
+            invoice(
+                company,
+                "FV/10/A",
+                "10000",
+                date(2026, 10, 1),
+                date(2026, 10, 15),
+                paid=date(2026, 10, 14),
+            ),
+            invoice(company, "FV/10/B", "10000", date(2026, 10, 2), date(2026, 10, 16)),
+            invoice(
+                company,
+                "KOR/10/B",
+                "-5000",
+                date(2026, 10, 20),
+                date(2026, 10, 20),
+                kind="credit_note",
+            ),
+        ],
+        now=at(date(2026, 10, 21)),
+    )
+    run_jobs(db_session, date(2026, 11, 1))
+    # Total 15,000 -> 30 points; 10,000 paid in time -> 20 confirmed; 10 forfeited.
+    assert balances(db_session, company) == (20, 0, 0)
