@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -151,3 +152,40 @@ def token_revoke_command(token_id: int) -> None:
     revoke_token(db.session, token)
     db.session.commit()
     click.echo(f"token {token_id} revoked")
+
+
+@club_cli.command("import-invoices")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; save nothing.")
+def import_invoices_command(path: Path, dry_run: bool) -> None:
+    """Import invoices and credit notes from an ERP's CSV export.
+
+    Rejected rows are listed with their line and reason; the good rows go in. Sending
+    the same invoice again updates its payment date and never counts it twice. Exits 1
+    when the file as a whole cannot be read.
+    """
+    from club.extensions import db
+    from club.purchases import services
+    from club.purchases.csv_import import parse_invoices
+
+    parsed = parse_invoices(path.read_bytes())
+    file_errors = [error for error in parsed.errors if error.line is None]
+    for error in file_errors:
+        click.echo(f"{path}: {error.message}", err=True)
+    if file_errors:
+        raise SystemExit(1)
+    problems = [(error.line, str(error.message)) for error in parsed.errors]
+    if dry_run:
+        problems += services.check_invoices(db.session, parsed.rows)
+        saved = f"{len(parsed.rows) - len(problems) + len(parsed.errors)} rows would be saved"
+    else:
+        _parsed, report = services.import_file(db.session, path.read_bytes(), filename=path.name)
+        db.session.commit()
+        problems = report.rejected
+        saved = (
+            f"{report.created} new, {report.updated} payments updated, "
+            f"{report.unchanged} unchanged, {report.months_settled} months settled"
+        )
+    for line, message in sorted(problems, key=lambda item: item[0] or 0):
+        click.echo(f"{path}:{line}: {message}", err=True)
+    click.echo(f"{path}: {saved}; {len(problems)} rows rejected")

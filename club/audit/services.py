@@ -23,16 +23,19 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     now: datetime | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
 ) -> AuditEntry:
-    """Append one entry for `action` on `obj` (any model with an `id`)."""
-    if obj.id is None:
+    """Append one entry for `action` on `obj` (any model with an `id`), or on
+    `object_type`/`object_id` for things that are not a row (an import, a file)."""
+    if obj is not None and obj.id is None:
         session.flush()  # the object needs its id before we can name it
     entry = AuditEntry(
         created_at=now or utcnow(),
         actor_id=actor.id if actor is not None else None,
         action=action,
-        object_type=type(obj).__tablename__,
-        object_id=str(obj.id),
+        object_type=object_type or type(obj).__tablename__,
+        object_id=object_id or str(obj.id),
         company_id=company_id,
         before=before,
         after=after,

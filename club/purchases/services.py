@@ -352,6 +352,42 @@ def _compact_tax_id(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
+def _problem_with(session: Session, row, companies: dict[str, int]) -> str | None:
+    """Why a parsed row cannot be saved, or None (read-only: used by the preview too)."""
+    company_id = companies.get(_compact_tax_id(row.tax_id))
+    if company_id is None:
+        return _("No company with tax id %(tax_id)s is registered.", tax_id=row.tax_id)
+    invoice = session.scalar(select(Invoice).where(Invoice.number == row.number))
+    if invoice is not None and not (
+        invoice.company_id == company_id
+        and invoice.kind == InvoiceKind(row.kind)
+        and invoice.issue_date == row.issue_date
+        and invoice.due_date == row.due_date
+        and invoice.net_amount == row.net_amount
+        and invoice.currency == row.currency
+    ):
+        return _(
+            "Invoice %(number)s was sent before with other details; only its payment "
+            "date can change. Send a credit note to correct it.",
+            number=row.number,
+        )
+    return None
+
+
+def _companies_by_tax_id(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(Company.tax_id, Company.id)).all())
+
+
+def check_invoices(session: Session, rows) -> list[tuple[int | None, str]]:
+    """The rows that record_invoices would refuse, with reasons; writes nothing."""
+    companies = _companies_by_tax_id(session)
+    problems = []
+    for row in rows:
+        if (problem := _problem_with(session, row, companies)) is not None:
+            problems.append((row.line, problem))
+    return problems
+
+
 def record_invoices(session: Session, rows, *, now: datetime | None = None) -> ImportReport:
     """Save parsed invoice rows; a re-sent invoice updates its payment date only.
 
@@ -361,19 +397,14 @@ def record_invoices(session: Session, rows, *, now: datetime | None = None) -> I
     """
     now = now or utcnow()
     report = ImportReport()
-    companies = dict(session.execute(select(Company.tax_id, Company.id)).all())
+    companies = _companies_by_tax_id(session)
     touched: set[tuple[int, date]] = set()
     for row in rows:
-        company_id = companies.get(_compact_tax_id(row.tax_id))
-        if company_id is None:
-            report.rejected.append(
-                (row.line, _("No company with tax id %(tax_id)s is registered.", tax_id=row.tax_id))
-            )
-            continue
-        outcome, problem = _save_invoice(session, row, company_id, now)
-        if problem is not None:
+        if (problem := _problem_with(session, row, companies)) is not None:
             report.rejected.append((row.line, problem))
             continue
+        company_id = companies[_compact_tax_id(row.tax_id)]
+        outcome = _save_invoice(session, row, company_id, now)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome != "unchanged":
             touched.add((company_id, month_start(row.issue_date)))
@@ -390,18 +421,15 @@ def record_invoices(session: Session, rows, *, now: datetime | None = None) -> I
     return report
 
 
-def _save_invoice(
-    session: Session, row, company_id: int, now: datetime
-) -> tuple[str | None, str | None]:
-    """("created" | "updated" | "unchanged", None), or (None, the reason it was refused)."""
-    kind = InvoiceKind(row.kind)
+def _save_invoice(session: Session, row, company_id: int, now: datetime) -> str:
+    """ "created", "updated" or "unchanged" (the row was checked by _problem_with)."""
     invoice = session.scalar(select(Invoice).where(Invoice.number == row.number))
     if invoice is None:
         session.add(
             Invoice(
                 number=row.number,
                 company_id=company_id,
-                kind=kind,
+                kind=InvoiceKind(row.kind),
                 issue_date=row.issue_date,
                 period=month_start(row.issue_date),
                 due_date=row.due_date,
@@ -412,26 +440,44 @@ def _save_invoice(
                 updated_at=now,
             )
         )
-        return "created", None
-    same = (
-        invoice.company_id == company_id
-        and invoice.kind == kind
-        and invoice.issue_date == row.issue_date
-        and invoice.due_date == row.due_date
-        and invoice.net_amount == row.net_amount
-        and invoice.currency == row.currency
-    )
-    if not same:
-        return None, _(
-            "Invoice %(number)s was sent before with other details; only its payment "
-            "date can change. Send a credit note to correct it.",
-            number=row.number,
-        )
+        session.flush()  # a later row of the same batch must see it
+        return "created"
     if invoice.paid_date == row.paid_date or row.paid_date is None:
-        return "unchanged", None
+        return "unchanged"
     invoice.paid_date = row.paid_date
     invoice.updated_at = now
-    return "updated", None
+    return "updated"
+
+
+def import_file(
+    session: Session, data: bytes, *, actor=None, filename: str = "", now: datetime | None = None
+):
+    """Parse an ERP export and save its good rows; the import is audited."""
+    from club.purchases.csv_import import parse_invoices
+
+    now = now or utcnow()
+    parsed = parse_invoices(data)
+    report = record_invoices(session, parsed.rows, now=now)
+    report.rejected = sorted(
+        [(error.line, str(error.message)) for error in parsed.errors] + report.rejected,
+        key=lambda item: item[0] or 0,
+    )
+    audit.record(
+        session,
+        "invoices.imported",
+        None,
+        actor=actor,
+        object_type="file",
+        object_id=filename[:64] or "-",
+        after={
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": len(report.rejected),
+        },
+        now=now,
+    )
+    return parsed, report
 
 
 def record_payment(

@@ -26,6 +26,7 @@ NAVIGATION = {
         ("/", "Overview"),
         ("/manage/companies", "Companies"),
         ("/manage/users", "Users"),
+        ("/manage/invoices/import", "Invoices"),
         ("/manage/rules", "Rules"),
         ("/manage/api-tokens/", "API"),
         ("/manage/audit/", "Audit log"),

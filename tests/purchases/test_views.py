@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from club.core.clock import utcnow
@@ -38,3 +41,72 @@ def test_a_rule_in_the_middle_of_a_month_is_refused(client, club, db_session):
     assert response.status_code == 422
     assert "start of a month" in response.get_data(as_text=True)
     assert db_session.scalar(select(EarningRule)) is None
+
+
+CSV = (
+    "numer;nip;data_wystawienia;termin_platnosci;kwota_netto;waluta;data_zaplaty;rodzaj\n"
+    "FV/1;{tax};01.10.2026;20.10.2026;1 234,50;PLN;15.10.2026;faktura\n"
+    "FV/2;0000000000;01.10.2026;20.10.2026;500,00;PLN;;faktura\n"
+    "FV/3;{tax};32.10.2026;20.10.2026;500,00;PLN;;faktura\n"
+).encode("cp1250")
+
+
+def _upload(client, data, name="export.csv"):
+    import io
+
+    return client.post(
+        "/manage/invoices/import",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_import_previews_then_saves_only_the_good_rows(client, club, db_session):
+    from club.purchases.models import Invoice
+
+    login(client, club.club_manager)
+    preview = _upload(client, CSV.replace(b"{tax}", club.company.tax_id.encode()))
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert 'id="valid-rows">1<' in body and 'id="rejected-rows">2<' in body
+    assert "No company with tax id 0000000000" in body
+    assert db_session.scalar(select(Invoice)) is None  # nothing saved by the preview
+    upload = re.search(r'name="upload" type="hidden" value="([0-9a-f]{32})"', body).group(1)
+    done = client.post("/manage/invoices/import/confirm", data={"upload": upload})
+    assert done.status_code == 302
+    (invoice,) = db_session.scalars(select(Invoice)).all()
+    assert (invoice.number, str(invoice.net_amount)) == ("FV/1", "1234.50")
+    again = client.post("/manage/invoices/import/confirm", data={"upload": upload})
+    assert "expired" in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x01\x02binary", b"just;some;words\n1;2;3\n"])
+def test_a_file_that_is_not_an_invoice_export_is_refused_whole(client, club, db_session, data):
+    login(client, club.club_manager)
+    response = _upload(client, data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "alert--error" in body and "Traceback" not in body
+    assert "Import the valid rows" not in body
+
+
+def test_a_forged_upload_name_is_refused(client, club):
+    login(client, club.club_manager)
+    response = client.post("/manage/invoices/import/confirm", data={"upload": "../../etc"})
+    assert response.status_code == 302
+
+
+def test_import_command(app, club, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(CSV.replace(b"{tax}", club.company.tax_id.encode()))
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["club", "import-invoices", str(path), "--dry-run"])
+    assert dry.exit_code == 0 and "1 rows would be saved; 2 rows rejected" in dry.output
+    result = runner.invoke(args=["club", "import-invoices", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.output and ":3:" in result.output
+    again = runner.invoke(args=["club", "import-invoices", str(path)])
+    assert "0 new" in again.output and "1 unchanged" in again.output
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"")
+    assert runner.invoke(args=["club", "import-invoices", str(junk)]).exit_code == 1
