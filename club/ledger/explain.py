@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from club.ledger.models import Entry, EntryKind
 
@@ -39,10 +42,25 @@ def _invoice_list(items: list[dict]) -> str:
     return ", ".join(item["number"] for item in items)
 
 
+def _month(period: str) -> str:
+    """ "2026-10" as "October 2026" in the reader's language."""
+    try:
+        return format_date(date(int(period[:4]), int(period[5:7]), 1), "LLLL y")
+    except (ValueError, IndexError):
+        return period
+
+
+def _money(amount: str | None) -> str:
+    try:
+        return format_decimal(Decimal(amount), format="#,##0.00")
+    except (InvalidOperation, TypeError):
+        return "?"
+
+
 def explain(entry: Entry) -> str:
     """One sentence a member understands, from the entry's kind, source and details."""
     details = entry.details or {}
-    period = details.get("period", "")
+    period = _month(details.get("period", ""))
     points = abs(entry.amount) or abs(entry.held_delta)
     if entry.source_type == "purchase_month":
         if entry.kind == EntryKind.EARN:
@@ -50,7 +68,7 @@ def explain(entry: Entry) -> str:
                 "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
                 "pending until the invoices are paid.",
                 period=period,
-                total=details.get("net_total", "?"),
+                total=_money(details.get("net_total")),
                 rate=details.get("rate", "?"),
             )
         if entry.kind == EntryKind.CONFIRM:

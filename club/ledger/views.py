@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from club.core.access import requires
 from club.core.errors import ClubError
 from club.core.forms import show_error
+from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
 from club.core.roles import Role
 from club.extensions import db
@@ -174,4 +176,18 @@ def adjust(company_id: int):
             return redirect(url_for("ledger.company_wallet", company_id=company.id))
     return _render(
         company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
+    )
+
+
+@home_card(order=10)
+def points_card(user):
+    """The member home's points card: balances and what expires next."""
+    if not user.role.is_partner:
+        return None
+    wallet = ledger.wallet_to_read(db.session, user.company_id)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template(
+            "ledger/_home_card.html", wallet=wallet, upcoming=ledger.next_expiry(db.session, wallet)
+        )
     )

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from club.core.access import public, requires, same_company_or_404, signed_in
 from club.core.errors import ClubError, InvalidToken
 from club.core.forms import choices, show_error
+from club.core.home import cards_for
 from club.core.htmx import render_page_or_fragment
 from club.core.roles import Role
 from club.extensions import db
@@ -213,7 +214,11 @@ def home():
             .where(User.company_id == company.id, User.is_active.is_(True))
         )
         return render_template(
-            "members/home_partner.html", company=company, holder=holder, colleagues=colleagues
+            "members/home_partner.html",
+            company=company,
+            holder=holder,
+            colleagues=colleagues,
+            cards=cards_for(current_user),
         )
     companies = services.visible_companies(current_user).subquery()
     by_status = dict(

@@ -40,7 +40,7 @@ def test_the_holder_sees_balances_and_every_entry_in_words(client, club, wallet)
     login(client, club.holder)
     body = client.get("/wallet").get_data(as_text=True)
     assert 'id="balance-available">65<' in body and 'id="balance-pending">300<' in body
-    assert "Purchases in 2026-09: 150000.00 net at 1 point per 500" in body
+    assert "Purchases in September 2026: 150,000.00 net at 1 point per 500" in body
     assert "Earned by Staff A for a passed quiz." in body
     assert "Correction by Club Manager: Welcome to the club" in body
 
@@ -49,7 +49,7 @@ def test_staff_see_only_what_they_earned(client, club, wallet):
     login(client, club.staff)
     body = client.get("/wallet").get_data(as_text=True)
     assert "Earned by Staff A" in body
-    assert "Purchases in 2026-09" not in body and "Welcome to the club" not in body
+    assert "Purchases in September 2026" not in body and "Welcome to the club" not in body
 
 
 def test_statement_filters_by_kind_and_month_with_htmx(client, club, wallet):
@@ -99,3 +99,11 @@ def test_a_new_company_sees_an_empty_wallet(client, club):
     login(client, club.other_holder)
     body = client.get("/wallet").get_data(as_text=True)
     assert 'id="balance-available">0<' in body and "No entries yet." in body
+
+
+def test_member_home_shows_the_points_card(client, club, wallet):
+    login(client, club.staff)
+    body = client.get("/").get_data(as_text=True)
+    assert 'id="points-card"' in body and ">65<" in body and ">300<" in body
+    login(client, club.club_manager)
+    assert 'id="points-card"' not in client.get("/").get_data(as_text=True)
