@@ -105,5 +105,6 @@ def test_member_home_shows_the_points_card(client, club, wallet):
     login(client, club.staff)
     body = client.get("/").get_data(as_text=True)
     assert 'id="points-card"' in body and ">65<" in body and ">300<" in body
+    client.post("/logout")
     login(client, club.club_manager)
     assert 'id="points-card"' not in client.get("/").get_data(as_text=True)
