@@ -21,7 +21,7 @@ SCOPE_LABELS = {
 class TokenForm(FlaskForm):
     name = StringField(_l("Who will use it"), validators=[DataRequired(), Length(max=100)])
     scopes = SelectMultipleField(
-        _l("May"),
+        _l("Scopes"),
         choices=lambda: choices((scope, SCOPE_LABELS[scope]) for scope in SCOPES),
         default=list(SCOPES),
         widget=ListWidget(prefix_label=False),

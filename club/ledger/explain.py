@@ -91,22 +91,26 @@ def explain(entry: Entry) -> str:
                 )
             if details.get("unpaid"):
                 parts.append(_("not paid: %(numbers)s", numbers=_invoice_list(details["unpaid"])))
-            return _(
-                "%(period)s: %(why)s; %(points)d points forfeited.",
+            return ngettext(
+                "%(period)s: %(why)s; %(num)d point forfeited.",
+                "%(period)s: %(why)s; %(num)d points forfeited.",
+                points,
                 period=period,
                 why="; ".join(parts) or _("not paid in time"),
-                points=points,
             )
         if entry.kind == EntryKind.CLAWBACK:
             carried = details.get("carried", 0)
-            text = _(
-                "A credit note lowered the purchases of %(period)s: %(points)d points taken back.",
+            text = ngettext(
+                "A credit note lowered the purchases of %(period)s: %(num)d point taken back.",
+                "A credit note lowered the purchases of %(period)s: %(num)d points taken back.",
+                points,
                 period=period,
-                points=points,
             )
             if carried:
-                text += " " + _(
-                    "%(carried)d more will be taken from later earnings.", carried=carried
+                text += " " + ngettext(
+                    "%(num)d more point will be taken from later earnings.",
+                    "%(num)d more points will be taken from later earnings.",
+                    carried,
                 )
             return text
     if entry.kind == EntryKind.ADJUST:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -270,7 +271,11 @@ def confirm(
     if (entry := _replayed(session, idempotency_key, wallet, EntryKind.CONFIRM)) is not None:
         return entry
     if wallet.pending < points:
-        raise LedgerError(_("Only %(points)d points are pending.", points=wallet.pending))
+        raise LedgerError(
+            ngettext(
+                "Only %(num)d point is pending.", "Only %(num)d points are pending.", wallet.pending
+            )
+        )
     entry = _post(
         session,
         wallet,
@@ -307,7 +312,11 @@ def forfeit(
     if (entry := _replayed(session, idempotency_key, wallet, EntryKind.FORFEIT)) is not None:
         return entry
     if wallet.pending < points:
-        raise LedgerError(_("Only %(points)d points are pending.", points=wallet.pending))
+        raise LedgerError(
+            ngettext(
+                "Only %(num)d point is pending.", "Only %(num)d points are pending.", wallet.pending
+            )
+        )
     return _post(
         session,
         wallet,
@@ -343,10 +352,11 @@ def hold(
         return session.get(Hold, entry.hold_id)
     if wallet.available < points:
         raise InsufficientPoints(
-            _(
-                "This needs %(needed)d points; the company has %(available)d available.",
+            ngettext(
+                "This needs %(needed)d points; the company has %(num)d available.",
+                "This needs %(needed)d points; the company has %(num)d available.",
+                wallet.available,
                 needed=points,
-                available=wallet.available,
             )
         )
     reservation = Hold(
@@ -458,7 +468,9 @@ def _closing_entry_or_refuse(session: Session, reservation: Hold, kind: EntryKin
     )
     if closing is None:
         raise HoldClosed(
-            _("These points were already %(status)s.", status=reservation.status.value)
+            _("These points were already spent.")
+            if reservation.status == HoldStatus.CAPTURED
+            else _("These points were already returned.")
         )
     return closing
 
@@ -519,7 +531,7 @@ def adjust(
     now: datetime | None = None,
 ) -> Entry:
     """A manual correction by the club manager: + adds a lot, - takes from lots."""
-    if not isinstance(points, int) or points == 0:
+    if not isinstance(points, int) or isinstance(points, bool) or points == 0:
         raise LedgerError(_("Enter a number of points other than zero."), field="points")
     if not reason or not reason.strip():
         raise LedgerError(_("Say why: the reason is kept with the entry."), field="reason")
@@ -529,7 +541,11 @@ def adjust(
         return entry
     if points < 0 and wallet.available < -points:
         raise InsufficientPoints(
-            _("Only %(available)d points are available to take away.", available=wallet.available),
+            ngettext(
+                "Only %(num)d point is available to take away.",
+                "Only %(num)d points are available to take away.",
+                wallet.available,
+            ),
             field="points",
         )
     entry = _post(

@@ -101,7 +101,7 @@ def _csv(company: Company, *, own_only: bool, filename: str) -> Response:
             _("Description"),
             _("Available"),
             _("Pending"),
-            _("Held"),
+            _("Reserved"),
             _("Earned by"),
         ]
     )

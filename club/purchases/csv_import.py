@@ -19,10 +19,11 @@ the club manager can find a row in Excel.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -283,35 +284,6 @@ class _FileProblem(Exception):
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip), .xls
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# Tab, line feed and carriage return are text; any other control character means binary.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(_WORKBOOK_SIGNATURES):
-        raise _FileProblem(
-            _l("This is an Excel workbook, not a CSV file. Save it from Excel as CSV.")
-        )
-    if data.startswith(_UTF16_BOMS):
-        raise _FileProblem(
-            _l("The file is in UTF-16. Save it from Excel as “CSV UTF-8” or plain “CSV”.")
-        )
-    if data.startswith(_UTF8_BOM):
-        try:
-            return data[len(_UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise _FileProblem(_l("The file says it is UTF-8 but it is not.")) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Windows-1250 with Polish letters is practically never valid UTF-8: try UTF-8 first.
-    try:
-        return data.decode("cp1250"), "windows-1250"
-    except UnicodeDecodeError:
-        raise _FileProblem(
-            _l("The file is neither UTF-8 nor Windows-1250 text; it is not a CSV export.")
-        ) from None
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -325,41 +297,177 @@ def parse_invoices(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> ParseRes
     A problem with the whole file (not text, no header, missing columns, more than
     `max_rows` rows) gives one error with line None and no rows.
     """
-    result = ParseResult()
-    try:
-        text, result.encoding = _decode(data)
+    stream = read_invoices(data, max_rows=max_rows)
+    rows = list(stream)
+    return ParseResult(
+        rows=rows, errors=stream.errors, encoding=stream.encoding, delimiter=stream.delimiter
+    )
+
+
+def read_invoices(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> InvoiceStream:
+    """parse_invoices for files too big to hold as rows: the rows come one at a time.
+
+    The same checks, rows and errors as parse_invoices, in the same order; problems with
+    the whole file, too many rows included, are found before the first row is given.
+    """
+    return InvoiceStream(data, max_rows)
+
+
+class InvoiceStream:
+    """An export read as it is iterated: the good rows in file order, once.
+
+    `errors` fills up as the rows are read and is complete when the iteration ends. A
+    problem with the whole file leaves one error (line None) there and no rows. Memory
+    stays small whatever the size: the text is decoded a block at a time and rows are
+    not kept; only every number seen (to report duplicates) is.
+    """
+
+    def __init__(self, data: bytes, max_rows: int) -> None:
+        self.errors: list[RowError] = []
+        self.encoding: str | None = None
+        self.delimiter: str | None = None
+        self._reader = None
+        self._rows: _RowReader | None = None
+        try:
+            self._open(data, max_rows)
+        except _FileProblem as problem:
+            self.errors = [RowError(None, None, problem.message)]
+            self._reader = self._rows = None
+
+    def __iter__(self) -> Iterator[InvoiceRow]:
+        reader, rows = self._reader, self._rows
+        if reader is None or rows is None:
+            return
+        self._reader = self._rows = None  # rows are read once
+        yield from _read_rows(reader, rows, self.errors)
+
+    def _open(self, data: bytes, max_rows: int) -> None:
+        start, codec, self.encoding = _encoding(data)
         # Old DOS-era exports end with Ctrl-Z; it is not binary junk.
-        text = text.rstrip("\x1a")
-        if not text or text.isspace():
+        end = len(data)
+        while end > start and data[end - 1] == _CTRL_Z:
+            end -= 1
+        header_line = _first_line_with_text(data, start, end, codec)
+        if header_line is None:
             raise _FileProblem(_l("The file is empty."))
-        if control := _CONTROL_CHARACTER.search(text):
+        if control := _CONTROL_BYTE.search(data, start, end):
             raise _FileProblem(
                 _l(
                     "The file contains binary data (line %(line)d); it is not a CSV export.",
-                    line=text.count("\n", 0, control.start()) + 1,
+                    line=data.count(b"\n", start, control.start()) + 1,
                 )
             )
-        header_line = next(line for line in io.StringIO(text) if not line.isspace())
-        result.delimiter = _detect_delimiter(header_line)
-        reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter=result.delimiter, skipinitialspace=True
+        self.delimiter = _detect_delimiter(header_line)
+        source = data if end == len(data) else data[:end]
+        reader, rows = self._records(source, start, codec)
+        # Every physical line but the header's could be a row: count the rows only when
+        # there are enough lines for too many.
+        breaks = (
+            source.count(b"\n", start) + source.count(b"\r", start) - source.count(b"\r\n", start)
         )
+        lines = breaks + (0 if source.endswith((b"\n", b"\r")) else 1)
+        if lines - 1 > max_rows:
+            counter, _rows = self._records(source, start, codec)
+            if _count_rows(counter) > max_rows:
+                raise _FileProblem(
+                    _l(
+                        "The file has more than %(limit)d rows; split it into smaller files.",
+                        limit=max_rows,
+                    )
+                )
+        self._reader, self._rows = reader, rows
+
+    def _records(self, source: bytes, start: int, codec: str):
+        """A csv reader past the header line, and the reader of rows that header makes."""
+        buffer = io.BytesIO(source)  # shares the bytes, no copy
+        buffer.seek(start)
+        text = io.TextIOWrapper(buffer, encoding=codec, newline="")
+        text._CHUNK_SIZE = _TEXT_CHUNK  # fewer, larger reads
+        reader = csv.reader(text, delimiter=self.delimiter, skipinitialspace=True)
         try:
             header = next((record for record in reader if "".join(record).strip()), None)
         except csv.Error:
             header = None  # a header thousands of characters long: not an export
         if header is None:
             raise _FileProblem(_l("The file has no header line with column names."))
-        rows = _RowReader(header)
-        _read_rows(reader, rows, result, max_rows)
-    except _FileProblem as problem:
-        result.rows = []
-        result.errors = [RowError(None, None, problem.message)]
-    return result
+        return reader, _RowReader(header)
 
 
-def _read_rows(reader, rows: _RowReader, result: ParseResult, max_rows: int) -> None:
+_CTRL_Z = 0x1A
+# Tab, line feed and carriage return are text; any other control character means binary.
+# The same bytes in UTF-8 and Windows-1250, so the bytes are searched, not the text.
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DECODE_BLOCK = 1 << 20
+_TEXT_CHUNK = 1 << 16
+
+
+def _decodes(data: bytes, start: int, codec: str) -> bool:
+    """Whether data[start:] is valid text in `codec`, without holding all of it as text."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for offset in range(start, len(data), _DECODE_BLOCK):
+            decoder.decode(view[offset : offset + _DECODE_BLOCK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        view.release()
+    return True
+
+
+def _encoding(data: bytes) -> tuple[int, str, str]:
+    """Where the text starts, the codec to read it with, and the encoding's name."""
+    if data.startswith(_WORKBOOK_SIGNATURES):
+        raise _FileProblem(
+            _l("This is an Excel workbook, not a CSV file. Save it from Excel as CSV.")
+        )
+    if data.startswith(_UTF16_BOMS):
+        raise _FileProblem(
+            _l("The file is in UTF-16. Save it from Excel as “CSV UTF-8” or plain “CSV”.")
+        )
+    if data.startswith(_UTF8_BOM):
+        if not _decodes(data, len(_UTF8_BOM), "utf-8"):
+            raise _FileProblem(_l("The file says it is UTF-8 but it is not."))
+        return len(_UTF8_BOM), "utf-8", "utf-8-sig"
+    # Windows-1250 with Polish letters is practically never valid UTF-8: try UTF-8 first.
+    if _decodes(data, 0, "utf-8"):
+        return 0, "utf-8", "utf-8"
+    if _decodes(data, 0, "cp1250"):
+        return 0, "cp1250", "windows-1250"
+    raise _FileProblem(
+        _l("The file is neither UTF-8 nor Windows-1250 text; it is not a CSV export.")
+    )
+
+
+def _first_line_with_text(data: bytes, start: int, end: int, codec: str) -> str | None:
+    """The first line (up to a line feed) that is not all white space, decoded."""
+    position = start
+    while position < end:
+        stop = data.find(b"\n", position, end)
+        stop = end if stop < 0 else stop + 1
+        line = data[position:stop].decode(codec)
+        if not line.isspace():
+            return line
+        position = stop
+    return None
+
+
+def _count_rows(reader) -> int:
+    """How many rows _read_rows would read (unreadable and blank records are not rows)."""
     count = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return count
+        except csv.Error:
+            continue
+        if any(record) and "".join(record).strip():
+            count += 1
+
+
+def _read_rows(reader, rows: _RowReader, errors: list[RowError]) -> Iterator[InvoiceRow]:
     while True:
         line = reader.line_num + 1  # where this record starts; line_num is where it ends
         try:
@@ -368,7 +476,7 @@ def _read_rows(reader, rows: _RowReader, result: ParseResult, max_rows: int) -> 
             return
         except csv.Error:
             # csv.reader recovers on the next line, so one bad row does not end the file.
-            result.errors.append(
+            errors.append(
                 RowError(
                     line,
                     None,
@@ -382,19 +490,11 @@ def _read_rows(reader, rows: _RowReader, result: ParseResult, max_rows: int) -> 
         # Blank lines, and the ";;;;;" lines Excel writes for empty rows.
         if not any(record) or not "".join(record).strip():
             continue
-        count += 1
-        if count > max_rows:
-            raise _FileProblem(
-                _l(
-                    "The file has more than %(limit)d rows; split it into smaller files.",
-                    limit=max_rows,
-                )
-            )
         outcome = rows.read(line, reader.line_num, record)
         if isinstance(outcome, InvoiceRow):
-            result.rows.append(outcome)
+            yield outcome
         else:
-            result.errors.extend(outcome)
+            errors.extend(outcome)
 
 
 # How each column's text becomes an InvoiceRow field.
