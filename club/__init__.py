@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from club.api.manage_views import bp as api_tokens_bp
     from club.api.views import bp as api_bp
     from club.audit.views import bp as audit_bp
+    from club.catalog.views import bp as catalog_bp
     from club.ledger.views import bp as ledger_bp
     from club.members.views import bp as members_bp
     from club.purchases.views import bp as purchases_bp
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(purchases_bp)
     app.register_blueprint(api_tokens_bp)
 

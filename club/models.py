@@ -2,6 +2,7 @@
 
 from club.api.models import ApiToken
 from club.audit.models import AuditEntry
+from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.models import Company, OneTimeLink, User
 from club.purchases.models import EarningRule, Invoice, PurchaseMonth
@@ -17,7 +18,11 @@ __all__ = [
     "Invoice",
     "Lot",
     "OneTimeLink",
+    "Privilege",
     "PurchaseMonth",
+    "Redemption",
+    "RedemptionEvent",
     "User",
     "Wallet",
+    "Wish",
 ]

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
+from club.core.text import render_markdown
 from club.extensions import db, login_manager
 from club.members.services import MIN_PASSWORD_LENGTH
 
@@ -117,6 +118,7 @@ def init_app(app: Flask) -> None:
             "min_password_length": MIN_PASSWORD_LENGTH,
         }
 
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )

@@ -40,12 +40,16 @@ NAVIGATION = {
     "holder@zak.example": [
         ("/", "My club"),
         ("/wallet", "Points"),
+        ("/privileges", "Privileges"),
+        ("/my-company/redemptions", "Redemptions"),
         ("/my-company/staff", "Our staff"),
         ("/account", "My account"),
     ],
     "staff@zak.example": [
         ("/", "My club"),
         ("/wallet", "Points"),
+        ("/privileges", "Privileges"),
+        ("/my-company/redemptions", "Redemptions"),
         ("/account", "My account"),
     ],
 }

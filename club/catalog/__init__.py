@@ -1,0 +1,1 @@
+"""The privilege catalogue and redemptions: partners spend points on services."""

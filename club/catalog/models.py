@@ -1,0 +1,241 @@
+"""Privileges, redemptions with their timeline, and staff wishes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from club.core.clock import utcnow
+from club.core.types import UTCDateTime
+from club.extensions import db
+from club.ledger.models import Hold
+from club.members.models import Company, User, str_enum
+
+
+class Category(enum.StrEnum):
+    MARKETING = "marketing"
+    SALES = "sales"
+    TRAINING = "training"
+    TRAVEL = "travel"
+    VOUCHERS = "vouchers"
+    REBATES = "rebates"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+
+CATEGORY_LABELS = {
+    Category.MARKETING: _l("Marketing"),
+    Category.SALES: _l("Sales support"),
+    Category.TRAINING: _l("Training"),
+    Category.TRAVEL: _l("Trips and fairs"),
+    Category.VOUCHERS: _l("Vouchers"),
+    Category.REBATES: _l("Rebates"),
+}
+
+
+class RedemptionStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+STATUS_LABELS = {
+    RedemptionStatus.REQUESTED: _l("Requested"),
+    RedemptionStatus.APPROVED: _l("Approved"),
+    RedemptionStatus.IN_PROGRESS: _l("In progress"),
+    RedemptionStatus.FULFILLED: _l("Fulfilled"),
+    RedemptionStatus.REJECTED: _l("Rejected"),
+    RedemptionStatus.CANCELLED: _l("Cancelled"),
+}
+OPEN_STATUSES = frozenset(
+    {RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS}
+)
+# Redemptions that use up capacity or stock: everything but the two exits.
+COUNTED_STATUSES = OPEN_STATUSES | {RedemptionStatus.FULFILLED}
+
+
+class Privilege(db.Model):
+    """A service the supplier offers for points."""
+
+    __tablename__ = "privilege"
+    __table_args__ = (
+        CheckConstraint("points_cost > 0", name="points_cost_positive"),
+        CheckConstraint("money_value >= 0", name="money_value_not_negative"),
+        CheckConstraint(
+            "sponsor_share_percent >= 0 AND sponsor_share_percent <= 100",
+            name="sponsor_share_in_range",
+        ),
+        CheckConstraint(
+            "capacity_per_quarter IS NULL OR capacity_per_quarter >= 0",
+            name="capacity_not_negative",
+        ),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(160), nullable=False)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # Markdown; sanitised when rendered.
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    category: Mapped[Category] = mapped_column(
+        str_enum(Category, "privilege_category"), nullable=False, index=True
+    )
+    points_cost: Mapped[int] = mapped_column(nullable=False)
+    # What the privilege is worth in money, for the yearly tax report.
+    money_value: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="PLN")
+    # A producer that co-funds it, and the share of the value it pays.
+    sponsor: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    sponsor_share_percent: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Tier restriction: filled in by the tiers issue; None means every member.
+    min_tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    capacity_per_quarter: Mapped[int | None] = mapped_column(nullable=True)
+    stock: Mapped[int | None] = mapped_column(nullable=True)
+    lead_time_days: Mapped[int] = mapped_column(nullable=False, default=14)
+    active_from: Mapped[date | None] = mapped_column(nullable=True)
+    active_until: Mapped[date | None] = mapped_column(nullable=True)
+    image: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The questions a partner answers when redeeming:
+    # [{"key": "site", "label": "Your web site", "type": "url", "required": true}, ...]
+    brief: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Privilege {self.slug} {self.points_cost} points>"
+
+
+class Redemption(db.Model):
+    """An account holder spending points on a privilege."""
+
+    __tablename__ = "redemption"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        Index("ix_redemption_status_created", "status", "created_at"),
+        Index("ix_redemption_privilege_quarter", "privilege_id", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    privilege_id: Mapped[int] = mapped_column(
+        ForeignKey("privilege.id", ondelete="RESTRICT"), nullable=False
+    )
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    hold_id: Mapped[int] = mapped_column(
+        ForeignKey("hold.id", ondelete="RESTRICT"), nullable=False, unique=True
+    )
+    requested_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="RESTRICT"), nullable=False
+    )
+    status: Mapped[RedemptionStatus] = mapped_column(
+        str_enum(RedemptionStatus, "redemption_status"),
+        nullable=False,
+        default=RedemptionStatus.REQUESTED,
+    )
+    # Snapshots: later price changes do not touch what was agreed.
+    points: Mapped[int] = mapped_column(nullable=False)
+    money_value: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    # "2026-Q4": the quarter whose capacity it uses.
+    quarter: Mapped[str] = mapped_column(String(7), nullable=False)
+    answers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    privilege: Mapped[Privilege] = relationship()
+    company: Mapped[Company] = relationship()
+    hold: Mapped[Hold] = relationship()
+    requested_by: Mapped[User] = relationship()
+    events: Mapped[list[RedemptionEvent]] = relationship(
+        back_populates="redemption", order_by="RedemptionEvent.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Redemption {self.id} {self.status.value} {self.points} points>"
+
+
+class RedemptionEvent(db.Model):
+    """One step of a redemption's timeline: who moved it where, when, and why."""
+
+    __tablename__ = "redemption_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redemption_id: Mapped[int] = mapped_column(
+        ForeignKey("redemption.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    status: Mapped[RedemptionStatus] = mapped_column(
+        str_enum(RedemptionStatus, "redemption_status"), nullable=False
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    redemption: Mapped[Redemption] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RedemptionEvent {self.redemption_id} {self.status.value}>"
+
+
+class WishStatus(enum.StrEnum):
+    OPEN = "open"
+    REDEEMED = "redeemed"
+    DECLINED = "declined"
+
+
+class Wish(db.Model):
+    """A staff member proposes a privilege to their account holder."""
+
+    __tablename__ = "wish"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    privilege_id: Mapped[int] = mapped_column(
+        ForeignKey("privilege.id", ondelete="RESTRICT"), nullable=False
+    )
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    proposed_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="RESTRICT"), nullable=False
+    )
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[WishStatus] = mapped_column(
+        str_enum(WishStatus, "wish_status"), nullable=False, default=WishStatus.OPEN
+    )
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redemption.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    privilege: Mapped[Privilege] = relationship()
+    proposed_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Wish {self.id} {self.status.value}>"

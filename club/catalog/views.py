@@ -1,0 +1,259 @@
+"""The catalogue as members see it, redeeming, and a redemption's timeline."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from club.catalog import services
+from club.catalog.errors import BriefIncomplete
+from club.catalog.forms import MoveForm, ProposeForm, redeem_form_class
+from club.catalog.models import (
+    Category,
+    Privilege,
+    Redemption,
+    RedemptionStatus,
+    Wish,
+    WishStatus,
+)
+from club.core.access import requires, same_company_or_404
+from club.core.clock import utcnow
+from club.core.errors import ClubError
+from club.core.htmx import render_page_or_fragment
+from club.core.roles import ALL_ROLES, Role
+from club.extensions import db
+from club.ledger import services as ledger
+from club.members.forms import ConfirmForm
+from club.purchases.services import club_today
+
+bp = Blueprint("catalog", __name__)
+
+
+def _company_points() -> int | None:
+    if not current_user.role.is_partner:
+        return None
+    return ledger.wallet_to_read(db.session, current_user.company_id).available
+
+
+@bp.get("/privileges")
+@requires(*ALL_ROLES)
+def privileges():
+    category = request.args.get("category", "")
+    available = _company_points()
+    affordable = request.args.get("affordable") == "1" and available is not None
+    query = services.catalogue(
+        db.session,
+        category=Category(category) if category in set(Category) else None,
+        affordable_for=available if affordable else None,
+        text=request.args.get("q", "")[:100],
+    )
+    return render_page_or_fragment(
+        "catalog/privileges.html",
+        "catalog/_privilege_list.html",
+        privileges=db.session.scalars(query).all(),
+        categories=list(Category),
+        filters={
+            "category": category,
+            "affordable": affordable,
+            "q": request.args.get("q", "")[:100],
+        },
+        available=available,
+    )
+
+
+def _privilege_or_404(slug: str) -> Privilege:
+    privilege = db.session.scalar(select(Privilege).where(Privilege.slug == slug))
+    if privilege is None:
+        abort(404)
+    return privilege
+
+
+def _privilege_page(
+    privilege: Privilege, *, form=None, propose_form=None, problems=None, status: int = 200
+):
+    today = club_today(utcnow())
+    available = _company_points()
+    if form is None and current_user.role == Role.ACCOUNT_HOLDER:
+        form = redeem_form_class(privilege)(request_key=secrets.token_urlsafe(16))
+    if propose_form is None and current_user.role == Role.PARTNER_STAFF:
+        propose_form = ProposeForm()
+    return render_template(
+        "catalog/privilege.html",
+        privilege=privilege,
+        available=available,
+        remaining=services.remaining(db.session, privilege, today=today),
+        unavailable=services.unavailable_reason(privilege, today=today),
+        form=form,
+        propose_form=propose_form,
+        problems=problems or {},
+        wish_id=request.values.get("wish", type=int),
+    ), status
+
+
+@bp.get("/privileges/<slug>")
+@requires(*ALL_ROLES)
+def privilege(slug: str):
+    return _privilege_page(_privilege_or_404(slug))
+
+
+@bp.post("/privileges/<slug>/redeem")
+@requires(Role.ACCOUNT_HOLDER)
+def redeem(slug: str):
+    privilege = _privilege_or_404(slug)
+    form = redeem_form_class(privilege)()
+    if not form.validate_on_submit():
+        return _privilege_page(privilege, form=form, status=422)
+    answers = {q["key"]: getattr(form, f"q_{q['key']}").data for q in privilege.brief}
+    key = form.request_key.data or None
+    try:
+        redemption = services.redeem(
+            db.session,
+            privilege,
+            actor=current_user,
+            answers=answers,
+            idempotency_key=f"web:{current_user.id}:{key}" if key else None,
+        )
+        wish_id = request.form.get("wish", type=int)
+        if wish_id:
+            wish = db.session.get(Wish, wish_id)
+            if wish is not None and wish.company_id == current_user.company_id:
+                services.decide_wish(db.session, wish, actor=current_user, redemption=redemption)
+    except BriefIncomplete as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _privilege_page(privilege, form=form, problems=error.problems, status=422)
+    except ClubError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _privilege_page(privilege, form=form, status=error.status_code)
+    db.session.commit()
+    flash(_("Redeemed. The points are reserved until the club fulfils it."), "success")
+    return redirect(url_for("catalog.redemption", redemption_id=redemption.id))
+
+
+@bp.post("/privileges/<slug>/propose")
+@requires(Role.PARTNER_STAFF)
+def propose(slug: str):
+    privilege = _privilege_or_404(slug)
+    form = ProposeForm()
+    if not form.validate_on_submit():
+        return _privilege_page(privilege, propose_form=form, status=422)
+    try:
+        services.propose(db.session, privilege, actor=current_user, note=form.note.data or "")
+    except ClubError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("catalog.privilege", slug=slug))
+    db.session.commit()
+    flash(_("Your account holder has been told."), "success")
+    return redirect(url_for("catalog.privilege", slug=slug))
+
+
+# --- redemptions ------------------------------------------------------------------------
+
+
+@bp.get("/my-company/redemptions")
+@requires(Role.ACCOUNT_HOLDER, Role.PARTNER_STAFF)
+def company_redemptions():
+    redemptions = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.company_id == current_user.company_id)
+        .order_by(Redemption.created_at.desc())
+    ).all()
+    return render_template(
+        "catalog/company_redemptions.html", redemptions=redemptions, is_overdue=services.is_overdue
+    )
+
+
+def _redemption_or_404(redemption_id: int) -> Redemption:
+    redemption = db.get_or_404(Redemption, redemption_id)
+    if current_user.role == Role.ACCOUNT_MANAGER:
+        if redemption.company.account_manager_id != current_user.id:
+            abort(404)
+    else:
+        same_company_or_404(current_user, redemption.company_id)
+    return redemption
+
+
+NEXT_STEPS = {
+    RedemptionStatus.REQUESTED: (RedemptionStatus.APPROVED, RedemptionStatus.REJECTED),
+    RedemptionStatus.APPROVED: (
+        RedemptionStatus.IN_PROGRESS,
+        RedemptionStatus.FULFILLED,
+        RedemptionStatus.REJECTED,
+    ),
+    RedemptionStatus.IN_PROGRESS: (RedemptionStatus.FULFILLED, RedemptionStatus.REJECTED),
+}
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+@requires(*ALL_ROLES)
+def redemption(redemption_id: int):
+    redemption = _redemption_or_404(redemption_id)
+    steps = NEXT_STEPS.get(redemption.status, ()) if current_user.role == Role.CLUB_MANAGER else ()
+    can_cancel = (
+        current_user.role == Role.ACCOUNT_HOLDER and redemption.status == RedemptionStatus.REQUESTED
+    )
+    return render_template(
+        "catalog/redemption.html",
+        redemption=redemption,
+        steps=steps,
+        can_cancel=can_cancel,
+        move_form=MoveForm(),
+        overdue=services.is_overdue(redemption),
+    )
+
+
+@bp.post("/redemptions/<int:redemption_id>/move")
+@requires(Role.CLUB_MANAGER, Role.ACCOUNT_HOLDER)
+def move(redemption_id: int):
+    redemption = _redemption_or_404(redemption_id)
+    form = MoveForm()
+    if not form.validate_on_submit() or form.to.data not in set(RedemptionStatus):
+        abort(400)
+    try:
+        services.move(
+            db.session,
+            redemption,
+            RedemptionStatus(form.to.data),
+            actor=current_user,
+            note=form.note.data or "",
+        )
+    except ClubError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The redemption is now: %(status)s.", status=redemption.status.label), "success")
+    return redirect(url_for("catalog.redemption", redemption_id=redemption.id))
+
+
+# --- wishes ---------------------------------------------------------------------------
+
+
+@bp.get("/my-company/wishes")
+@requires(Role.ACCOUNT_HOLDER)
+def wishes():
+    open_wishes = db.session.scalars(
+        select(Wish)
+        .where(Wish.company_id == current_user.company_id, Wish.status == WishStatus.OPEN)
+        .order_by(Wish.created_at.desc())
+    ).all()
+    return render_template("catalog/wishes.html", wishes=open_wishes, decline_form=ConfirmForm())
+
+
+@bp.post("/my-company/wishes/<int:wish_id>/decline")
+@requires(Role.ACCOUNT_HOLDER)
+def decline_wish(wish_id: int):
+    wish = db.get_or_404(Wish, wish_id)
+    same_company_or_404(current_user, wish.company_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.decide_wish(db.session, wish, actor=current_user, redemption=None)
+    db.session.commit()
+    flash(_("The proposal is declined."), "info")
+    return redirect(url_for("catalog.wishes"))
