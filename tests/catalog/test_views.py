@@ -1,0 +1,126 @@
+"""The catalogue pages, redeeming through the form, and the redemption page."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from club.catalog.models import Redemption, RedemptionStatus, Wish
+from tests.catalog.conftest import BRIEF
+from tests.conftest import login
+
+
+def _form(client, url):
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1), page
+
+
+def test_browse_filter_and_affordable(client, club, funded, make_privilege):
+    make_privilege("SEO audit", points=300, summary="Find what blocks your shop in Google")
+    make_privilege("Trade fair trip", points=9000, category="travel")
+    login(client, club.holder)
+    page = client.get("/privileges").get_data(as_text=True)
+    assert "SEO audit" in page and "Trade fair trip" in page and "7000 more needed" in page
+    affordable = client.get("/privileges?affordable=1", headers={"HX-Request": "true"})
+    body = affordable.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="privilege-list"')
+    assert "SEO audit" in body and "Trade fair trip" not in body
+    assert "Trade fair" in client.get("/privileges?category=travel").get_data(as_text=True)
+
+
+def test_the_privilege_page_shows_cost_what_we_have_and_what_is_missing(
+    client, club, funded, make_privilege
+):
+    make_privilege(
+        "Trip",
+        points=2500,
+        capacity_per_quarter=4,
+        lead_time_days=30,
+        description="**Fair** <script>alert(1)</script>",
+    )
+    login(client, club.holder)
+    page = client.get("/privileges/trip").get_data(as_text=True)
+    assert 'id="points-cost">2500<' in page and 'id="company-points">2000<' in page
+    assert 'id="points-needed">500<' in page and 'id="left-quarter">4<' in page
+    assert "<strong>Fair</strong>" in page and "<script>alert" not in page
+
+
+def test_redeem_through_the_form_then_follow_it(client, club, funded, make_privilege, db_session):
+    make_privilege("Copywriting", points=500, brief=BRIEF)
+    login(client, club.holder)
+    key, _page = _form(client, "/privileges/copywriting")
+    missing = client.post(
+        "/privileges/copywriting/redeem", data={"request_key": key, "q_site": "not a url"}
+    )
+    assert missing.status_code == 422
+    body = missing.get_data(as_text=True)
+    assert "Please answer this question." in body and "https://" in body
+    assert db_session.scalar(select(func.count()).select_from(Redemption)) == 0
+    data = {"request_key": key, "q_site": "https://zak.example", "q_topic": "LED"}
+    first = client.post("/privileges/copywriting/redeem", data=data)
+    assert first.status_code == 302
+    again = client.post("/privileges/copywriting/redeem", data=data)  # a double submit
+    assert again.headers["Location"] == first.headers["Location"]
+    assert db_session.scalar(select(func.count()).select_from(Redemption)) == 1
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "Requested" in page and "https://zak.example" in page and "Cancel the redemption" in page
+
+
+def test_the_club_manager_moves_it_and_the_holder_sees_it(
+    client, app, club, funded, make_privilege, db_session
+):
+    make_privilege("SEO", points=400)
+    login(client, club.holder)
+    key, _page = _form(client, "/privileges/seo")
+    location = client.post("/privileges/seo/redeem", data={"request_key": key}).headers["Location"]
+    manager = app.test_client()
+    login(manager, club.club_manager)
+    for step in ("approved", "fulfilled"):
+        assert manager.post(f"{location}/move", data={"to": step}).status_code == 302
+    redemption = db_session.scalar(select(Redemption))
+    assert redemption.status == RedemptionStatus.FULFILLED
+    db_session.refresh(funded)
+    assert (funded.available, funded.held) == (1600, 0)
+    assert "Fulfilled" in client.get(location).get_data(as_text=True)
+
+
+def test_staff_cannot_redeem_but_can_propose(
+    client, club, funded, make_privilege, mailbox, db_session
+):
+    make_privilege("SEO", points=400)
+    login(client, club.staff)
+    page = client.get("/privileges/seo").get_data(as_text=True)
+    assert "redeem-form" not in page and "Propose it to our account holder" in page
+    assert client.post("/privileges/seo/redeem", data={}).status_code == 403
+    response = client.post("/privileges/seo/propose", data={"note": "Our shop needs it"})
+    assert response.status_code == 302
+    assert db_session.scalar(select(Wish)).note == "Our shop needs it"
+    assert [m["To"] for m in mailbox.messages] == [club.holder.email]
+
+
+def test_the_holder_declines_a_wish(client, app, club, make_privilege, db_session):
+    make_privilege("SEO", points=400)
+    staff = app.test_client()
+    login(staff, club.staff)
+    staff.post("/privileges/seo/propose", data={"note": ""})
+    login(client, club.holder)
+    wish = db_session.scalar(select(Wish))
+    assert "SEO" in client.get("/my-company/wishes").get_data(as_text=True)
+    assert client.post(f"/my-company/wishes/{wish.id}/decline").status_code == 302
+    db_session.refresh(wish)
+    assert wish.status.value == "declined"
+
+
+def test_another_companys_redemption_is_not_found(client, app, club, funded, make_privilege):
+    make_privilege("SEO", points=400)
+    login(client, club.holder)
+    key, _page = _form(client, "/privileges/seo")
+    location = client.post("/privileges/seo/redeem", data={"request_key": key}).headers["Location"]
+    other = app.test_client()
+    login(other, club.other_holder)
+    assert other.get(location).status_code == 404
+    assert other.post(f"{location}/move", data={"to": "cancelled"}).status_code == 404
+    outsider = app.test_client()
+    login(outsider, club.other_account_manager)
+    assert outsider.get(location).status_code == 404
