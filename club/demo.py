@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
 from club.core.roles import Role
+from club.demo_catalog import load_catalogue, play_redemptions
 from club.ledger import services as ledger
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import hash_password
@@ -301,7 +302,10 @@ def _load_demo(
             logins.append((role.label, email, name))
     session.flush()
 
-    play_a_year_of_purchases(session, clock, companies, staff_by_email["manager@club.example"])
+    manager = staff_by_email["manager@club.example"]
+    play_a_year_of_purchases(session, clock, companies, manager)
+    privileges = load_catalogue(session, manager=manager, now=now)
+    play_redemptions(session, privileges, manager=manager, now=now)
     return logins, password
 
 

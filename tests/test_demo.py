@@ -140,3 +140,27 @@ def test_the_plan_is_the_same_every_time(app_ctx):
     assert first == again
     numbers = [item.number for item in first]
     assert len(numbers) == len(set(numbers))
+
+
+def test_demo_has_a_catalogue_and_redemptions_in_every_state(app, db_session):
+    from sqlalchemy import select
+
+    from club.catalog.models import Privilege, Redemption, RedemptionStatus
+    from club.demo import load_demo
+
+    load_demo(db_session)
+    db_session.commit()
+    titles = db_session.scalars(select(Privilege.title)).all()
+    assert "Commercial proposal drafting" in titles and len(titles) == 9
+    proposal = db_session.scalar(
+        select(Privilege).where(Privilege.title == "Commercial proposal drafting")
+    )
+    assert proposal.points_cost == 1500
+    statuses = set(db_session.scalars(select(Redemption.status)))
+    assert {
+        RedemptionStatus.FULFILLED,
+        RedemptionStatus.IN_PROGRESS,
+        RedemptionStatus.REQUESTED,
+        RedemptionStatus.REJECTED,
+    } <= statuses
+    assert verify(db_session).problems == []

@@ -1,0 +1,241 @@
+"""The demo catalogue: the privileges the field reports describe, and a few redemptions
+in every state, so the queue, the timeline and the reports have something to show."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from club.catalog import services as catalog
+from club.catalog.models import Privilege, RedemptionStatus
+from club.core.roles import Role
+from club.members.models import User
+
+PRIVILEGES = [
+    # title, category, points, money value, lead days, extra fields
+    (
+        "Commercial proposal drafting",
+        "sales",
+        1500,
+        "2400.00",
+        14,
+        {
+            "summary": "Our sales team drafts a commercial proposal for one of your key clients.",
+            "description": "You tell us the client and the need; a senior sales engineer "
+            "prepares a complete proposal with product selection, prices and a cover letter "
+            "in your company's name.\n\n- one proposal, up to 20 positions\n- two rounds of "
+            "changes\n- delivered as an editable document",
+            "brief": [
+                {"key": "client", "label": "The client (company and industry)", "type": "text"},
+                {"key": "need", "label": "What the client needs", "type": "textarea"},
+                {"key": "deadline", "label": "When you need it", "type": "date"},
+            ],
+        },
+    ),
+    (
+        "Copywriting for your web site",
+        "marketing",
+        900,
+        "1200.00",
+        10,
+        {
+            "summary": "Product texts or a landing page written by a professional copywriter.",
+            "description": "Texts that sell our products on your site, written for your "
+            "customers and checked for SEO.",
+            "brief": [
+                {"key": "site", "label": "Your web site", "type": "url"},
+                {"key": "topic", "label": "Topic", "type": "text"},
+                {"key": "words", "label": "Length in words", "type": "number", "required": False},
+            ],
+            "sponsor": "LuxLight S.A.",
+            "sponsor_share_percent": 30,
+        },
+    ),
+    (
+        "Online marketing research",
+        "marketing",
+        1200,
+        "1800.00",
+        21,
+        {
+            "summary": "What your customers search for and how your competitors answer it.",
+            "brief": [{"key": "market", "label": "Region and customer group", "type": "text"}],
+        },
+    ),
+    (
+        "SEO for your web site",
+        "marketing",
+        2000,
+        "3000.00",
+        30,
+        {
+            "summary": "A technical audit and three months of search optimisation.",
+            "brief": [{"key": "site", "label": "Your web site", "type": "url"}],
+            "capacity_per_quarter": 5,
+        },
+    ),
+    (
+        "Sales training for your team",
+        "training",
+        2500,
+        "4000.00",
+        30,
+        {
+            "summary": "A one-day workshop on selling our product lines, at your premises.",
+            "brief": [
+                {"key": "people", "label": "How many people", "type": "number"},
+                {"key": "city", "label": "Where", "type": "text"},
+            ],
+            "capacity_per_quarter": 3,
+        },
+    ),
+    (
+        "Product photography for your catalogue",
+        "marketing",
+        1000,
+        "1500.00",
+        14,
+        {
+            "summary": "Up to 30 studio photos of the products you sell, with usage rights.",
+            "brief": [{"key": "products", "label": "Which products", "type": "textarea"}],
+            "sponsor": "LuxLight S.A.",
+            "sponsor_share_percent": 50,
+        },
+    ),
+    (
+        "Trip to Light + Building, Frankfurt",
+        "travel",
+        9000,
+        "9500.00",
+        45,
+        {
+            "summary": "Two days at the international trade fair with the supplier's team.",
+            "brief": [
+                {
+                    "key": "traveller",
+                    "label": "Traveller's full name (as in the passport)",
+                    "type": "text",
+                },
+                {"key": "dates", "label": "Preferred dates", "type": "text"},
+            ],
+            "stock": 4,
+        },
+    ),
+    (
+        "E-voucher 200 PLN",
+        "vouchers",
+        400,
+        "200.00",
+        2,
+        {
+            "summary": "A voucher for a popular online shop, sent by e-mail.",
+            "brief": [],
+        },
+    ),
+    (
+        "Post-sale rebate 500 PLN",
+        "rebates",
+        1000,
+        "500.00",
+        7,
+        {
+            "summary": "Points turned into a credit on your next invoice.",
+            "brief": [
+                {
+                    "key": "note",
+                    "label": "Invoice note (optional)",
+                    "type": "text",
+                    "required": False,
+                }
+            ],
+        },
+    ),
+]
+
+
+def load_catalogue(session: Session, *, manager: User, now: datetime) -> list[Privilege]:
+    made = []
+    for title, category, points, value, lead, extra in PRIVILEGES:
+        fields = dict(extra)
+        fields.setdefault("brief", [])
+        made.append(
+            catalog.save_privilege(
+                session,
+                None,
+                actor=manager,
+                now=now - timedelta(days=300),
+                title=title,
+                category=category,
+                points_cost=points,
+                money_value=Decimal(value),
+                lead_time_days=lead,
+                **fields,
+            )
+        )
+    return made
+
+
+def play_redemptions(
+    session: Session, privileges: list[Privilege], *, manager: User, now: datetime
+) -> None:
+    """A handful of redemptions by the richest account holders, in every state."""
+    by_title = {privilege.title: privilege for privilege in privileges}
+    holders = session.scalars(select(User).where(User.role == Role.ACCOUNT_HOLDER)).all()
+    answers = {
+        "client": "Hotel Zamek, hospitality",
+        "need": "Lighting for 120 rooms",
+        "deadline": (now + timedelta(days=20)).date().isoformat(),
+        "site": "https://example.com",
+        "topic": "LED panels for offices",
+        "products": "LED panels, track lights",
+        "market": "Mazowsze, electrical installers",
+    }
+    plans = [
+        (
+            "Commercial proposal drafting",
+            40,
+            [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED],
+        ),
+        (
+            "Copywriting for your web site",
+            25,
+            [RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS],
+        ),
+        ("E-voucher 200 PLN", 60, [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED]),
+        ("E-voucher 200 PLN", 10, [RedemptionStatus.REJECTED]),
+        ("E-voucher 200 PLN", 1, []),
+    ]
+    from club.ledger.services import wallet_to_read
+
+    richest = sorted(
+        holders, key=lambda holder: -wallet_to_read(session, holder.company_id).available
+    )
+    for index, (title, days_ago, steps) in enumerate(plans):
+        privilege = by_title[title]
+        able = [
+            holder
+            for holder in richest[index % 3 :] + richest[: index % 3]
+            if wallet_to_read(session, holder.company_id).available >= privilege.points_cost
+        ]
+        if not able:
+            continue
+        holder = able[0]
+        when = now - timedelta(days=days_ago)
+        redemption = catalog.redeem(session, privilege, actor=holder, answers=answers, now=when)
+        for number, step in enumerate(steps, start=1):
+            note = (
+                "The budget for this quarter is used up; please try again in January."
+                if step == RedemptionStatus.REJECTED
+                else ""
+            )
+            catalog.move(
+                session,
+                redemption,
+                step,
+                actor=manager,
+                note=note,
+                now=when + timedelta(days=2 * number),
+            )
