@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from club import models  # noqa: F401  (every model registered with the metadata)
     from club.api.manage_views import bp as api_tokens_bp
+    from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
     from club.audit.views import bp as audit_bp
     from club.catalog.views import bp as catalog_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(purchases_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(personal_tokens_bp)
 
     web.init_app(app)
     database.init_app(app)

@@ -13,6 +13,7 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from club import create_app
+from club.catalog import services as catalog
 from club.core.database import write_intent
 from club.core.roles import Role
 from club.extensions import db as _db
 from club.extensions import rate_limiter
+from club.ledger import services as ledger
 from club.ledger.models import APPEND_ONLY_TRIGGERS, DROP_APPEND_ONLY_TRIGGERS
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import hash_password
@@ -333,3 +336,36 @@ def login_as(client):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+BRIEF = [
+    {"key": "site", "label": "Your web site", "type": "url", "required": True},
+    {"key": "topic", "label": "Topic", "type": "text", "required": True},
+    {"key": "words", "label": "Length in words", "type": "number", "required": False},
+]
+
+
+@pytest.fixture
+def make_privilege(db_session, club):
+    def make(title="Copywriting", points=500, **fields):
+        fields.setdefault("category", "marketing")
+        fields.setdefault("money_value", Decimal("800.00"))
+        fields.setdefault("brief", [])
+        privilege = catalog.save_privilege(
+            db_session, None, actor=club.club_manager, title=title, points_cost=points, **fields
+        )
+        db_session.commit()
+        return privilege
+
+    return make
+
+
+@pytest.fixture
+def funded(db_session, club):
+    """The first company has 2,000 available points."""
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    ledger.earn(db_session, wallet, 2000, source=ledger.Source("test", "fund"))
+    db_session.commit()
+    return wallet

@@ -11,6 +11,6 @@ def test_markdown_is_rendered():
 
 def test_scripts_handlers_and_javascript_links_are_removed():
     html = render_markdown(
-        '<script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1))'
+        "<script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1))"
     )
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html

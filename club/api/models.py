@@ -23,16 +23,22 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     # The first characters, so people can tell their tokens apart in the list.
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
-    # Space-separated scopes: invoices, companies, wallets.
+    # Space-separated scopes: invoices, companies, wallets (integrations);
+    # privileges, redemptions (personal tokens).
     scopes: Mapped[str] = mapped_column(String(200), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    # A personal token acts as this user (an account holder's script); None: integration.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     @property
     def scope_set(self) -> frozenset[str]:

@@ -127,6 +127,95 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/privileges": {
+                "get": {
+                    "summary": "The privilege catalogue",
+                    "description": "Scope: privileges (an account holder's personal token).",
+                    "operationId": "getPrivileges",
+                    "responses": {
+                        "200": {
+                            "description": "Every privilege not retired.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "privileges": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Privilege"},
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        **ERRORS,
+                    },
+                }
+            },
+            "/redemptions": {
+                "post": {
+                    "summary": "Redeem a privilege",
+                    "description": "Holds the points and puts the redemption in the club "
+                    "manager's queue. Needs an account holder's personal token (scope "
+                    "redemptions) and an Idempotency-Key header: a request sent again with "
+                    "the same key returns the first redemption (200) and holds nothing more.",
+                    "operationId": "postRedemption",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 150},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["privilege"],
+                                    "properties": {
+                                        "privilege": {"type": "string", "description": "The slug."},
+                                        "answers": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "string"},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "A replay: the redemption made the first time.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Redemption"}
+                                }
+                            },
+                        },
+                        "201": {
+                            "description": "Redeemed; the points are held.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Redemption"}
+                                }
+                            },
+                        },
+                        "404": _error("No such privilege."),
+                        "409": _error(
+                            "Not enough points, fully booked, out of stock, not "
+                            "available, or the key was used for something else."
+                        ),
+                        "422": _error(
+                            "Missing or invalid answers; `error.problems` names each question."
+                        ),
+                        **ERRORS,
+                    },
+                }
+            },
             "/companies/{tax_id}": {
                 "put": {
                     "summary": "Create or update a partner company",
@@ -365,6 +454,53 @@ def openapi_document() -> dict:
                         "reason": {"type": "string"},
                         "created_at": {"type": "string", "format": "date-time"},
                         "earned_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Privilege": {
+                    "type": "object",
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "category": {"type": "string"},
+                        "points_cost": {"type": "integer"},
+                        "lead_time_days": {"type": "integer"},
+                        "left_this_quarter": {"type": ["integer", "null"]},
+                        "in_stock": {"type": ["integer", "null"]},
+                        "available": {"type": "boolean"},
+                        "brief": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "type": {"type": "string"},
+                                    "required": {"type": "boolean"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "Redemption": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "privilege": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": [
+                                "requested",
+                                "approved",
+                                "in_progress",
+                                "fulfilled",
+                                "rejected",
+                                "cancelled",
+                            ],
+                        },
+                        "points": {"type": "integer"},
+                        "answers": {"type": "object"},
+                        "created_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "EntryPage": {

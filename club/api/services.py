@@ -14,8 +14,10 @@ from club.api.models import ApiToken
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.errors import ClubError
+from club.core.roles import Role
 
 SCOPES = ("invoices", "companies", "wallets")
+PERSONAL_SCOPES = ("privileges", "redemptions")
 TOKEN_PREFIX = "club_"  # noqa: S105 (a prefix, not a secret)
 
 
@@ -24,16 +26,28 @@ def _hash(token: str) -> str:
 
 
 def create_token(
-    session: Session, *, name: str, scopes=SCOPES, actor=None, now: datetime | None = None
+    session: Session,
+    *,
+    name: str,
+    scopes=SCOPES,
+    actor=None,
+    user=None,
+    now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token; the secret is returned once and never stored."""
+    """A new token; the secret is returned once and never stored.
+
+    With `user`, a personal token that acts as that account holder (scopes: privileges,
+    redemptions); without, an integration token for the supplier's systems."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ClubError(_("Give the token a name of up to 100 characters."), field="name")
-    unknown = set(scopes) - set(SCOPES)
+    if user is not None and user.role != Role.ACCOUNT_HOLDER:
+        raise ClubError(_("Only account holders have personal API tokens."))
+    allowed = PERSONAL_SCOPES if user is not None else SCOPES
+    unknown = set(scopes) - set(allowed)
     if unknown or not scopes:
         raise ClubError(
-            _("Choose scopes from: %(scopes)s.", scopes=", ".join(SCOPES)), field="scopes"
+            _("Choose scopes from: %(scopes)s.", scopes=", ".join(allowed)), field="scopes"
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -42,6 +56,7 @@ def create_token(
         prefix=secret[:12],
         scopes=" ".join(sorted(set(scopes))),
         created_by_id=actor.id if actor else None,
+        user_id=user.id if user is not None else None,
         created_at=now or utcnow(),
     )
     session.add(token)
@@ -58,11 +73,16 @@ def create_token(
 
 
 def find_token(session: Session, secret: str) -> ApiToken | None:
-    """The live token for a secret, or None (unknown or revoked)."""
+    """The live token for a secret, or None (unknown, revoked, or its person can no
+    longer act: deactivated or no longer the account holder)."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
     if token is None or token.is_revoked:
+        return None
+    if token.user_id is not None and (
+        not token.user.is_active or token.user.role != Role.ACCOUNT_HOLDER
+    ):
         return None
     return token
 
@@ -79,7 +99,11 @@ def revoke_token(
     )
 
 
-def tokens(session: Session) -> list[ApiToken]:
+def tokens(session: Session, *, user=None) -> list[ApiToken]:
+    """Integration tokens, or one person's tokens."""
+    owner = ApiToken.user_id == user.id if user is not None else ApiToken.user_id.is_(None)
     return session.scalars(
-        select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        select(ApiToken)
+        .where(owner)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
     ).all()

@@ -17,6 +17,9 @@ from sqlalchemy import func, select
 
 from club.api import services as tokens
 from club.api.openapi import openapi_document
+from club.catalog import services as catalog
+from club.catalog.errors import BriefIncomplete
+from club.catalog.models import Privilege, Redemption
 from club.core.access import TokenAccess, public
 from club.core.clock import utcnow
 from club.core.database import UNSAFE_METHODS
@@ -28,6 +31,7 @@ from club.ledger.models import Entry
 from club.members import services as members
 from club.members.models import Company, MembershipStatus, User
 from club.purchases import services as purchases
+from club.purchases.services import club_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
@@ -359,6 +363,95 @@ def get_entries(tax_id: str):
             ],
         }
     )
+
+
+# --- the catalogue, for an account holder's personal token ------------------------------
+
+
+def _privilege_json(privilege, *, today) -> dict:
+    left = catalog.remaining(db.session, privilege, today=today)
+    return {
+        "slug": privilege.slug,
+        "title": privilege.title,
+        "summary": privilege.summary,
+        "category": privilege.category.value,
+        "points_cost": privilege.points_cost,
+        "lead_time_days": privilege.lead_time_days,
+        "left_this_quarter": left.this_quarter,
+        "in_stock": left.in_stock,
+        "brief": privilege.brief,
+        "available": catalog.unavailable_reason(privilege, today=today) is None,
+    }
+
+
+@bp.get("/privileges")
+@token_required("privileges")
+def get_privileges():
+    today = club_today(utcnow())
+    privileges = db.session.scalars(catalog.catalogue(db.session)).all()
+    return jsonify({"privileges": [_privilege_json(p, today=today) for p in privileges]})
+
+
+def _redemption_json(redemption) -> dict:
+    return {
+        "id": redemption.id,
+        "privilege": redemption.privilege.slug,
+        "status": redemption.status.value,
+        "points": redemption.points,
+        "answers": redemption.answers,
+        "created_at": redemption.created_at.isoformat(),
+    }
+
+
+@bp.post("/redemptions")
+@token_required("redemptions")
+def post_redemption():
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 150:
+        raise ApiError(
+            400,
+            "idempotency_key_required",
+            _(
+                "Send an Idempotency-Key header (up to 150 characters) so a "
+                "retried request redeems once."
+            ),
+        )
+    holder = g.api_token.user
+    if holder is None:
+        raise ApiError(403, "forbidden_scope", _("Redeeming needs an account holder's token."))
+    body = _json_body()
+    privilege = db.session.scalar(
+        select(Privilege).where(Privilege.slug == str(body.get("privilege") or ""))
+    )
+    if privilege is None:
+        raise ApiError(404, "unknown_privilege", _("There is no such privilege."))
+    answers = body.get("answers", {})
+    if not isinstance(answers, dict):
+        raise ApiError(400, "invalid_request", _("answers must be a JSON object."))
+    scoped_key = f"api:{holder.id}:{key}"
+    replay = (
+        db.session.scalar(select(Redemption.id).where(Redemption.idempotency_key == scoped_key))
+        is not None
+    )
+    try:
+        redemption = catalog.redeem(
+            db.session, privilege, actor=holder, answers=answers, idempotency_key=scoped_key
+        )
+    except BriefIncomplete as error:
+        db.session.rollback()
+        response = jsonify(
+            {
+                "error": {
+                    "code": "brief_incomplete",
+                    "message": error.message,
+                    "problems": error.problems,
+                }
+            }
+        )
+        response.status_code = 422
+        return response
+    db.session.commit()
+    return jsonify(_redemption_json(redemption)), 200 if replay else 201
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

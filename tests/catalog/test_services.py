@@ -21,7 +21,7 @@ from club.ledger.errors import IdempotencyConflict, InsufficientPoints
 from club.ledger.models import Wallet
 from club.ledger.verify import verify
 from club.members.models import MembershipStatus
-from tests.catalog.conftest import BRIEF
+from tests.conftest import BRIEF
 
 ANSWERS = {"site": "https://zak.example", "topic": "LED lighting for warehouses"}
 

@@ -7,8 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from club.catalog.models import Redemption, RedemptionStatus, Wish
-from tests.catalog.conftest import BRIEF
-from tests.conftest import login
+from tests.conftest import BRIEF, login
 
 
 def _form(client, url):
