@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from club.catalog import services as catalog
 from club.catalog.models import Privilege, RedemptionStatus
 from club.core.roles import Role
+from club.ledger.services import wallet_to_read
 from club.members.models import User
 
 PRIVILEGES = [
@@ -208,10 +209,10 @@ def play_redemptions(
         ("E-voucher 200 PLN", 10, [RedemptionStatus.REJECTED]),
         ("E-voucher 200 PLN", 1, []),
     ]
-    from club.ledger.services import wallet_to_read
-
+    # The first demo holder's points are left untouched, for trying redemption out.
+    others = [holder for holder in holders if holder.email != "holder@zak.example"]
     richest = sorted(
-        holders, key=lambda holder: -wallet_to_read(session, holder.company_id).available
+        others, key=lambda holder: -wallet_to_read(session, holder.company_id).available
     )
     for index, (title, days_ago, steps) in enumerate(plans):
         privilege = by_title[title]
