@@ -67,3 +67,32 @@ def test_the_scheduler_registers_every_job_and_runs_them_at_start(app, club):
     ids = {job.id for job in scheduler.get_jobs()}
     assert ids == {job.name for job in JOBS} | {f"{job.name}-at-start" for job in JOBS}
     assert run_job(app, JOBS[0]) == 0
+
+
+def test_mail_from_a_job_links_to_the_base_url(app, db_session, club, mailbox):
+    from datetime import UTC, datetime
+
+    from club.jobs import warn_expiring
+    from club.ledger import services as ledger
+
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    ledger.earn(
+        db_session,
+        wallet,
+        10,
+        source=ledger.Source("quiz", "1"),
+        now=datetime(2024, 12, 10, tzinfo=UTC),
+    )
+    db_session.commit()
+    server_name = app.config["SERVER_NAME"]
+    app.config["SERVER_NAME"] = None  # as in production: links come from BASE_URL
+    try:
+        with app.app_context():  # no request, as in the scheduler
+            from club.extensions import db
+
+            assert warn_expiring(db.session, now=datetime(2026, 11, 20, tzinfo=UTC)) == 1
+            db.session.commit()
+    finally:
+        app.config["SERVER_NAME"] = server_name
+    (message,) = mailbox.messages
+    assert "http://127.0.0.1:5000/wallet" in message.get_content()

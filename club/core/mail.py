@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -35,8 +35,16 @@ def render_mail(template: str, *, locale: str, **context) -> tuple[str, str]:
 
     The template's first line is the subject, the rest the body.
     """
-    with force_locale(locale):
-        text = render_template(f"mail/{template}.txt", **context)
+    if has_request_context():
+        with force_locale(locale):
+            text = render_template(f"mail/{template}.txt", **context)
+    else:
+        # Jobs and commands have no request: links in mail point at BASE_URL.
+        with (
+            current_app.test_request_context(base_url=current_app.config["BASE_URL"]),
+            force_locale(locale),
+        ):
+            text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 
