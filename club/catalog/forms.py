@@ -45,6 +45,6 @@ class ProposeForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    to = HiddenField()
+    # The target status comes from the button pressed (name="to").
     note = TextAreaField(_l("Note for the partner"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Save"))

@@ -213,13 +213,14 @@ def redemption(redemption_id: int):
 def move(redemption_id: int):
     redemption = _redemption_or_404(redemption_id)
     form = MoveForm()
-    if not form.validate_on_submit() or form.to.data not in set(RedemptionStatus):
+    target = request.form.get("to", "")
+    if not form.validate_on_submit() or target not in set(RedemptionStatus):
         abort(400)
     try:
         services.move(
             db.session,
             redemption,
-            RedemptionStatus(form.to.data),
+            RedemptionStatus(target),
             actor=current_user,
             note=form.note.data or "",
         )
