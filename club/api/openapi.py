@@ -216,6 +216,41 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/rebates": {
+                "get": {
+                    "summary": "Post-sale rebates to credit",
+                    "description": "Rebates fulfilled since a day, for the ERP to put on "
+                    "the partners' next invoices. Scope: invoices.",
+                    "operationId": "getRebates",
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "format": "date"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The rebates, oldest first.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "rebates": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Rebate"},
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        **ERRORS,
+                    },
+                }
+            },
             "/companies/{tax_id}": {
                 "put": {
                     "summary": "Create or update a partner company",
@@ -454,6 +489,20 @@ def openapi_document() -> dict:
                         "reason": {"type": "string"},
                         "created_at": {"type": "string", "format": "date-time"},
                         "earned_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Rebate": {
+                    "type": "object",
+                    "properties": {
+                        "redemption_id": {"type": "integer"},
+                        "tax_id": {"type": "string"},
+                        "country": {"type": "string"},
+                        "company": {"type": "string"},
+                        "amount": {"type": "string", "description": "Decimal, the credit."},
+                        "currency": {"type": "string"},
+                        "points": {"type": "integer"},
+                        "fulfilled_at": {"type": "string", "format": "date-time"},
+                        "note": {"type": "string"},
                     },
                 },
                 "Privilege": {

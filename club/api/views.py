@@ -7,7 +7,7 @@ JSON: {"error": {"code": "...", "message": "..."}} with a stable code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
@@ -452,6 +452,39 @@ def post_redemption():
         return response
     db.session.commit()
     return jsonify(_redemption_json(redemption)), 200 if replay else 201
+
+
+@bp.get("/rebates")
+@token_required("invoices")
+def get_rebates():
+    """Fulfilled post-sale rebates, for the ERP to credit on the next invoice."""
+    try:
+        since = date.fromisoformat(request.args.get("since", ""))
+    except ValueError:
+        raise ApiError(
+            400, "invalid_request", _("Send ?since=YYYY-MM-DD (rebates fulfilled from that day).")
+        ) from None
+    rows = catalog.fulfilled_rebates(
+        db.session, since=datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    )
+    return jsonify(
+        {
+            "rebates": [
+                {
+                    "redemption_id": redemption.id,
+                    "tax_id": company.tax_id,
+                    "country": company.country,
+                    "company": company.name,
+                    "amount": str(redemption.money_value),
+                    "currency": redemption.privilege.currency,
+                    "points": redemption.points,
+                    "fulfilled_at": redemption.fulfilled_at.isoformat(),
+                    "note": redemption.answers.get("note", ""),
+                }
+                for redemption, company in rows
+            ]
+        }
+    )
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

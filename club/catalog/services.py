@@ -29,6 +29,7 @@ from club.catalog.errors import (
 from club.catalog.models import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
+    Category,
     Privilege,
     Redemption,
     RedemptionEvent,
@@ -691,3 +692,19 @@ def programme_cost(session: Session, start: date, end: date) -> ProgrammeCost:
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+
+
+def fulfilled_rebates(session: Session, *, since: datetime):
+    """Post-sale rebates fulfilled since a moment: credits for the ERP to put on the
+    partners' next invoices."""
+    return session.execute(
+        select(Redemption, Company)
+        .join(Privilege, Privilege.id == Redemption.privilege_id)
+        .join(Company, Company.id == Redemption.company_id)
+        .where(
+            Privilege.category == Category.REBATES,
+            Redemption.status == RedemptionStatus.FULFILLED,
+            Redemption.fulfilled_at >= since,
+        )
+        .order_by(Redemption.fulfilled_at, Redemption.id)
+    ).all()

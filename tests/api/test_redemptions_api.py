@@ -101,3 +101,29 @@ def test_the_holder_creates_and_revokes_a_personal_token(client, club, db_sessio
         client.get("/api/v1/privileges", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401
     )
+
+
+def test_fulfilled_rebates_are_exported_for_the_erp(
+    client, db_session, club, funded, make_privilege
+):
+    from decimal import Decimal
+
+    from club.catalog import services as catalog
+    from club.catalog.models import RedemptionStatus
+
+    rebate = make_privilege(
+        "Rebate 500", points=1000, category="rebates", money_value=Decimal("500.00")
+    )
+    redemption = catalog.redeem(db_session, rebate, actor=club.holder, answers={})
+    catalog.move(db_session, redemption, RedemptionStatus.APPROVED, actor=club.club_manager)
+    catalog.move(db_session, redemption, RedemptionStatus.FULFILLED, actor=club.club_manager)
+    db_session.commit()
+    _token, erp = tokens.create_token(db_session, name="ERP", scopes=["invoices"])
+    db_session.commit()
+    headers = {"Authorization": f"Bearer {erp}"}
+    (item,) = client.get("/api/v1/rebates?since=2020-01-01", headers=headers).get_json()["rebates"]
+    assert (item["tax_id"], item["amount"], item["points"]) == (club.company.tax_id, "500.00", 1000)
+    assert client.get("/api/v1/rebates?since=2999-01-01", headers=headers).get_json() == {
+        "rebates": []
+    }
+    assert client.get("/api/v1/rebates?since=yesterday", headers=headers).status_code == 400
