@@ -47,7 +47,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def expiry_for(earned_at: datetime) -> datetime:
-    return add_months(earned_at, current_app.config["POINTS_EXPIRY_MONTHS"])
+    # In UTC, so the same moment expires at the same moment whatever zone it came in.
+    return add_months(earned_at.astimezone(UTC), current_app.config["POINTS_EXPIRY_MONTHS"])
 
 
 # --- wallets and locking ----------------------------------------------------------------
