@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
     from club.audit.views import bp as audit_bp
+    from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
     from club.ledger.views import bp as ledger_bp
     from club.members.views import bp as members_bp
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(catalog_manage_bp)
     app.register_blueprint(purchases_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(personal_tokens_bp)

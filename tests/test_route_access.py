@@ -42,7 +42,7 @@ def _url(rule, club) -> str:
             values[argument] = "not-a-real-token"
         elif argument == "tax_id":
             values[argument] = club.company.tax_id
-        elif argument in ("redemption_id", "wish_id"):
+        elif argument in ("redemption_id", "wish_id", "privilege_id"):
             values[argument] = 1
         elif argument == "slug":
             values[argument] = "no-such-privilege"

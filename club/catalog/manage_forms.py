@@ -1,0 +1,236 @@
+"""Forms of the club manager's catalogue: a privilege with its brief, and the row buttons."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
+
+from club.catalog.errors import CatalogError
+from club.catalog.models import Category
+from club.core.forms import choices
+
+# Numbers as text inputs: a browser's number input refuses a decimal comma typed in
+# another locale and changes its value when the page is scrolled over it.
+NUMERIC = {"inputmode": "numeric"}
+DECIMAL = {"inputmode": "decimal"}
+
+
+class MoneyField(DecimalField):
+    """A decimal that also takes the Polish and Russian way: "1 200,50"."""
+
+    widget = TextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, format="0.00")  # in the reader's notation
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = "".join(valuelist[0].split()).replace("\u202f", "").replace(",", ".")
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = Decimal(text)
+        except InvalidOperation:
+            self.data = None
+        if self.data is None or not self.data.is_finite():  # "NaN" and "inf" parse too
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class PrivilegeForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], filters=[_strip])
+    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=300)], filters=[_strip])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 10}
+    )
+    category = SelectField(_l("Category"), validators=[InputRequired()])
+    points_cost = IntegerField(
+        _l("Cost in points"),
+        validators=[InputRequired(), NumberRange(min=1, max=10_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    money_value = MoneyField(
+        _l("Money value"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=Decimal("9999999999.99"))],
+        render_kw=DECIMAL,
+    )
+    currency = StringField(
+        _l("Currency"),
+        default="PLN",
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Z]{3}$", message=_l("Three letters, such as PLN, EUR or RUB.")),
+        ],
+        filters=[_upper],
+        render_kw={"maxlength": 3},
+    )
+    sponsor = StringField(
+        _l("Sponsor"),
+        validators=[Optional(), Length(max=120)],
+        filters=[_strip],
+    )
+    sponsor_share_percent = IntegerField(
+        _l("Sponsor's share in percent"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    min_tier = StringField(
+        _l("Lowest tier"), validators=[Optional(), Length(max=40)], filters=[_strip]
+    )
+    capacity_per_quarter = IntegerField(
+        _l("Capacity per quarter"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    stock = IntegerField(
+        _l("Stock"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    lead_time_days = IntegerField(
+        _l("Lead time in days"),
+        default=14,
+        validators=[InputRequired(), NumberRange(min=0, max=365)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    active_from = DateField(_l("Redeemable from"), validators=[Optional()])
+    active_until = DateField(_l("Redeemable until"), validators=[Optional()])
+    brief = TextAreaField(
+        _l("Questions the partner answers"),
+        validators=[Optional(), Length(max=10_000)],
+        render_kw={"rows": 5, "placeholder": "site | Your web site | url | required"},
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices((category.value, category.label) for category in Category)
+        if isinstance(self.brief.data, list):  # from the privilege being edited
+            self.brief.data = brief_as_text(self.brief.data)
+
+    def validate_sponsor_share_percent(self, field):
+        if field.data and not self.sponsor.data:
+            raise ValidationError(_("Name the sponsor that pays this share."))
+
+    def privilege_fields(self) -> dict:
+        """The keyword arguments of services.save_privilege; CatalogError on a bad brief."""
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data or "",
+            "description": self.description.data or "",
+            "category": Category(self.category.data),
+            "points_cost": self.points_cost.data,
+            "money_value": self.money_value.data,
+            "currency": self.currency.data,
+            "sponsor": self.sponsor.data or None,
+            "sponsor_share_percent": self.sponsor_share_percent.data or 0,
+            "min_tier": self.min_tier.data or None,
+            "capacity_per_quarter": self.capacity_per_quarter.data,
+            "stock": self.stock.data,
+            "lead_time_days": self.lead_time_days.data,
+            "active_from": self.active_from.data,
+            "active_until": self.active_until.data,
+            "brief": parse_brief(self.brief.data or ""),
+        }
+
+
+# --- the brief as text: one question a line ---------------------------------------------
+
+REQUIRED_WORDS = {"required": True, "optional": False, "": True}
+
+
+def parse_brief(text: str) -> list[dict]:
+    """`key | label | type | required` lines into the questions the service checks.
+
+    Type defaults to text and the last part to required; blank lines are skipped.
+    """
+    questions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) < 2 or len(parts) > 4:
+            raise CatalogError(
+                _(
+                    "Line %(line)d: write key | label | type | required or optional.",
+                    line=number,
+                ),
+                field="brief",
+            )
+        key, label, kind, need = [*parts, "", ""][:4]
+        if need.lower() not in REQUIRED_WORDS:
+            raise CatalogError(
+                _("Line %(line)d: the last part is required or optional.", line=number),
+                field="brief",
+            )
+        questions.append(
+            {
+                "key": key,
+                "label": label,
+                "type": kind.lower() or "text",
+                "required": REQUIRED_WORDS[need.lower()],
+            }
+        )
+    return questions
+
+
+def brief_as_text(brief: list[dict]) -> str:
+    return "\n".join(
+        " | ".join(
+            (
+                question["key"],
+                question["label"],
+                question.get("type", "text"),
+                "required" if question.get("required", True) else "optional",
+            )
+        )
+        for question in brief
+    )
+
+
+class ReorderForm(FlaskForm):
+    """Up or down one place in the catalogue: the button carries `up` (1 or 0) itself."""
