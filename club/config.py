@@ -78,6 +78,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": env.get("SERVER_NAME"),
+        # Files the portal keeps: privilege pictures, uploads waiting for confirmation.
+        "DATA_FOLDER": env.get("CLUB_DATA_FOLDER") or str(instance_path),
         # Where people reach the portal; links in mail sent by jobs and commands use it.
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         # Largest request body; larger ones get a 413 page, not a stack trace.

@@ -125,7 +125,10 @@ def postgres_database() -> Iterator[str]:
 
 
 def make_test_app(database_url: str, smtp_port: int | None, **overrides):
+    import tempfile
+
     config = {
+        "DATA_FOLDER": tempfile.mkdtemp(prefix="club-data-"),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,

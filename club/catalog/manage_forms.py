@@ -8,6 +8,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -155,6 +156,8 @@ class PrivilegeForm(FlaskForm):
     def validate_sponsor_share_percent(self, field):
         if field.data and not self.sponsor.data:
             raise ValidationError(_("Name the sponsor that pays this share."))
+
+    image = FileField(_l("Picture (PNG, JPEG or WebP, up to 2 MB)"), validators=[Optional()])
 
     def privilege_fields(self) -> dict:
         """The keyword arguments of services.save_privilege; CatalogError on a bad brief."""

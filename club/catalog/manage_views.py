@@ -73,6 +73,8 @@ def _privilege_form_page(privilege: Privilege | None):
             saved = services.save_privilege(
                 db.session, privilege, actor=current_user, **form.privilege_fields()
             )
+            if form.image.data:
+                services.set_image(db.session, saved, form.image.data.read(), actor=current_user)
         except ClubError as error:
             db.session.rollback()
             show_error(form, error)

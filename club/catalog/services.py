@@ -8,11 +8,14 @@ always privilege, then wallet.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -472,11 +475,78 @@ PRIVILEGE_FIELDS = (
 )
 
 
+CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
 def _slugify(title: str) -> str:
     table = str.maketrans("ąćęłńóśźżäöüß", "acelnoszzaous")
-    ascii_title = title.lower().translate(table)
+    lowered = "".join(CYRILLIC.get(ch, ch) for ch in title.lower())
+    ascii_title = lowered.translate(table)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
     return slug[:70] or "privilege"
+
+
+def _check_privilege_fields(fields: dict, *, creating: bool) -> None:
+    """The database's limits, as messages (API callers meet them too, not only forms)."""
+    title = fields.get("title")
+    if (creating or "title" in fields) and not (title and str(title).strip()):
+        raise CatalogError(_("Give the privilege a title."), field="title")
+    checks = (
+        ("points_cost", 1, _("The cost must be at least 1 point.")),
+        ("money_value", 0, _("The money value cannot be negative.")),
+        ("lead_time_days", 0, _("The lead time cannot be negative.")),
+        ("capacity_per_quarter", 0, _("The capacity cannot be negative.")),
+        ("stock", 0, _("The stock cannot be negative.")),
+        ("sponsor_share_percent", 0, _("The sponsor's share is between 0 and 100%.")),
+    )
+    for name, lowest, message in checks:
+        value = fields.get(name)
+        if value is not None and value < lowest:
+            raise CatalogError(message, field=name)
+    if (fields.get("sponsor_share_percent") or 0) > 100:
+        raise CatalogError(
+            _("The sponsor's share is between 0 and 100%."), field="sponsor_share_percent"
+        )
 
 
 def save_privilege(
@@ -490,6 +560,7 @@ def save_privilege(
     """Create or edit a privilege; redemptions already made keep their snapshot."""
     now = now or utcnow()
     fields["brief"] = check_brief_definition(fields.get("brief", []))
+    _check_privilege_fields(fields, creating=privilege is None)
     if (
         fields.get("active_from")
         and fields.get("active_until")
@@ -708,3 +779,48 @@ def fulfilled_rebates(session: Session, *, since: datetime):
         )
         .order_by(Redemption.fulfilled_at, Redemption.id)
     ).all()
+
+
+# --- images ---------------------------------------------------------------------------
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# The file's first bytes say what it is; the name and the browser's word do not count.
+IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+)
+
+
+def image_folder() -> Path:
+    folder = Path(current_app.config["DATA_FOLDER"]) / "privilege-images"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def set_image(
+    session: Session, privilege: Privilege, data: bytes, *, actor: User, now: datetime | None = None
+) -> str:
+    """Store a PNG or JPEG picture for the privilege; returns the stored file name."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise CatalogError(_("The picture is larger than 2 MB."), field="image")
+    kind = next((ext for signature, ext in IMAGE_SIGNATURES if data.startswith(signature)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "webp"
+    if kind is None:
+        raise CatalogError(_("Upload a PNG, JPEG or WebP picture."), field="image")
+    name = f"{privilege.id}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
+    (image_folder() / name).write_bytes(data)
+    before = privilege.image
+    privilege.image = name
+    privilege.updated_at = now or utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "privilege.image_set",
+        privilege,
+        actor=actor,
+        before={"image": before},
+        after={"image": name},
+        now=now,
+    )
+    return name

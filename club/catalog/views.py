@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -151,6 +160,16 @@ def propose(slug: str):
     db.session.commit()
     flash(_("Your account holder has been told."), "success")
     return redirect(url_for("catalog.privilege", slug=slug))
+
+
+@bp.get("/privileges/<slug>/image")
+@requires(*ALL_ROLES)
+def image(slug: str):
+    privilege = _privilege_or_404(slug)
+    if not privilege.image:
+        abort(404)
+    # The stored name changes with the picture, so browsers may keep it for a long time.
+    return send_from_directory(services.image_folder(), privilege.image, max_age=30 * 86400)
 
 
 # --- redemptions ------------------------------------------------------------------------

@@ -71,7 +71,7 @@ UPLOAD_LIFETIME = timedelta(hours=2)
 
 
 def _upload_dir() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
+    folder = Path(current_app.config["DATA_FOLDER"]) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -270,3 +270,39 @@ def test_reports(db_session, club, funded, make_privilege):
     cost = catalog.programme_cost(db_session, date(2026, 1, 1), date(2027, 1, 1))
     assert cost.fulfilled_value == Decimal("1200.00") and cost.percent is None
     assert db_session.scalar(select(Wallet.available)) == 1500
+
+
+def test_russian_titles_get_readable_slugs(db_session, club):
+    privilege = catalog.save_privilege(
+        db_session,
+        None,
+        actor=club.club_manager,
+        title="Поездка на выставку",
+        points_cost=10,
+        category="travel",
+        money_value=Decimal(1),
+        brief=[],
+    )
+    assert privilege.slug == "poezdka-na-vystavku"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("points_cost", 0),
+        ("money_value", Decimal(-1)),
+        ("sponsor_share_percent", 101),
+        ("stock", -1),
+    ],
+)
+def test_privilege_limits_are_checked_by_the_service(db_session, club, field, value):
+    fields = {
+        "title": "X",
+        "points_cost": 10,
+        "category": "sales",
+        "money_value": Decimal(1),
+        "brief": [],
+    }
+    fields[field] = value
+    with pytest.raises(catalog.CatalogError):
+        catalog.save_privilege(db_session, None, actor=club.club_manager, **fields)

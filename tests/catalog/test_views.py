@@ -123,3 +123,63 @@ def test_another_companys_redemption_is_not_found(client, app, club, funded, mak
     outsider = app.test_client()
     login(outsider, club.other_account_manager)
     assert outsider.get(location).status_code == 404
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _privilege_data(**extra):
+    data = {
+        "title": "Photo shoot",
+        "category": "marketing",
+        "points_cost": "800",
+        "money_value": "1000",
+        "currency": "PLN",
+        "lead_time_days": "14",
+        "sponsor_share_percent": "0",
+        "brief": "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_picture_is_uploaded_and_shown(client, club, db_session):
+    import io
+
+    from club.catalog.models import Privilege
+
+    login(client, club.club_manager)
+    response = client.post(
+        "/manage/privileges/new",
+        content_type="multipart/form-data",
+        data=_privilege_data(image=(io.BytesIO(PNG), "shot.png")),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    privilege = db_session.scalar(select(Privilege))
+    assert privilege.image.endswith(".png")
+    picture = client.get(f"/privileges/{privilege.slug}/image")
+    assert picture.status_code == 200 and picture.data == PNG
+    picture.close()
+    assert f"/privileges/{privilege.slug}/image" in client.get(
+        f"/privileges/{privilege.slug}"
+    ).get_data(as_text=True)
+
+
+def test_a_file_that_is_not_a_picture_is_refused(client, club, db_session):
+    import io
+
+    from club.catalog.models import Privilege
+
+    login(client, club.club_manager)
+    response = client.post(
+        "/manage/privileges/new",
+        content_type="multipart/form-data",
+        data=_privilege_data(image=(io.BytesIO(b"<svg onload=alert(1)>"), "evil.png")),
+    )
+    assert response.status_code == 422
+    assert "Upload a PNG, JPEG or WebP picture." in response.get_data(as_text=True)
+    assert db_session.scalar(select(Privilege)) is None
