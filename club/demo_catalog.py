@@ -200,12 +200,8 @@ def play_redemptions(
             40,
             [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED],
         ),
-        (
-            "Copywriting for your web site",
-            25,
-            [RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS],
-        ),
         ("E-voucher 200 PLN", 60, [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED]),
+        ("E-voucher 200 PLN", 25, [RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS]),
         ("E-voucher 200 PLN", 10, [RedemptionStatus.REJECTED]),
         ("E-voucher 200 PLN", 1, []),
     ]
