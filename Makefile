@@ -27,8 +27,11 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Not part of `make test`: imports a million invoice lines on SQLite and PostgreSQL and
+# compares with each database's bulk loader (tests/benchmarks/README.md). BENCH_ARGS, e.g.
+# BENCH_ARGS="--rows 100000" for a quick run.
 bench: $(STAMP) translations
-	$(BIN)/pytest tests/benchmarks -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python tests/benchmarks/bench_import.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
