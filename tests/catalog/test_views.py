@@ -183,3 +183,8 @@ def test_a_file_that_is_not_a_picture_is_refused(client, club, db_session):
     assert response.status_code == 422
     assert "Upload a PNG, JPEG or WebP picture." in response.get_data(as_text=True)
     assert db_session.scalar(select(Privilege)) is None
+
+
+def test_the_holder_finds_the_proposals_from_the_redemptions_page(client, club):
+    login(client, club.holder)
+    assert "/my-company/wishes" in client.get("/my-company/redemptions").get_data(as_text=True)
