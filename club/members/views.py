@@ -345,12 +345,12 @@ def _person_or_404(user_id: int) -> User:
     return person
 
 
-def _back_to_person(person: User) -> str:
-    if current_user.role == Role.CLUB_MANAGER:
-        return (request.form.get("next") and _safe_next(request.form.get("next"))) or url_for(
-            "members.users"
-        )
-    return url_for("members.staff")
+def _back_to_list() -> str:
+    """Where an action on a person returns: the page it came from, or the right list."""
+    if current_user.role != Role.CLUB_MANAGER:
+        return url_for("members.staff")
+    came_from = request.form.get("next")
+    return _safe_next(came_from) if came_from else url_for("members.users")
 
 
 def _person_row(person: User, status: int = 200):
@@ -385,7 +385,7 @@ def set_active(user_id: int):
         status = 200
     if request.htmx:
         return _person_row(person, status)
-    return redirect(_back_to_person(person))
+    return redirect(_back_to_list())
 
 
 @bp.post("/people/<int:user_id>/invitation")
@@ -404,7 +404,7 @@ def resend_invitation(user_id: int):
         flash(_("A new invitation was sent to %(email)s.", email=person.email), "success")
     if request.htmx:
         return _person_row(person)
-    return redirect(_back_to_person(person))
+    return redirect(_back_to_list())
 
 
 # --- the club manager's and account manager's company pages -------------------------
