@@ -675,3 +675,139 @@ def statement_query(
     if person_id is not None:
         query = query.where(Entry.person_id == person_id)
     return query.order_by(Entry.created_at.desc(), Entry.id.desc())
+
+
+# --- many wallets at once (month close) --------------------------------------------------
+
+BULK_KINDS = (EntryKind.EARN, EntryKind.CONFIRM, EntryKind.FORFEIT)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One pending earning (EARN), confirmation or forfeit, for post_many."""
+
+    wallet_id: int
+    kind: EntryKind
+    points: int
+    source: Source
+    earned_at: datetime | None = None
+    details: dict | None = None
+
+
+def post_many(
+    session: Session, movements: list[Movement], *, now: datetime | None = None
+) -> list[Entry]:
+    """The same entries, lots and balances as calling earn(pending=True), confirm and
+    forfeit one movement at a time, in order, but with one lock query and one flush for
+    the lot: closing 10,000 companies' months costs a few statements, not 70,000.
+
+    Wallets carrying a clawback shortfall go through the one-at-a-time services, which
+    settle it.
+    """
+    now = now or utcnow()
+    for movement in movements:
+        _check_points(movement.points)
+        if movement.kind not in BULK_KINDS:
+            raise ValueError(f"post_many does not post {movement.kind}")
+    if not movements:
+        return []
+    if not holds_write_lock(session):
+        raise RuntimeError(
+            "ledger writes on SQLite need a transaction begun inside "
+            "club.core.database.write_intent() (BEGIN IMMEDIATE)"
+        )
+    ids = sorted({movement.wallet_id for movement in movements})
+    wallets: dict[int, Wallet] = {}
+    for start in range(0, len(ids), 5_000):
+        # Sorted, so two transactions locking overlapping sets cannot deadlock.
+        wallets.update(
+            (wallet.id, wallet)
+            for wallet in session.scalars(
+                select(Wallet)
+                .where(Wallet.id.in_(ids[start : start + 5_000]))
+                .order_by(Wallet.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+    entries: list[Entry] = []
+    for movement in movements:
+        wallet = wallets[movement.wallet_id]
+        if wallet.shortfall:
+            session.flush()
+            entries.append(_one_movement(session, wallet, movement, now=now))
+            continue
+        points = movement.points
+        if movement.kind != EntryKind.EARN and wallet.pending < points:
+            raise LedgerError(
+                ngettext(
+                    "Only %(num)d point is pending.",
+                    "Only %(num)d points are pending.",
+                    wallet.pending,
+                )
+            )
+        deltas = {
+            EntryKind.EARN: (0, points),
+            EntryKind.CONFIRM: (points, -points),
+            EntryKind.FORFEIT: (0, -points),
+        }[movement.kind]
+        available, pending = deltas
+        wallet.available += available
+        wallet.pending += pending
+        wallet.updated_at = now
+        entry = Entry(
+            wallet_id=wallet.id,
+            kind=movement.kind,
+            amount=available + pending,
+            available_delta=available,
+            pending_delta=pending,
+            held_delta=0,
+            source_type=movement.source.type,
+            source_id=movement.source.id,
+            reason="",
+            details=movement.details,
+            created_at=now,
+            earned_at=movement.earned_at or now,
+        )
+        session.add(entry)
+        if movement.kind == EntryKind.CONFIRM:
+            session.add(
+                Lot(
+                    entry=entry,
+                    wallet_id=wallet.id,
+                    points=points,
+                    remaining=points,
+                    earned_at=entry.earned_at,
+                    expires_at=expiry_for(entry.earned_at),
+                )
+            )
+        entries.append(entry)
+    session.flush()
+    return entries
+
+
+def _one_movement(session: Session, wallet: Wallet, movement: Movement, *, now: datetime) -> Entry:
+    if movement.kind == EntryKind.EARN:
+        return earn(
+            session,
+            wallet,
+            movement.points,
+            source=movement.source,
+            pending=True,
+            earned_at=movement.earned_at,
+            details=movement.details,
+            now=now,
+        )
+    if movement.kind == EntryKind.CONFIRM:
+        return confirm(
+            session,
+            wallet,
+            movement.points,
+            source=movement.source,
+            earned_at=movement.earned_at,
+            details=movement.details,
+            now=now,
+        )
+    return forfeit(
+        session, wallet, movement.points, source=movement.source, details=movement.details, now=now
+    )

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.ledger import services as ledger
-from club.ledger.models import Entry, Wallet
+from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company
 from club.purchases.errors import PurchasesError, UnknownInvoice
 from club.purchases.models import EarningRule, Invoice, InvoiceKind, PurchaseMonth
@@ -286,22 +286,16 @@ def _post_difference(
     return posted
 
 
-def _difference(
-    session: Session, month: PurchaseMonth, facts: MonthFacts, wallet: Wallet, *, now: datetime
-) -> tuple[list[Entry], dict]:
-    """Post what the ledger lacks; returns the entries and the month's new counters.
-
-    The month itself is left unchanged, so the ledger's own flushes have nothing of it
-    to write: many months' counters then go in one flush (see _settle_months).
-    """
-    source = ledger.Source("purchase_month", str(month.id))
+def _plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
+    """What the ledger lacks for a month: a list of (kind, points, details, earned_at)
+    movements, in order, and the month's new counters. Nothing is written."""
     earned_at = _end_of_period(month.period)
     about = {
         "period": f"{month.period:%Y-%m}",
         "net_total": str(facts.net_total),
         "rate": month.rate,
     }
-    posted: list[Entry] = []
+    plan: list[tuple[EntryKind, int, dict, datetime | None]] = []
     earned, confirmed = month.earned, month.confirmed
     forfeited, clawed_back = month.forfeited, month.clawed_back
     claim = (earned - confirmed - forfeited) + (confirmed - clawed_back)  # pending + kept
@@ -311,59 +305,34 @@ def _difference(
 
     if claim < needed:  # new invoices, or an in-time payment recorded late
         points = needed - claim
-        posted.append(
-            ledger.earn(
-                session,
-                wallet,
-                points,
-                source=source,
-                pending=True,
-                earned_at=earned_at,
-                details=about,
-                now=now,
-            )
-        )
+        plan.append((EntryKind.EARN, points, about, earned_at))
         earned += points
     kept = confirmed - clawed_back
     if kept < facts.points_confirmed:  # paid within the window
         points = facts.points_confirmed - kept
-        posted.append(
-            ledger.confirm(
-                session,
-                wallet,
+        plan.append(
+            (
+                EntryKind.CONFIRM,
                 points,
-                source=source,
-                earned_at=earned_at,
-                details={**about, "paid_in_time": str(facts.paid_in_time)},
-                now=now,
+                {**about, "paid_in_time": str(facts.paid_in_time)},
+                earned_at,
             )
         )
         confirmed += points
     elif kept > facts.points_confirmed:  # a credit note lowered the month
         points = kept - facts.points_confirmed
-        posted.append(
-            ledger.clawback(
-                session,
-                wallet,
-                points,
-                source=source,
-                details={**about, "credit_note": True},
-                now=now,
-            )
-        )
+        plan.append((EntryKind.CLAWBACK, points, {**about, "credit_note": True}, None))
         clawed_back += points
     target = facts.points_confirmed if facts.windows_closed else facts.points_earned
     surplus = (earned - confirmed - forfeited) + (confirmed - clawed_back) - target
     if surplus > 0:  # not paid in time, or the total went down
         why = "late_or_unpaid" if facts.windows_closed else "credit_note"
-        posted.append(
-            ledger.forfeit(
-                session,
-                wallet,
+        plan.append(
+            (
+                EntryKind.FORFEIT,
                 surplus,
-                source=source,
-                details={**about, "why": why, "late": facts.late, "unpaid": facts.unpaid},
-                now=now,
+                {**about, "why": why, "late": facts.late, "unpaid": facts.unpaid},
+                None,
             )
         )
         forfeited += surplus
@@ -376,6 +345,51 @@ def _difference(
     }
     if facts.windows_closed and month.settled_at is None:
         changes["settled_at"] = now
+    return plan, changes
+
+
+def _difference(
+    session: Session, month: PurchaseMonth, facts: MonthFacts, wallet: Wallet, *, now: datetime
+) -> tuple[list[Entry], dict]:
+    """Post what the ledger lacks, one movement at a time; returns the entries and the
+    month's new counters (the month itself is left unchanged)."""
+    plan, changes = _plan(month, facts, now=now)
+    source = ledger.Source("purchase_month", str(month.id))
+    posted: list[Entry] = []
+    for kind, points, details, earned_at in plan:
+        if kind == EntryKind.EARN:
+            posted.append(
+                ledger.earn(
+                    session,
+                    wallet,
+                    points,
+                    source=source,
+                    pending=True,
+                    earned_at=earned_at,
+                    details=details,
+                    now=now,
+                )
+            )
+        elif kind == EntryKind.CONFIRM:
+            posted.append(
+                ledger.confirm(
+                    session,
+                    wallet,
+                    points,
+                    source=source,
+                    earned_at=earned_at,
+                    details=details,
+                    now=now,
+                )
+            )
+        elif kind == EntryKind.CLAWBACK:
+            posted.append(
+                ledger.clawback(session, wallet, points, source=source, details=details, now=now)
+            )
+        else:
+            posted.append(
+                ledger.forfeit(session, wallet, points, source=source, details=details, now=now)
+            )
     return posted, changes
 
 
@@ -461,13 +475,31 @@ def _settle_months(session: Session, month_ids: list[int], *, now: datetime) -> 
         months = [by_id[month_id] for month_id in batch]
         facts = _facts_of_months(session, months, today=today)
         wallets = _wallets_for(session, [month.company_id for month in months])
+        plans = [(month, *_plan(month, facts[month.id], now=now)) for month in months]
         changes = []
-        for month in months:
-            entries, new_counters = _difference(
-                session, month, facts[month.id], wallets[month.company_id], now=now
-            )
-            posted += len(entries)
-            changes.append((month, new_counters))
+        if any(kind == EntryKind.CLAWBACK for _m, plan, _c in plans for kind, *_ in plan):
+            # Credit notes are rare: this batch goes one movement at a time.
+            for month in months:
+                entries, new_counters = _difference(
+                    session, month, facts[month.id], wallets[month.company_id], now=now
+                )
+                posted += len(entries)
+                changes.append((month, new_counters))
+        else:
+            movements = [
+                ledger.Movement(
+                    wallet_id=wallets[month.company_id].id,
+                    kind=kind,
+                    points=points,
+                    source=ledger.Source("purchase_month", str(month.id)),
+                    earned_at=earned_at,
+                    details=details,
+                )
+                for month, plan, _counters in plans
+                for kind, points, details, earned_at in plan
+            ]
+            posted += len(ledger.post_many(session, movements, now=now))
+            changes = [(month, counters) for month, _plan_, counters in plans]
         for month, new_counters in changes:
             for name, value in new_counters.items():
                 setattr(month, name, value)

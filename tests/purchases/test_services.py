@@ -398,3 +398,78 @@ def test_a_credit_note_for_an_unpaid_invoice_leaves_paid_points_alone(db_session
     run_jobs(db_session, date(2026, 11, 1))
     # Total 15,000 -> 30 points; 10,000 paid in time -> 20 confirmed; 10 forfeited.
     assert balances(db_session, company) == (20, 0, 0)
+
+
+def test_closing_many_months_at_once_posts_what_one_at_a_time_posts(db_session, club, make_company):
+    # Two companies with the same invoices: one month closed alone (one movement at a
+    # time), the other by the batch close (ledger.post_many). The ledger must agree.
+    twin = make_company("Twin")
+    for company in (club.company, twin):
+        purchases.record_invoices(
+            db_session,
+            [
+                invoice(
+                    company,
+                    f"FV/{company.id}/1",
+                    "2600",
+                    date(2026, 9, 2),
+                    date(2026, 9, 15),
+                    paid=date(2026, 9, 14),
+                ),
+                invoice(
+                    company, f"FV/{company.id}/2", "1999.99", date(2026, 9, 20), date(2026, 9, 30)
+                ),
+                invoice(
+                    company,
+                    f"FV/{company.id}/3",
+                    "4100",
+                    date(2026, 10, 3),
+                    date(2026, 10, 31),
+                    paid=date(2026, 10, 30),
+                ),
+            ],
+            now=at(date(2026, 10, 4)),
+        )
+    purchases.close_month(db_session, club.company.id, date(2026, 9, 1), now=at(date(2026, 11, 2)))
+    purchases.close_month(db_session, club.company.id, date(2026, 10, 1), now=at(date(2026, 11, 2)))
+    assert purchases.close_due_months(db_session, now=at(date(2026, 11, 2))) == 2
+
+    def ledger_of(company):
+        wallet = ledger.wallet_for(db_session, company.id)
+        entries = db_session.scalars(
+            select(Entry).where(Entry.wallet_id == wallet.id).order_by(Entry.id)
+        ).all()
+
+        def same_numbers(details):  # invoice numbers differ between the twins
+            return {
+                key: [{**item, "number": "-"} for item in value]
+                if key in ("late", "unpaid")
+                else value
+                for key, value in (details or {}).items()
+            }
+
+        return (
+            [
+                (
+                    e.kind,
+                    e.amount,
+                    e.available_delta,
+                    e.pending_delta,
+                    e.earned_at,
+                    same_numbers(e.details),
+                )
+                for e in entries
+            ],
+            (wallet.available, wallet.pending, wallet.held),
+        )
+
+    alone, batched = ledger_of(club.company), ledger_of(twin)
+    assert alone == batched
+    assert [kind for kind, *_ in alone[0]] == [
+        EntryKind.EARN,
+        EntryKind.CONFIRM,
+        EntryKind.FORFEIT,
+        EntryKind.EARN,
+        EntryKind.CONFIRM,
+    ]
+    assert verify(db_session).problems == []
