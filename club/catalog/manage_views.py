@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +16,7 @@ from club.catalog.manage_forms import PrivilegeForm, ReorderForm
 from club.catalog.models import OPEN_STATUSES, Privilege, Redemption, RedemptionStatus
 from club.core.access import requires
 from club.core.clock import utcnow
+from club.core.csvfile import csv_response
 from club.core.errors import ClubError
 from club.core.forms import show_error
 from club.core.htmx import render_page_or_fragment, wants_fragment
@@ -222,25 +220,7 @@ def reports():
     )
 
 
-def _csv(header: list[str], rows, filename: str) -> Response:
-    # Polish and Russian Excel expect semicolons and a decimal comma; the BOM makes Excel
-    # read UTF-8.
-    english = str(get_locale()) == "en"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="," if english else ";")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [
-                format_decimal(cell, format="0.00") if isinstance(cell, Decimal) else cell
-                for cell in row
-            ]
-        )
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+_csv = csv_response
 
 
 @bp.get("/reports/tax.csv")

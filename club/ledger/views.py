@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from club.core.access import requires
+from club.core.csvfile import csv_response
 from club.core.errors import ClubError
 from club.core.forms import show_error
 from club.core.home import home_card
@@ -23,7 +20,7 @@ from club.ledger.explain import KIND_LABELS, explain, kind_label
 from club.ledger.forms import AdjustForm
 from club.ledger.models import EntryKind
 from club.members.models import Company
-from club.members.services import visible_companies
+from club.members.services import visible_company
 
 bp = Blueprint("ledger", __name__)
 
@@ -90,38 +87,28 @@ def wallet():
 
 def _csv(company: Company, *, own_only: bool, filename: str) -> Response:
     query = _statement(company, own_only=own_only)[2]
-    buffer = io.StringIO()
-    # Polish and Russian Excel expect semicolons; the BOM makes Excel read UTF-8.
-    delimiter = "," if str(get_locale()) == "en" else ";"
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(
+    header = [
+        _("Date"),
+        _("Kind"),
+        _("Description"),
+        _("Available"),
+        _("Pending"),
+        _("Reserved"),
+        _("Earned by"),
+    ]
+    rows = (
         [
-            _("Date"),
-            _("Kind"),
-            _("Description"),
-            _("Available"),
-            _("Pending"),
-            _("Reserved"),
-            _("Earned by"),
+            entry.created_at.date().isoformat(),
+            kind_label(entry.kind),
+            explain(entry),
+            entry.available_delta,
+            entry.pending_delta,
+            entry.held_delta,
+            entry.person.name if entry.person else "",
         ]
+        for entry in db.session.scalars(query)
     )
-    for entry in db.session.scalars(query).all():
-        writer.writerow(
-            [
-                entry.created_at.date().isoformat(),
-                kind_label(entry.kind),
-                explain(entry),
-                entry.available_delta,
-                entry.pending_delta,
-                entry.held_delta,
-                entry.person.name if entry.person else "",
-            ]
-        )
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(header, rows, filename)
 
 
 @bp.get("/wallet/statement.csv")
@@ -135,10 +122,7 @@ def wallet_csv():
 
 
 def _visible_company_or_404(company_id: int) -> Company:
-    company = db.session.scalar(visible_companies(current_user).where(Company.id == company_id))
-    if company is None:
-        abort(404)
-    return company
+    return visible_company(db.session, current_user, company_id) or abort(404)
 
 
 @bp.get("/manage/companies/<int:company_id>/wallet")

@@ -738,6 +738,11 @@ def visible_companies(viewer: User):
     return query
 
 
+def visible_company(session: Session, viewer: User, company_id: int) -> Company | None:
+    """The company, if the viewer may see it (see visible_companies)."""
+    return session.scalar(visible_companies(viewer).where(Company.id == company_id))
+
+
 def search_companies(
     viewer: User,
     *,

@@ -442,12 +442,7 @@ def _company_details(form: CompanyForm) -> services.CompanyDetails:
 
 
 def _visible_company_or_404(company_id: int) -> Company:
-    company = db.session.scalar(
-        services.visible_companies(current_user).where(Company.id == company_id)
-    )
-    if company is None:
-        abort(404)
-    return company
+    return services.visible_company(db.session, current_user, company_id) or abort(404)
 
 
 @bp.get("/manage/companies")
