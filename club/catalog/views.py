@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from club.catalog import services
 from club.catalog.errors import BriefIncomplete
@@ -180,6 +181,7 @@ def image(slug: str):
 def company_redemptions():
     redemptions = db.session.scalars(
         select(Redemption)
+        .options(joinedload(Redemption.privilege))
         .where(Redemption.company_id == current_user.company_id)
         .order_by(Redemption.created_at.desc())
     ).all()

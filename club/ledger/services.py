@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from club.audit import services as audit
 from club.core.clock import utcnow
@@ -674,6 +674,8 @@ def statement_query(
         query = query.where(Entry.created_at >= bounds[0], Entry.created_at < bounds[1])
     if person_id is not None:
         query = query.where(Entry.person_id == person_id)
+    # Entries are explained with the names of who earned and who corrected them.
+    query = query.options(selectinload(Entry.person), selectinload(Entry.actor))
     return query.order_by(Entry.created_at.desc(), Entry.id.desc())
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from club.audit import services as audit
@@ -768,7 +768,9 @@ def search_companies(
         query = query.where(Company.country == country.upper())
     if account_manager_id:
         query = query.where(Company.account_manager_id == account_manager_id)
-    return query.order_by(func.lower(Company.name), Company.id)
+    return query.options(selectinload(Company.account_manager)).order_by(
+        func.lower(Company.name), Company.id
+    )
 
 
 def search_users(
@@ -786,4 +788,4 @@ def search_users(
         query = query.where(User.is_active.is_(True))
     elif active == "no":
         query = query.where(User.is_active.is_(False))
-    return query.order_by(func.lower(User.name), User.id)
+    return query.options(selectinload(User.company)).order_by(func.lower(User.name), User.id)
