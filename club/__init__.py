@@ -40,8 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
     from club.audit.views import bp as audit_bp
+    from club.awards.views import bp as awards_bp
     from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
+    from club.events.manage_views import bp as events_manage_bp
+    from club.events.views import bp as events_bp
+    from club.learning.manage_views import bp as learning_manage_bp
+    from club.learning.views import bp as learning_bp
     from club.ledger.views import bp as ledger_bp
     from club.members.views import bp as members_bp
     from club.purchases.views import bp as purchases_bp
@@ -55,6 +60,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(purchases_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(personal_tokens_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(learning_manage_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(events_manage_bp)
+    app.register_blueprint(awards_bp)
 
     web.init_app(app)
     database.init_app(app)

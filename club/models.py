@@ -2,7 +2,10 @@
 
 from club.api.models import ApiToken
 from club.audit.models import AuditEntry
+from club.awards import models as awards_models  # noqa: F401
 from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
+from club.events import models as events_models  # noqa: F401
+from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.models import Company, OneTimeLink, User
 from club.purchases.models import EarningRule, Invoice, PurchaseMonth

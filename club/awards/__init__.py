@@ -1,0 +1,1 @@
+"""Awards: the quarter's best partners with their diplomas, and membership certificates."""

@@ -1,0 +1,89 @@
+"""Certificates and diplomas as PDF (fpdf2), in a font that covers Polish and Cyrillic.
+
+The font comes from the `font-source-sans-pro` package (SIL OFL), so a PDF renders the
+same on every machine without system fonts. One page, A4 landscape, a frame, a heading,
+the person or company named large, a few lines of text and a footer (date, code, where
+to verify it). The caller translates every string; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from fpdf import FPDF
+
+FONT = "SourceSans"
+_FONT_FILES = files("font_source_sans_pro") / "files"
+
+# Club colours, as in static/css/club.css.
+_INK = (33, 37, 41)
+_ACCENT = (31, 78, 121)
+_MUTED = (108, 117, 125)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What one certificate page says, from top to bottom."""
+
+    title: str  # e.g. "Certificate", "Diploma"
+    subtitle: str  # e.g. "This certifies that"
+    name: str  # the person or company, printed large
+    lines: list[str] = field(default_factory=list)  # what it is for
+    footer: list[str] = field(default_factory=list)  # date, code, verification address
+    issuer: str = ""  # who issues it, under the frame
+
+
+def _document() -> FPDF:
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(25, 25, 25)
+    pdf.add_font(FONT, "", str(_FONT_FILES / "SourceSansPro-Regular.ttf"))
+    pdf.add_font(FONT, "B", str(_FONT_FILES / "SourceSansPro-Bold.ttf"))
+    pdf.add_font(FONT, "I", str(_FONT_FILES / "SourceSansPro-It.ttf"))
+    return pdf
+
+
+def certificate_pdf(certificate: Certificate, *, author: str = "Club") -> bytes:
+    """One A4 landscape page; returns the PDF file's bytes."""
+    pdf = _document()
+    pdf.set_title(f"{certificate.title}: {certificate.name}")
+    pdf.set_author(author)
+    pdf.set_creator("Club")
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    # A double frame: the look people expect from a certificate.
+    pdf.set_draw_color(*_ACCENT)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
+    pdf.set_line_width(0.3)
+    pdf.rect(14, 14, pdf.w - 28, pdf.h - 28)
+
+    pdf.set_y(32)
+    pdf.set_text_color(*_ACCENT)
+    pdf.set_font(FONT, "B", 34)
+    pdf.multi_cell(width, 14, certificate.title, align="C")
+    pdf.ln(6)
+    pdf.set_text_color(*_MUTED)
+    pdf.set_font(FONT, "I", 15)
+    pdf.multi_cell(width, 8, certificate.subtitle, align="C")
+    pdf.ln(4)
+    pdf.set_text_color(*_INK)
+    pdf.set_font(FONT, "B", 28)
+    pdf.multi_cell(width, 13, certificate.name, align="C")
+    pdf.ln(6)
+    pdf.set_font(FONT, "", 15)
+    for line in certificate.lines:
+        pdf.multi_cell(width, 8, line, align="C")
+
+    pdf.set_y(pdf.h - 30 - 6 * len(certificate.footer))
+    pdf.set_text_color(*_MUTED)
+    pdf.set_font(FONT, "", 11)
+    for line in certificate.footer:
+        pdf.multi_cell(width, 6, line, align="C")
+    if certificate.issuer:
+        pdf.set_font(FONT, "B", 11)
+        pdf.set_text_color(*_ACCENT)
+        pdf.multi_cell(width, 6, certificate.issuer, align="C")
+    return bytes(pdf.output())

@@ -1,0 +1,1 @@
+"""Club meetings: planning, registration with a waitlist, tickets, check-in, attendance."""

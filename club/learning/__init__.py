@@ -1,0 +1,1 @@
+"""Learning: product courses loaded from files, quizzes graded on the server, certificates."""
