@@ -31,3 +31,31 @@ def test_certificate_text_reads_back_with_polish_and_cyrillic_letters():
         "Kod: ABCD-2345",
     ):
         assert expected in text
+
+
+def test_every_line_of_a_certificate_lies_on_the_page():
+    # Text drawn beyond the page edge still reads back, but nobody sees it.
+    data = certificate_pdf(
+        Certificate(
+            title="Diploma",
+            subtitle="The club awards",
+            name="ООО «ЭлектроСнаб»",
+            lines=["place 1 among the best partners", "with 512 points earned in the quarter"],
+            footer=["Issued on 28 November 2026", "Verification code: ABCD-EFGH-JKMN"],
+            issuer="Club",
+        )
+    )
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    placed = []
+
+    def visit(text, _cm, tm, _font, _size):
+        if text.strip():
+            placed.append((text.strip(), tm[4], tm[5]))
+
+    page.extract_text(visitor_text=visit)
+    texts = " ".join(text for text, _x, _y in placed)
+    for expected in ("with 512 points", "Verification code", "Issued on"):
+        assert expected in texts
+    for text, x, y in placed:
+        assert 0 <= x < width and 0 <= y < height, f"{text!r} drawn at ({x}, {y})"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 FONT = "SourceSans"
 _FONT_FILES = files("font_source_sans_pro") / "files"
@@ -44,6 +45,12 @@ def _document() -> FPDF:
     return pdf
 
 
+def _centred(pdf: FPDF, width: float, height: float, text: str) -> None:
+    # Each block starts again at the left margin on the next line (fpdf2 would otherwise
+    # continue to the right of the previous block, off the page).
+    pdf.multi_cell(width, height, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def certificate_pdf(certificate: Certificate, *, author: str = "Club") -> bytes:
     """One A4 landscape page; returns the PDF file's bytes."""
     pdf = _document()
@@ -63,27 +70,27 @@ def certificate_pdf(certificate: Certificate, *, author: str = "Club") -> bytes:
     pdf.set_y(32)
     pdf.set_text_color(*_ACCENT)
     pdf.set_font(FONT, "B", 34)
-    pdf.multi_cell(width, 14, certificate.title, align="C")
+    _centred(pdf, width, 14, certificate.title)
     pdf.ln(6)
     pdf.set_text_color(*_MUTED)
     pdf.set_font(FONT, "I", 15)
-    pdf.multi_cell(width, 8, certificate.subtitle, align="C")
+    _centred(pdf, width, 8, certificate.subtitle)
     pdf.ln(4)
     pdf.set_text_color(*_INK)
     pdf.set_font(FONT, "B", 28)
-    pdf.multi_cell(width, 13, certificate.name, align="C")
+    _centred(pdf, width, 13, certificate.name)
     pdf.ln(6)
     pdf.set_font(FONT, "", 15)
     for line in certificate.lines:
-        pdf.multi_cell(width, 8, line, align="C")
+        _centred(pdf, width, 8, line)
 
     pdf.set_y(pdf.h - 30 - 6 * len(certificate.footer))
     pdf.set_text_color(*_MUTED)
     pdf.set_font(FONT, "", 11)
     for line in certificate.footer:
-        pdf.multi_cell(width, 6, line, align="C")
+        _centred(pdf, width, 6, line)
     if certificate.issuer:
         pdf.set_font(FONT, "B", 11)
         pdf.set_text_color(*_ACCENT)
-        pdf.multi_cell(width, 6, certificate.issuer, align="C")
+        _centred(pdf, width, 6, certificate.issuer)
     return bytes(pdf.output())
