@@ -68,6 +68,13 @@ def warn_expiring(session: Session, *, now: datetime | None = None) -> int:
     return warn_expiring_points(session, now=now)
 
 
+def remind_meetings(session: Session, *, now: datetime | None = None) -> int:
+    """E-mail people with a seat a week and a day before their meeting (each once)."""
+    from club.events.services import send_reminders
+
+    return send_reminders(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -75,4 +82,6 @@ JOBS: list[Job] = [
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
+    # Hourly: a reminder goes out within the hour its moment comes.
+    Job("remind-meetings", remind_meetings, {"minute": 12}),
 ]

@@ -42,7 +42,9 @@ def _url(rule, club) -> str:
             values[argument] = "not-a-real-token"
         elif argument == "tax_id":
             values[argument] = club.company.tax_id
-        elif argument in ("redemption_id", "wish_id", "privilege_id"):
+        elif argument in ("redemption_id", "wish_id", "privilege_id", "meeting_id"):
+            values[argument] = 1
+        elif argument == "registration_id":
             values[argument] = 1
         elif argument == "slug":
             values[argument] = "no-such-privilege"
@@ -50,6 +52,18 @@ def _url(rule, club) -> str:
             values[argument] = 1
         elif argument in ("number", "anything"):
             values[argument] = "FV-1"
+        elif argument == "year":
+            values[argument] = 2025
+        elif argument == "quarter":
+            values[argument] = 3
+        elif argument == "distinction_id":
+            values[argument] = 1
+        elif argument == "code":
+            values[argument] = "ABCD-EFGH-JKMN"
+        elif argument in ("attempt_id", "position", "index"):
+            values[argument] = 1
+        elif argument == "filename":
+            values[argument] = "no-such-file.pdf"
         else:
             raise AssertionError(f"teach test_route_access how to fill <{argument}>")
     return rule.build(values, append_unknown=False)[1]

@@ -1,3 +1,347 @@
-from flask import Blueprint
+"""The club manager's meetings: the quarter's calendar, planning, check-in, closing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from club.core.access import requires
+from club.core.clock import utcnow
+from club.core.errors import ClubError
+from club.core.forms import choices, show_error
+from club.core.htmx import render_page_or_fragment
+from club.core.roles import Role
+from club.events import services
+from club.events.forms import MeetingForm, SearchForm, WalkInForm
+from club.events.models import Meeting, MeetingStatus, Registration, RegistrationStatus
+from club.extensions import db
+from club.members.forms import ConfirmForm
+from club.members.models import Company, MembershipStatus, User
+from club.purchases.services import club_today
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
+
+
+@bp.get("")
+@requires(Role.CLUB_MANAGER)
+def meetings():
+    year, quarter = services.parse_quarter(
+        request.args.get("quarter", ""), today=club_today(utcnow())
+    )
+    months = services.quarter_calendar(db.session, year, quarter)
+    listed = [
+        meeting for month in months for week in month.weeks for _d, day in week for meeting in day
+    ]
+    # A day of a neighbouring month appears in two grids; list each meeting once.
+    listed = list({meeting.id: meeting for meeting in listed}.values())
+    listed.sort(key=lambda meeting: meeting.starts_at)
+    ids = [meeting.id for meeting in listed]
+    return render_template(
+        "events/manage_meetings.html",
+        year=year,
+        quarter=quarter,
+        previous=services.shift_quarter(year, quarter, -1),
+        next=services.shift_quarter(year, quarter, 1),
+        months=months,
+        meetings=listed,
+        seats=services.seats_by_meeting(db.session, ids),
+        ratings=services.ratings(db.session, ids),
+        today=club_today(utcnow()),
+        zone=services.club_zone(),
+    )
+
+
+def _form(meeting: Meeting | None = None) -> MeetingForm:
+    form = MeetingForm(obj=None)
+    form.timezone.choices = choices((name, name) for name in services.zone_names())
+    form.invited_company_ids.choices = choices(
+        (company.id, company.name)
+        for company in db.session.scalars(
+            select(Company)
+            .where(Company.status == MembershipStatus.MEMBER)
+            .order_by(func.lower(Company.name))
+        )
+    )
+    if request.method == "GET":
+        if meeting is None:
+            form.timezone.data = services.club_zone().key
+        else:
+            form.process(
+                data={
+                    "title": meeting.title,
+                    "format": meeting.format.value,
+                    "theme": meeting.theme,
+                    "description": meeting.description,
+                    "speakers": "\n".join(
+                        " | ".join(part for part in (s.name, s.role, s.bio))
+                        for s in meeting.speakers
+                    ),
+                    "starts_at": services.local(meeting).replace(tzinfo=None),
+                    "ends_at": services.local(meeting, meeting.ends_at).replace(tzinfo=None),
+                    "timezone": meeting.timezone,
+                    "place": meeting.place,
+                    "online_url": meeting.online_url,
+                    "capacity": meeting.capacity,
+                    "seats_per_company": meeting.seats_per_company,
+                    "audience": meeting.audience.value,
+                    "min_tier": meeting.min_tier or "",
+                    "invited_company_ids": [company.id for company in meeting.invited_companies],
+                    "registration_opens_at": meeting.registration_opens_at
+                    and services.local(meeting, meeting.registration_opens_at).replace(tzinfo=None),
+                    "registration_closes_at": meeting.registration_closes_at
+                    and services.local(meeting, meeting.registration_closes_at).replace(
+                        tzinfo=None
+                    ),
+                    "attendance_points": meeting.attendance_points,
+                }
+            )
+    return form
+
+
+def _save(meeting: Meeting | None):
+    form = _form(meeting)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_meeting(
+                db.session, meeting, form.data_for_service(), actor=current_user
+            )
+        except ClubError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Meeting saved."), "success")
+            return redirect(url_for("events_manage.meeting", meeting_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("events/manage_form.html", form=form, meeting=meeting), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.CLUB_MANAGER)
+def new():
+    return _save(None)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@requires(Role.CLUB_MANAGER)
+def edit(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.DONE):
+        flash(_("A cancelled or finished meeting cannot be changed."), "error")
+        return redirect(url_for("events_manage.meeting", meeting_id=meeting.id))
+    return _save(meeting)
+
+
+@bp.get("/<int:meeting_id>")
+@requires(Role.CLUB_MANAGER)
+def meeting(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registrations = db.session.scalars(
+        services.registrations(db.session, meeting).options(
+            joinedload(Registration.user), joinedload(Registration.company)
+        )
+    ).all()
+    rated = db.session.scalars(
+        select(Registration)
+        .options(joinedload(Registration.user))
+        .where(Registration.meeting_id == meeting.id, Registration.rating.is_not(None))
+        .order_by(Registration.rated_at.desc())
+    ).all()
+    no_shows = db.session.scalars(
+        select(Registration)
+        .options(joinedload(Registration.user), joinedload(Registration.company))
+        .where(Registration.meeting_id == meeting.id, Registration.attendance == "no_show")
+    ).all()
+    return render_template(
+        "events/manage_meeting.html",
+        meeting=meeting,
+        seats=services.seats(db.session, meeting),
+        registrations=registrations,
+        rated=rated,
+        rating=services.ratings(db.session, [meeting.id])[meeting.id],
+        no_shows=no_shows,
+        confirm_form=ConfirmForm(),
+        now=utcnow(),
+    )
+
+
+def _action(meeting_id: int, action, done_message):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action(db.session, meeting, actor=current_user)
+    except ClubError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("events_manage.meeting", meeting_id=meeting_id))
+    db.session.commit()
+    flash(done_message(result), "success")
+    target = result if isinstance(result, Meeting) else meeting
+    return redirect(url_for("events_manage.meeting", meeting_id=target.id))
+
+
+@bp.post("/<int:meeting_id>/publish")
+@requires(Role.CLUB_MANAGER)
+def publish(meeting_id: int):
+    return _action(meeting_id, services.publish, lambda _m: _("Published: members can register."))
+
+
+@bp.post("/<int:meeting_id>/cancel")
+@requires(Role.CLUB_MANAGER)
+def cancel(meeting_id: int):
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm the cancellation."), "error")
+        return redirect(url_for("events_manage.meeting", meeting_id=meeting_id))
+    return _action(
+        meeting_id,
+        services.cancel_meeting,
+        lambda told: _("Meeting cancelled; %(count)d people were e-mailed.", count=told),
+    )
+
+
+@bp.post("/<int:meeting_id>/copy")
+@requires(Role.CLUB_MANAGER)
+def copy(meeting_id: int):
+    return _action(
+        meeting_id,
+        services.copy_meeting,
+        lambda _m: _("A copy was made as a draft, one quarter later. Check its dates."),
+    )
+
+
+@bp.post("/<int:meeting_id>/close")
+@requires(Role.CLUB_MANAGER)
+def close(meeting_id: int):
+    return _action(
+        meeting_id,
+        services.close_meeting,
+        lambda closing: _(
+            "Meeting closed: %(attended)d attended, %(no_shows)d did not come, "
+            "%(points)d points awarded.",
+            attended=closing.attended,
+            no_shows=closing.no_shows,
+            points=closing.points_awarded,
+        ),
+    )
+
+
+# --- check-in --------------------------------------------------------------------------
+
+
+def _check_in_page(meeting: Meeting, *, walk_in_form=None, status: int = 200):
+    search = SearchForm(request.args)
+    search.validate()
+    found = db.session.scalars(
+        services.registrations(db.session, meeting, text=search.q.data or "")
+        .where(Registration.status == RegistrationStatus.REGISTERED)
+        .options(joinedload(Registration.user), joinedload(Registration.company))
+    ).all()
+    return render_page_or_fragment(
+        "events/check_in.html",
+        "events/_check_in_list.html",
+        meeting=meeting,
+        registrations=found,
+        seats=services.seats(db.session, meeting),
+        checked_in=sum(1 for registration in found if registration.checked_in_at),
+        search=search,
+        walk_in_form=walk_in_form or WalkInForm(),
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/<int:meeting_id>/check-in")
+@requires(Role.CLUB_MANAGER)
+def check_in_list(meeting_id: int):
+    return _check_in_page(db.get_or_404(Meeting, meeting_id))
+
+
+@bp.post("/<int:meeting_id>/check-in/<int:registration_id>")
+@requires(Role.CLUB_MANAGER)
+def check_in(meeting_id: int, registration_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.meeting_id != meeting.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        fresh = services.check_in(db.session, registration, actor=current_user)
+    except ClubError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if fresh:
+            flash(_("%(name)s checked in.", name=registration.user.name), "success")
+        else:
+            flash(_("%(name)s was already checked in.", name=registration.user.name), "info")
+    if request.headers.get("HX-Request"):
+        return _check_in_page(meeting)
+    return redirect(
+        url_for("events_manage.check_in_list", meeting_id=meeting.id, q=request.args.get("q", ""))
+    )
+
+
+@bp.post("/<int:meeting_id>/walk-in")
+@requires(Role.CLUB_MANAGER)
+def walk_in(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        return _check_in_page(meeting, walk_in_form=form, status=422)
+    person = db.session.scalar(select(User).where(User.email == form.email.data.lower()))
+    if person is None:
+        form.email.errors = [_("Nobody in the club has this e-mail address.")]
+        return _check_in_page(meeting, walk_in_form=form, status=422)
+    try:
+        services.walk_in(db.session, meeting, person, actor=current_user)
+    except ClubError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return _check_in_page(meeting, walk_in_form=form, status=error.status_code)
+    db.session.commit()
+    flash(_("%(name)s added and checked in.", name=person.name), "success")
+    return redirect(url_for("events_manage.check_in_list", meeting_id=meeting.id))
+
+
+@bp.get("/tickets/<token>")
+@requires(Role.CLUB_MANAGER)
+def scan(token: str):
+    """What the manager sees after scanning a ticket's QR code."""
+    try:
+        registration = services.registration_of_ticket(db.session, token)
+    except ClubError as error:
+        return render_template("events/scan.html", error=error.message, registration=None), 404
+    return render_template(
+        "events/scan.html",
+        error=None,
+        registration=registration,
+        meeting=registration.meeting,
+        token=token,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/tickets/<token>")
+@requires(Role.CLUB_MANAGER)
+def scan_check_in(token: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        registration = services.registration_of_ticket(db.session, token)
+        fresh = services.check_in(db.session, registration, actor=current_user)
+    except ClubError as error:
+        db.session.rollback()
+        return render_template(
+            "events/scan.html", error=error.message, registration=None
+        ), 404 if isinstance(error, services.TicketInvalid) else error.status_code
+    db.session.commit()
+    if fresh:
+        flash(_("%(name)s checked in.", name=registration.user.name), "success")
+    else:
+        flash(_("%(name)s was already checked in.", name=registration.user.name), "info")
+    return redirect(url_for("events_manage.scan", token=token))

@@ -3,6 +3,7 @@
 Fixtures:
 - ``browser_app``: the Flask app on a throw-away SQLite file, filled with the demo data
   (``club.demo``; every demo user has the password ``DEMO_PASSWORD``).
+  Its mail goes to the loopback SMTP server of ``tests/conftest.py`` (``mailbox``).
 - ``live_server``: the base URL of that app served by werkzeug in a daemon thread.
 - ``browser``: Debian's Chromium (/usr/bin/chromium) through Playwright. Missing Chromium
   skips these tests, except in CI (CI=true) where it is an error.
@@ -75,7 +76,7 @@ def _compile_translations(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_app(tmp_path_factory):
+def browser_app(tmp_path_factory, smtp_server):
     tmp = tmp_path_factory.mktemp("browser")
     translations = _compile_translations(tmp / "translations")
     app = create_app(
@@ -86,7 +87,9 @@ def browser_app(tmp_path_factory):
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "RATELIMIT_STORAGE_URI": "memory://",
-            "MAIL_SERVER": None,
+            # Mail goes to the tests' loopback SMTP server (the `mailbox` fixture).
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server[1],
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),
         }
     )

@@ -1,0 +1,225 @@
+"""Demo club meetings: two that took place (with check-ins, no-shows, points and
+ratings), upcoming ones with free seats, one full with a waitlist, a webinar, and a draft
+for next quarter. Everything goes through the real services, in simulated time."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from club.events import services
+from club.events.services import MeetingData
+from club.members.models import Company, MembershipStatus, User
+
+WARSAW = "Europe/Warsaw"
+MOSCOW = "Europe/Moscow"
+
+
+def _data(*, day: datetime, start: time, hours: float, zone: str, **fields) -> MeetingData:
+    starts = datetime.combine(day.date(), start)
+    values = {
+        "theme": "",
+        "description": "",
+        "place": "",
+        "online_url": "",
+        "seats_per_company": None,
+        "audience": "members",
+        "min_tier": None,
+        "invited_company_ids": [],
+        "registration_opens_at": None,
+        "registration_closes_at": None,
+        "speakers": [],
+    }
+    values.update(fields)
+    return MeetingData(
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=hours),
+        timezone=zone,
+        **values,
+    )
+
+
+BREAKFAST = {
+    "title": "Śniadanie biznesowe: panele LED w biurach",
+    "format": "business_breakfast",
+    "theme": "Jak sprzedać modernizację oświetlenia biura",
+    "description": (
+        "Poranne spotkanie przy kawie: **jak policzyć klientowi zwrot z wymiany świetlówek "
+        "na panele LED**, jakie pytania zadają zarządcy budynków i jak odpowiadać na nie "
+        "konkretnie. Po prezentacji rozmowy przy stolikach.\n\n"
+        "- 8:30 kawa i networking\n- 9:00 prezentacja i przykłady z biur\n- 10:00 rozmowy"
+    ),
+    "place": "Hotel Bristol, sala Malinowa\nKrakowskie Przedmieście 42/44, 00-325 Warszawa",
+    "capacity": 12,
+    "seats_per_company": 2,
+    "attendance_points": 40,
+    "speakers": [
+        ("Katarzyna Wiśniewska", "Kierownik klubu", "Prowadzi klub partnerów od jego założenia."),
+        ("Marek Zieliński", "Projektant oświetlenia", "Od 15 lat projektuje oświetlenie biur."),
+    ],
+}
+
+
+def play_meetings(session: Session, *, manager: User, now: datetime) -> None:
+    people = session.scalars(
+        select(User)
+        .join(Company, User.company_id == Company.id)
+        .where(Company.status == MembershipStatus.MEMBER, User.is_active.is_(True))
+        .order_by(User.id)
+    ).all()
+    polish = [person for person in people if person.company.country == "PL"]
+    russian = [person for person in people if person.company.country == "RU"]
+    zone = ZoneInfo(WARSAW)
+    today = now.astimezone(zone)
+
+    # 1. Last quarter's breakfast: nine came, one did not; points and ratings.
+    breakfast = _create(
+        session,
+        manager,
+        now - timedelta(days=80),
+        _data(
+            day=today - timedelta(days=62), start=time(8, 30), hours=2.5, zone=WARSAW, **BREAKFAST
+        ),
+    )
+    seated = _register_all(session, breakfast, polish[:10], at=now - timedelta(days=75))
+    _attend_and_close(session, manager, breakfast, seated[:-1], ratings=[5, 4, 5, 5, 3, 4])
+
+    # 2. A club evening in Moscow six weeks ago.
+    evening = _create(
+        session,
+        manager,
+        now - timedelta(days=70),
+        _data(
+            day=today - timedelta(days=44),
+            start=time(18, 30),
+            hours=3,
+            zone=MOSCOW,
+            title="Вечер клуба: аварийное освещение без сюрпризов",
+            format="club_evening",
+            theme="Нормы, автономность и самотестирование",
+            description=(
+                "Ужин и разговор о том, **как проходить проверки пожарного надзора** без "
+                "переделок: что требуют нормы, как выбрать автономность 1 или 3 часа и "
+                "зачем нужен самотест."
+            ),
+            place="Ресторан «Пушкин», Тверской бульвар 26А, Москва",
+            capacity=20,
+            attendance_points=50,
+            speakers=[("Анна Соколова", "Менеджер по работе с партнёрами", "")],
+        ),
+    )
+    seated = _register_all(session, evening, russian, at=now - timedelta(days=60))
+    _attend_and_close(session, manager, evening, seated, ratings=[5, 5, 4])
+
+    # 3. The academy in twelve days: registration open, a few seats taken.
+    academy = _create(
+        session,
+        manager,
+        now - timedelta(days=20),
+        _data(
+            day=today + timedelta(days=12),
+            start=time(10, 0),
+            hours=6,
+            zone=WARSAW,
+            title="Akademia Klubu: oświetlenie sklepów i ekspozycji",
+            format="club_academy",
+            theme="Szynoprzewody, kąty świecenia i CRI w handlu",
+            description=(
+                "Całodniowe warsztaty praktyczne dla handlowców i instalatorów. "
+                "Przyniesiecie rzut sklepu klienta, wyjdziecie z gotową propozycją."
+            ),
+            place="Centrum Szkoleniowe Klubu\nul. Grzybowska 5A, 00-132 Warszawa",
+            capacity=16,
+            seats_per_company=3,
+            attendance_points=80,
+            speakers=[("Anna Nowak", "Projektantka wnętrz handlowych", "Sklepy w 12 krajach.")],
+        ),
+    )
+    _register_all(session, academy, polish[2:6], at=now - timedelta(days=10))
+
+    # 4. An evening in three weeks that is already full, with a waitlist.
+    full = _create(
+        session,
+        manager,
+        now - timedelta(days=15),
+        _data(
+            day=today + timedelta(days=21),
+            start=time(19, 0),
+            hours=3,
+            zone=WARSAW,
+            title="Wieczór klubowy w Gdańsku",
+            format="club_evening",
+            theme="Rejs po Motławie i kolacja",
+            place="Przystań Żabi Kruk, Gdańsk",
+            capacity=4,
+            attendance_points=30,
+        ),
+    )
+    _register_all(
+        session,
+        full,
+        [p for p in polish if "zak.example" not in p.email][:6],
+        at=now - timedelta(days=5),
+    )
+
+    # 5. A webinar: online, open to everyone.
+    _create(
+        session,
+        manager,
+        now - timedelta(days=3),
+        _data(
+            day=today + timedelta(days=8),
+            start=time(11, 0),
+            hours=1,
+            zone=WARSAW,
+            title="Webinar: DALI and smart lighting controls",
+            format="webinar",
+            theme="What installers need to know in 2027",
+            online_url="https://meet.example.com/club-dali-webinar",
+            capacity=200,
+            attendance_points=20,
+        ),
+    )
+
+    # 6. Next quarter's breakfast, copied from the last one: a draft to finish.
+    services.copy_meeting(session, breakfast, actor=manager)
+
+
+def _create(session: Session, manager: User, at: datetime, data: MeetingData):
+    meeting = services.save_meeting(session, None, data, actor=manager)
+    services.publish(session, meeting, actor=manager, now=at)
+    return meeting
+
+
+def _register_all(session: Session, meeting, people, *, at: datetime):
+    seated = []
+    for index, person in enumerate(people):
+        try:
+            registration = services.register(
+                session, meeting, person, actor=person, now=at + timedelta(minutes=7 * index)
+            )
+        except services.RegistrationRefused:
+            continue  # the company's seats are taken
+        if registration.status == "registered":
+            seated.append(registration)
+    return seated
+
+
+def _attend_and_close(session: Session, manager: User, meeting, came, *, ratings) -> None:
+    at = meeting.starts_at + timedelta(minutes=10)
+    for registration in came:
+        services.check_in(session, registration, actor=manager, now=at)
+    services.close_meeting(session, meeting, actor=manager, now=meeting.ends_at)
+    comments = ["", "Konkretnie i praktycznie.", "", "Отличная организация!", "", ""]
+    for registration, stars in zip(came, ratings, strict=False):
+        services.rate(
+            session,
+            registration,
+            person=registration.user,
+            rating=stars,
+            comment=comments[stars % len(comments)],
+            now=meeting.ends_at + timedelta(hours=20),
+        )

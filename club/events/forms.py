@@ -1,0 +1,167 @@
+"""Forms of club meetings: planning one, registering, checking in, rating."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
+
+from club.core.forms import choices
+from club.events.models import AUDIENCE_LABELS, FORMAT_LABELS
+from club.events.services import MAX_SPEAKERS, MeetingData
+
+NUMERIC = {"inputmode": "numeric"}
+MINUTES = ["%Y-%m-%dT%H:%M"]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    format = SelectField(
+        _l("Format"), validators=[InputRequired()], choices=choices(FORMAT_LABELS.items())
+    )
+    theme = StringField(_l("Theme"), validators=[Optional(), Length(max=200)], filters=[_strip])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 8}
+    )
+    speakers = TextAreaField(
+        _l("Speakers"), validators=[Optional(), Length(max=5_000)], render_kw={"rows": 4}
+    )
+    starts_at = DateTimeLocalField(_l("Starts"), format=MINUTES, validators=[InputRequired()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=MINUTES, validators=[InputRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
+    place = TextAreaField(
+        _l("Place (address)"), validators=[Optional(), Length(max=1_000)], render_kw={"rows": 3}
+    )
+    online_url = StringField(
+        _l("Online link"),
+        validators=[Optional(), URL(require_tld=False), Length(max=500)],
+        filters=[_strip],
+    )
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[InputRequired(), NumberRange(min=1, max=100_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    seats_per_company = IntegerField(
+        _l("Seats per company"),
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    audience = RadioField(
+        _l("Who may register"), default="members", choices=choices(AUDIENCE_LABELS.items())
+    )
+    min_tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[_strip])
+    invited_company_ids = SelectMultipleField(
+        _l("Invited companies"), coerce=int, validators=[Optional()], render_kw={"size": 8}
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens"), format=MINUTES, validators=[Optional()]
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"), format=MINUTES, validators=[Optional()]
+    )
+    attendance_points = IntegerField(
+        _l("Points for attending"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=100_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    submit = SubmitField(_l("Save"))
+
+    def validate_speakers(self, field):
+        self.parsed_speakers = []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) > 3 or not parts[0]:
+                raise ValidationError(
+                    _("Line %(number)d: write name | role | short bio.", number=number)
+                )
+            if len(parts[0]) > 120:
+                raise ValidationError(_("Line %(number)d: the name is too long.", number=number))
+            self.parsed_speakers.append(tuple(parts + [""] * (3 - len(parts))))
+        if len(self.parsed_speakers) > MAX_SPEAKERS:
+            raise ValidationError(_("At most %(count)d speakers.", count=MAX_SPEAKERS))
+
+    def data_for_service(self) -> MeetingData:
+        return MeetingData(
+            title=self.title.data,
+            format=self.format.data,
+            theme=self.theme.data or "",
+            description=self.description.data or "",
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            timezone=self.timezone.data,
+            place=self.place.data or "",
+            online_url=self.online_url.data or "",
+            capacity=self.capacity.data,
+            seats_per_company=self.seats_per_company.data,
+            audience=self.audience.data,
+            min_tier=self.min_tier.data or None,
+            invited_company_ids=list(self.invited_company_ids.data or []),
+            registration_opens_at=self.registration_opens_at.data,
+            registration_closes_at=self.registration_closes_at.data,
+            attendance_points=self.attendance_points.data,
+            speakers=getattr(self, "parsed_speakers", []),
+        )
+
+
+class RegisterForm(FlaskForm):
+    # Empty: the signed-in person; an account holder may pick one of their staff.
+    person_id = SelectField(_l("Who"), coerce=int, validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Register"))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], filters=[_strip])
+
+
+class WalkInForm(FlaskForm):
+    email = StringField(
+        _l("E-mail of the person"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
+    )
+    submit = SubmitField(_l("Add and check in"))
+
+
+class RatingForm(FlaskForm):
+    rating = RadioField(
+        _l("Your rating"),
+        coerce=int,
+        choices=choices((value, str(value)) for value in range(1, 6)),
+        validators=[InputRequired()],
+    )
+    comment = TextAreaField(
+        _l("Comment"), validators=[Optional(), Length(max=2_000)], render_kw={"rows": 3}
+    )
+    submit = SubmitField(_l("Send rating"))
