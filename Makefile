@@ -21,6 +21,7 @@ translations: $(STAMP)
 
 run: $(STAMP) translations
 	$(FLASK) db upgrade
+	$(FLASK) club courses sync
 	$(FLASK) club demo
 	CLUB_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
 

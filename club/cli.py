@@ -43,6 +43,9 @@ def demo_command(password: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from club.learning.cli import courses_cli
+
+    club_cli.add_command(courses_cli)
     app.cli.add_command(club_cli)
 
 

@@ -25,10 +25,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from club.awards.demo import play_awards
 from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
 from club.core.roles import Role
 from club.demo_catalog import load_catalogue, play_redemptions
+from club.demo_events import play_meetings
+from club.learning.demo import play_courses
 from club.ledger import services as ledger
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import hash_password
@@ -306,6 +309,9 @@ def _load_demo(
     play_a_year_of_purchases(session, clock, companies, manager)
     privileges = load_catalogue(session, manager=manager, now=now)
     play_redemptions(session, privileges, manager=manager, now=now)
+    play_courses(session, now=now)
+    play_meetings(session, manager=manager, now=now)
+    play_awards(session, now)
     return logins, password
 
 

@@ -42,9 +42,13 @@ def _url(rule, club) -> str:
             values[argument] = "not-a-real-token"
         elif argument == "tax_id":
             values[argument] = club.company.tax_id
-        elif argument in ("redemption_id", "wish_id", "privilege_id", "meeting_id"):
-            values[argument] = 1
-        elif argument == "registration_id":
+        elif argument in (
+            "redemption_id",
+            "wish_id",
+            "privilege_id",
+            "meeting_id",
+            "registration_id",
+        ):
             values[argument] = 1
         elif argument == "slug":
             values[argument] = "no-such-privilege"

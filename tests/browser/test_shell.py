@@ -28,6 +28,9 @@ NAVIGATION = {
         ("/manage/users", "Users"),
         ("/manage/privileges", "Catalogue"),
         ("/manage/redemptions", "Queue"),
+        ("/manage/learning/", "Courses"),
+        ("/manage/meetings", "Meetings"),
+        ("/awards/", "Best partners"),
         ("/manage/reports", "Reports"),
         ("/manage/invoices/import", "Invoices"),
         ("/manage/rules", "Rules"),
@@ -38,6 +41,8 @@ NAVIGATION = {
     "am.nowak@club.example": [
         ("/", "Overview"),
         ("/manage/companies", "Companies"),
+        ("/manage/learning/", "Courses"),
+        ("/meetings", "Meetings"),
         ("/account", "My account"),
     ],
     "holder@zak.example": [
@@ -45,6 +50,8 @@ NAVIGATION = {
         ("/wallet", "Points"),
         ("/privileges", "Privileges"),
         ("/my-company/redemptions", "Redemptions"),
+        ("/learning/", "Courses"),
+        ("/meetings", "Meetings"),
         ("/my-company/staff", "Our staff"),
         ("/account", "My account"),
     ],
@@ -53,6 +60,8 @@ NAVIGATION = {
         ("/wallet", "Points"),
         ("/privileges", "Privileges"),
         ("/my-company/redemptions", "Redemptions"),
+        ("/learning/", "Courses"),
+        ("/meetings", "Meetings"),
         ("/account", "My account"),
     ],
 }
