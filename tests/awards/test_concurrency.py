@@ -3,42 +3,17 @@ numbers, one consistent list per quarter."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from club.awards import services
 from club.awards.models import Distinction, MembershipCertificate, QuarterAward
-from club.core.database import write_intent
 from club.extensions import db
 from club.members.models import Company, User
+from tests.race import race
 
 NOW = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
-
-
-def _race(app, work, count: int) -> list:
-    db.session.commit()  # the test's own transaction must not hold the write lock
-    outcomes, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def runner(index: int) -> None:
-        with app.app_context(), write_intent():
-            try:
-                barrier.wait()
-                outcomes.append(work(index))
-            except Exception as error:
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return outcomes
 
 
 def test_simultaneous_first_downloads_issue_one_numbered_certificate_each(
@@ -52,7 +27,7 @@ def test_simultaneous_first_downloads_issue_one_numbered_certificate_each(
         db.session.commit()
         return certificate.company_id, certificate.number
 
-    outcomes = _race(app, issue, 6)
+    outcomes = race(app, issue, 6)
     numbers = dict(outcomes)
     assert len(outcomes) == 6 and len(numbers) == 3  # both racers of a company agree
     assert sorted(numbers.values()) == ["2026/0001", "2026/0002", "2026/0003"]
@@ -69,7 +44,7 @@ def test_two_managers_choosing_at_once_leave_one_whole_list(app, db_session, clu
         db.session.commit()
         return order
 
-    orders = _race(app, choose, 4)
+    orders = race(app, choose, 4)
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(QuarterAward)) == 1
     award = services.award_of(db_session, 2026, 3)

@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from club.catalog import services as catalog
 from club.catalog.errors import CapacityReached
 from club.catalog.models import Privilege, Redemption
-from club.core.database import write_intent
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
 from club.ledger.errors import InsufficientPoints
 from club.ledger.verify import verify
 from club.members.models import User
-
-
-def _race(app, work, count: int) -> list:
-    db.session.commit()  # the test's own transaction must not hold the write lock
-    outcomes, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def runner(index: int) -> None:
-        with app.app_context(), write_intent():
-            try:
-                barrier.wait()
-                outcomes.append(work(index))
-            except Exception as error:
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return outcomes
+from tests.race import race
 
 
 def test_capacity_is_never_oversold(app, db_session, make_company, make_user, make_privilege):
@@ -64,7 +38,7 @@ def test_capacity_is_never_oversold(app, db_session, make_company, make_user, ma
         db.session.commit()
         return 1
 
-    assert sum(_race(app, redeem, 8)) == 3
+    assert sum(race(app, redeem, 8)) == 3
     assert db_session.scalar(select(func.count()).select_from(Redemption)) == 3
     assert verify(db_session).problems == []
 
@@ -89,7 +63,7 @@ def test_two_tabs_cannot_spend_the_same_points(app, db_session, club, funded, ma
         db.session.commit()
         return 1
 
-    assert sum(_race(app, redeem, 8)) == 3
+    assert sum(race(app, redeem, 8)) == 3
     db_session.refresh(funded)
     assert (funded.available, funded.held) == (200, 1800)
     assert verify(db_session).problems == []
@@ -112,6 +86,6 @@ def test_a_replayed_request_racing_itself_redeems_once(
         db.session.commit()
         return redemption.id
 
-    assert len(set(_race(app, redeem, 6))) == 1
+    assert len(set(race(app, redeem, 6))) == 1
     db_session.refresh(funded)
     assert (funded.available, funded.held) == (1900, 100)

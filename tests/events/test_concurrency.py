@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from club.core.database import write_intent
 from club.core.roles import Role
 from club.events import services
 from club.events.models import Meeting, Registration, RegistrationStatus
@@ -15,30 +12,7 @@ from club.ledger.models import Entry
 from club.ledger.verify import verify
 from club.members.models import User
 from tests.events.conftest import started
-
-
-def _race(app, work, count: int) -> list:
-    db.session.commit()  # the test's own transaction must not hold the write lock
-    outcomes, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def runner(index: int) -> None:
-        with app.app_context(), write_intent():
-            try:
-                barrier.wait()
-                outcomes.append(work(index))
-            except Exception as error:
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return outcomes
+from tests.race import race
 
 
 def _statuses(db_session, meeting_id):
@@ -72,7 +46,7 @@ def test_many_registering_at_once_never_overbook(
         db.session.commit()
         return registration.status.value
 
-    outcomes = _race(app, register, len(people))
+    outcomes = race(app, register, len(people))
     # 4 companies x 2 places each (seats or waitlist); the third person of each is refused.
     assert outcomes.count("registered") == 3
     assert outcomes.count("waitlisted") == 5
@@ -101,7 +75,7 @@ def test_the_same_person_in_two_tabs_registers_once(app, db_session, club, make_
         db.session.commit()
         return 1
 
-    assert sum(_race(app, register, 6)) == 1
+    assert sum(race(app, register, 6)) == 1
     assert _statuses(db_session, meeting_id) == {RegistrationStatus.REGISTERED: 1}
 
 
@@ -129,7 +103,7 @@ def test_cancellations_and_newcomers_at_once_keep_the_queue_fair(
             services.register(db.session, db.session.get(Meeting, meeting_id), person, actor=person)
         db.session.commit()
 
-    _race(app, work, 6)
+    race(app, work, 6)
     db_session.expire_all()
     seats_now = db_session.scalars(
         select(Registration.user_id).where(
@@ -163,6 +137,6 @@ def test_closing_twice_at_once_awards_points_once(app, db_session, club, make_me
         db.session.commit()
         return 1
 
-    assert sum(_race(app, close, 4)) == 1
+    assert sum(race(app, close, 4)) == 1
     assert db_session.scalar(select(func.count()).select_from(Entry)) == 1
     assert verify(db_session).problems == []

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from club.core.database import write_intent
 from club.extensions import db
 from club.learning import services
 from club.learning.models import Attempt, AttemptStatus, Course, CoursePass
@@ -15,34 +13,9 @@ from club.ledger.models import Entry
 from club.ledger.verify import verify
 from club.members.models import User
 from tests.learning.conftest import key_of
+from tests.race import race
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-def _race(app, work, count: int) -> list:
-    db.session.commit()
-    outcomes, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def runner(index: int) -> None:
-        with app.app_context(), write_intent():
-            try:
-                barrier.wait()
-                outcomes.append(work(index))
-                db.session.commit()
-            except Exception as error:
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return outcomes
 
 
 def test_many_submissions_of_one_attempt_grade_and_award_once(app, db_session, club, make_course):
@@ -58,7 +31,7 @@ def test_many_submissions_of_one_attempt_grade_and_award_once(app, db_session, c
         )
         return outcome.graded_now
 
-    outcomes = _race(app, submit, 6)
+    outcomes = race(app, submit, 6)
     assert sorted(outcomes) == [False] * 5 + [True]
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(CoursePass)) == 1
@@ -76,7 +49,7 @@ def test_two_tabs_starting_get_one_attempt(app, db_session, club, make_course):
         )
         return attempt.id
 
-    ids = _race(app, start, 5)
+    ids = race(app, start, 5)
     assert len(set(ids)) == 1
 
 
@@ -101,7 +74,7 @@ def test_passing_while_a_manager_resets_awards_once(app, db_session, club, make_
             db.session, db.session.get(Attempt, attempt_id), answers, now=NOW
         ).graded_now
 
-    _race(app, work, 4)
+    race(app, work, 4)
     db_session.expire_all()
     # Whatever order it ran in, a retake after the reset earns nothing more.
     staff, course = db_session.get(User, staff_id), db_session.get(Course, course_id)
