@@ -43,9 +43,11 @@ def demo_command(password: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from club.leaderboard.cli import leaderboard_cli
     from club.learning.cli import courses_cli
 
     club_cli.add_command(courses_cli)
+    club_cli.add_command(leaderboard_cli)
     app.cli.add_command(club_cli)
 
 
@@ -113,7 +115,10 @@ club_cli.add_command(token_cli)
 @token_cli.command("create")
 @click.option("--name", required=True, help="Who uses it, e.g. 'ERP (Comarch)'.")
 @click.option(
-    "--scope", "scopes", multiple=True, help="invoices, companies, wallets (default: all)."
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="invoices, companies, wallets, leaderboards (default: all).",
 )
 def token_create_command(name: str, scopes: tuple[str, ...]) -> None:
     """Print a new API token (shown once; only its hash is kept)."""

@@ -15,6 +15,7 @@ SCOPE_LABELS = {
     "invoices": _l("invoices: send invoices, credit notes and payments"),
     "companies": _l("companies: create and update partner companies"),
     "wallets": _l("wallets: read balances and statements"),
+    "leaderboards": _l("leaderboards: read the people and company boards"),
 }
 
 

@@ -36,6 +36,88 @@ COUNTRY = {
 }
 
 
+PERIOD = {
+    "name": "period",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "pattern": r"^(\d{4}(-\d{2}|-[Qq][1-4])?|all)$"},
+    "description": "2026-11 (a month), 2026-Q4 (a quarter), 2026 (a year) or all; "
+    "the current month when left out. Months are the club's calendar months (its time "
+    "zone); periods that have not started are refused.",
+}
+LEAGUE = {
+    "name": "league",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Only companies of this tier (and their people); unknown leagues are "
+    "refused with `unknown_league`.",
+}
+LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 50},
+    "description": "How many rows of the top.",
+}
+
+
+def _board_path(summary: str, description: str, operation: str, schema: str, extra=()):
+    return {
+        "get": {
+            "summary": summary,
+            "description": description,
+            "operationId": operation,
+            "parameters": [PERIOD, LEAGUE, LIMIT, *extra],
+            "responses": {
+                "200": {
+                    "description": "The top of the board, best first.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                    },
+                },
+                **ERRORS,
+            },
+        }
+    }
+
+
+def _board_schema(row: dict) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "board": {"type": "string", "enum": ["people", "companies"]},
+            "view": {"type": "string", "enum": ["total", "activity"]},
+            "period": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string", "examples": ["2026-Q4"]},
+                    "kind": {"type": "string", "enum": ["month", "quarter", "year", "all"]},
+                    "starts": {"type": ["string", "null"], "format": "date"},
+                    "ends": {"type": ["string", "null"], "format": "date"},
+                },
+            },
+            "league": {"type": ["string", "null"]},
+            "rows": {"type": "array", "items": row},
+        },
+    }
+
+
+_BOARD_ROW = {
+    "rank": {
+        "type": "integer",
+        "description": "1 + the number of rows with more points: equal points share it.",
+    },
+    "name": {
+        "type": "string",
+        "description": "As its owner chose to be shown: a hidden name reads 'Member of "
+        "<company>', 'Anonymous member' or 'Anonymous company'.",
+    },
+    "hidden": {"type": "boolean", "description": "The name is a stand-in."},
+    "points": {"type": "integer"},
+}
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -345,6 +427,34 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/leaderboards/people": _board_path(
+                "The people board",
+                "Points people earned in the period (courses, meetings, other activity), "
+                "best first; equal points share the rank and whoever got there first is "
+                "listed first. Scope: leaderboards.",
+                "getPeopleBoard",
+                "PeopleBoard",
+            ),
+            "/leaderboards/companies": _board_path(
+                "The company board",
+                "Points companies earned in the period: all of them, purchases included "
+                "(view=total), or everything but purchases (view=activity). Scope: "
+                "leaderboards.",
+                "getCompanyBoard",
+                "CompanyBoard",
+                extra=(
+                    {
+                        "name": "view",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["total", "activity"],
+                            "default": "total",
+                        },
+                    },
+                ),
+            ),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -552,6 +662,28 @@ def openapi_document() -> dict:
                         "created_at": {"type": "string", "format": "date-time"},
                     },
                 },
+                "PeopleBoard": _board_schema(
+                    {
+                        "type": "object",
+                        "properties": {
+                            **_BOARD_ROW,
+                            "company": {
+                                "type": ["string", "null"],
+                                "description": "The person's company, when both show their names.",
+                            },
+                        },
+                    }
+                ),
+                "CompanyBoard": _board_schema(
+                    {
+                        "type": "object",
+                        "properties": {
+                            **_BOARD_ROW,
+                            "tax_id": {"type": ["string", "null"]},
+                            "country": {"type": ["string", "null"]},
+                        },
+                    }
+                ),
                 "EntryPage": {
                     "type": "object",
                     "properties": {

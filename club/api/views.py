@@ -487,6 +487,60 @@ def get_rebates():
     )
 
 
+# --- leaderboards -----------------------------------------------------------------------
+
+
+def _board_json(board: str, view: str | None = None):
+    from club.leaderboard import services as boards
+
+    limit = request.args.get("limit", str(boards.TOP)).strip()
+    limit = int(limit) if limit.isdigit() else 0
+    if not 1 <= limit <= boards.TOP:
+        raise ApiError(400, "invalid_request", _("limit must be 1 to %(top)d.", top=boards.TOP))
+    period = boards.parse_period(request.args.get("period"))
+    league = request.args.get("league", "").strip() or None
+    result = boards.board(db.session, board, period, league=league, limit=limit)
+    rows = []
+    for row in result.top:
+        item = {"rank": row.rank, "name": row.name, "hidden": row.hidden, "points": row.points}
+        if board == "people":
+            item["company"] = row.company
+        else:
+            item["tax_id"], item["country"] = row.tax_id, row.country
+        rows.append(item)
+    document = {
+        "board": "people" if board == "people" else "companies",
+        "period": {
+            "key": period.arg,
+            "kind": period.kind,
+            "starts": period.starts.isoformat() if period.starts else None,
+            "ends": period.ends.isoformat() if period.ends else None,
+        },
+        "league": result.league,
+        "rows": rows,
+    }
+    if view is not None:
+        document["view"] = view
+    return jsonify(document)
+
+
+@bp.get("/leaderboards/people")
+@token_required("leaderboards")
+def get_people_board():
+    """Points people earned in a period: the top, names as people chose to show them."""
+    return _board_json("people")
+
+
+@bp.get("/leaderboards/companies")
+@token_required("leaderboards")
+def get_companies_board():
+    """Points companies earned in a period: all of them (view=total) or activity only."""
+    view = request.args.get("view", "total")
+    if view not in ("total", "activity"):
+        raise ApiError(400, "invalid_request", _("view must be total or activity."))
+    return _board_json("companies" if view == "total" else "activity", view)
+
+
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 @public
 def not_found(anything: str):

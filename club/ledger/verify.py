@@ -126,4 +126,9 @@ def verify(session: Session) -> Report:
             report.problems.append(
                 f"entry {entry_id} ({kind.value}): moved {delta}, allocations say {-taken}"
             )
+
+    # The leaderboards' rollups must agree with the entries too.
+    from club.leaderboard.rollups import check as check_rollups
+
+    report.problems += check_rollups(session)
     return report

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,6 +83,11 @@ class Company(db.Model):
     joined_on: Mapped[date | None] = mapped_column(nullable=True)
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL", use_alter=True), nullable=True, index=True
+    )
+    # When off, people boards show its staff who hide their names as "Anonymous member"
+    # and company boards show it as "Anonymous company" (set by the account holder).
+    is_shown_on_boards: Mapped[bool] = mapped_column(
+        nullable=False, default=True, server_default=true()
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -30,6 +30,7 @@ NAVIGATION = {
         ("/manage/redemptions", "Queue"),
         ("/manage/learning/", "Courses"),
         ("/manage/meetings", "Meetings"),
+        ("/leaderboards/", "Leaderboards"),
         ("/awards/", "Best partners"),
         ("/manage/reports", "Reports"),
         ("/manage/invoices/import", "Invoices"),
@@ -52,6 +53,7 @@ NAVIGATION = {
         ("/my-company/redemptions", "Redemptions"),
         ("/learning/", "Courses"),
         ("/meetings", "Meetings"),
+        ("/leaderboards/", "Leaderboards"),
         ("/my-company/staff", "Our staff"),
         ("/account", "My account"),
     ],
@@ -62,6 +64,7 @@ NAVIGATION = {
         ("/my-company/redemptions", "Redemptions"),
         ("/learning/", "Courses"),
         ("/meetings", "Meetings"),
+        ("/leaderboards/", "Leaderboards"),
         ("/account", "My account"),
     ],
 }

@@ -1,0 +1,90 @@
+"""Rollups: points per person and per company per period, kept in step with the ledger.
+
+A board never sums the ledger: it reads these rows through an index on (period, points,
+reached_at, id), scanned backwards for the most points and forwards within equal points
+(where the earlier reached_at comes first). Plain ascending columns: SQLite does not
+report DESC index columns back, so an index with them would never match its migration.
+
+`club.leaderboard.rollups.record` updates them in the same transaction as the ledger
+entries that change them; `flask club leaderboard rebuild`
+recomputes them from the ledger and `flask club ledger verify` checks they agree.
+
+Periods are keys: "M2026-11" (a month), "Q2026-4" (a quarter), "Y2026" (a year) and
+"ALL" (all time), in the club's own time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from club.core.types import UTCDateTime
+from club.extensions import db
+
+
+class PersonTotal(db.Model):
+    """Points a person earned in a period (entries that name the person)."""
+
+    __tablename__ = "leaderboard_person"
+    __table_args__ = (
+        UniqueConstraint("period", "person_id", name="uq_leaderboard_person_period_person"),
+        Index(
+            "ix_leaderboard_person_rank",
+            "period",
+            "points",
+            "reached_at",
+            "id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    points: Mapped[int] = mapped_column(nullable=False, default=0)
+    # When the row last rose (the newest entry that added to it); ties go to the earlier.
+    # NULL only while nothing ever added to it (such a row has no points to show).
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<PersonTotal {self.period} person={self.person_id} {self.points}>"
+
+
+class CompanyTotal(db.Model):
+    """Points a company earned in a period: all of them, and activity only (everything
+    but purchases), each with its own tie-break moment."""
+
+    __tablename__ = "leaderboard_company"
+    __table_args__ = (
+        UniqueConstraint("period", "company_id", name="uq_leaderboard_company_period_company"),
+        Index(
+            "ix_leaderboard_company_rank",
+            "period",
+            "points",
+            "reached_at",
+            "id",
+        ),
+        Index(
+            "ix_leaderboard_company_activity_rank",
+            "period",
+            "activity_points",
+            "activity_reached_at",
+            "id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    points: Mapped[int] = mapped_column(nullable=False, default=0)
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    activity_points: Mapped[int] = mapped_column(nullable=False, default=0)
+    activity_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<CompanyTotal {self.period} company={self.company_id} {self.points}>"
