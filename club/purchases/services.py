@@ -26,7 +26,21 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, any_, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -210,25 +224,173 @@ def _facts(month: PurchaseMonth, invoices, today: date) -> MonthFacts:
 def _facts_of_months(
     session: Session, months: list[PurchaseMonth], *, today: date
 ) -> dict[int, MonthFacts]:
-    """month_facts for many months, a few queries for all (by month id)."""
-    by_period: dict[date, dict[int, PurchaseMonth]] = defaultdict(dict)
+    """month_facts for many months, a few queries for all (by month id).
+
+    The database adds up each month's invoices (in whole cents, never floats: SQLite keeps
+    NUMERIC as REAL), split by payment window; only the invoices a forfeit has to name
+    (windows closed, not paid in time) are read one by one. The result is exactly what
+    _facts makes of all the rows, which is how month_facts still works out one month.
+    """
+    groups: dict[tuple[date, int], dict[int, PurchaseMonth]] = defaultdict(dict)
     for month in months:
-        by_period[month.period][month.company_id] = month
+        groups[month.period, month.grace_days][month.company_id] = month
+    dialect = session.get_bind().dialect.name
     facts: dict[int, MonthFacts] = {}
-    for period, by_company in by_period.items():
-        for company_ids in _batches(sorted(by_company), _IN_LIST):
-            invoices = session.execute(
-                select(Invoice.company_id, *_FACT_COLUMNS)
-                .where(Invoice.period == period, Invoice.company_id.in_(company_ids))
-                .order_by(Invoice.company_id, Invoice.issue_date, Invoice.number)
+    for (period, grace_days), by_company in groups.items():
+        if dialect == "sqlite" and _most_of_period(session, period, len(by_company)):
+            # Reading the whole period in table order costs half of fetching most of it
+            # company by company (each company's rows are spread over the table).
+            batches: Iterable[list[int] | None] = [None]
+        else:
+            batches = _batches(sorted(by_company), _IN_LIST)
+        for company_ids in batches:
+            facts.update(
+                _summed_facts(session, period, grace_days, company_ids, by_company, today, dialect)
             )
-            for company_id, rows in groupby(invoices, key=itemgetter(0)):
-                month = by_company[company_id]
-                facts[month.id] = _facts(month, [row[1:] for row in rows], today)
     for month in months:  # a month whose invoices are all gone
         if month.id not in facts:
             facts[month.id] = _facts(month, [], today)
     return facts
+
+
+def _most_of_period(session: Session, period: date, months: int) -> bool:
+    """Whether `months` months are most of the period's (at least a thousand)."""
+    if months < _MONTH_BATCH:
+        return False
+    companies = session.scalar(
+        select(func.count(Invoice.company_id.distinct())).where(Invoice.period == period)
+    )
+    return months * 2 >= companies
+
+
+def _summed_facts(
+    session: Session,
+    period: date,
+    grace_days: int,
+    company_ids: list[int] | None,
+    by_company: dict[int, PurchaseMonth],
+    today: date,
+    dialect: str,
+) -> dict[int, MonthFacts]:
+    """_facts_of_months for the months of one period and grace period: those of
+    `company_ids`, or (None) all of them, read in one pass over the period."""
+    if dialect == "postgresql":
+        cents = cast(Invoice.net_amount * 100, BigInteger)  # NUMERIC(14, 2): exact
+        window_end = Invoice.due_date + literal_column(str(int(grace_days)), Integer)
+    else:
+        cents = cast(func.round(Invoice.net_amount * 100), BigInteger)
+        window_end = func.date(Invoice.due_date, f"{int(grace_days):+d} days")
+    # A window still open on `today` ends on or after it: due on or after today - grace.
+    open_from = today - timedelta(days=grace_days)
+    invoice = Invoice.kind != InvoiceKind.CREDIT_NOTE
+    paid_by_window_end = Invoice.paid_date <= window_end
+    if grace_days >= 0:  # paid by the due date: in time, without working out the window
+        paid_by_window_end = or_(Invoice.paid_date <= Invoice.due_date, paid_by_window_end)
+    in_time = and_(invoice, Invoice.paid_date.is_not(None), paid_by_window_end)
+    missed = and_(invoice, or_(Invoice.paid_date.is_(None), Invoice.paid_date > window_end))
+    columns = [
+        Invoice.company_id,
+        func.count(),
+        func.sum(cents),
+        func.sum(case((in_time, 1), else_=0)),
+        func.sum(case((in_time, cents), else_=0)),
+        func.max(case((and_(missed, Invoice.due_date >= open_from), 1), else_=0)),
+        func.max(case((and_(missed, Invoice.due_date < open_from), 1), else_=0)),
+    ]
+    if dialect != "postgresql":
+        # A stored value that is not whole cents (nothing the import writes): such a
+        # month is worked out from its rows, as month_facts does, not from sums.
+        columns.append(
+            func.max(
+                case(
+                    (
+                        func.abs(Invoice.net_amount * 100 - func.round(Invoice.net_amount * 100))
+                        > 0.001,
+                        1,
+                    ),
+                    else_=0,
+                )
+            )
+        )
+    if company_ids is not None:
+        query = (
+            select(*columns)
+            .where(Invoice.period == period, _one_of(Invoice.company_id, company_ids, dialect))
+            .group_by(Invoice.company_id)
+        )
+    else:
+        # Grouped by an expression, not the indexed column: SQLite then reads the table
+        # in its order and sorts, rather than walk the index and jump about the table.
+        company = (Invoice.company_id + 0).label("company")
+        query = select(company, *columns[1:]).where(Invoice.period == period).group_by(company)
+    sums = session.execute(query).all()
+    facts: dict[int, MonthFacts] = {}
+    named: list[int] = []  # months whose late or unpaid invoices the facts list
+    odd: list[int] = []
+    for company_id, count, net_cents, paid_count, paid_cents, still_open, overdue, *rest in sums:
+        month = by_company.get(company_id)
+        if month is None:  # another company's month (the whole period was read)
+            continue
+        if rest and rest[0]:
+            odd.append(company_id)
+            continue
+        net_total = _in_units(net_cents, count)
+        paid_in_time = _in_units(paid_cents, paid_count)
+        earned = _points(net_total, month)
+        confirmed = min(_points(min(paid_in_time, net_total), month), earned)
+        facts[month.id] = MonthFacts(net_total, paid_in_time, earned, confirmed, not still_open)
+        if overdue:
+            named.append(company_id)
+    grace = timedelta(days=grace_days)
+    overdue_invoices = select(
+        Invoice.company_id, Invoice.number, Invoice.due_date, Invoice.paid_date
+    ).where(Invoice.period == period, missed, Invoice.due_date < open_from)
+    if company_ids is None:  # the whole period again, in table order; sorted by SQLite
+        company = (Invoice.company_id + 0).label("company")
+        queries = (
+            [overdue_invoices.order_by(company, Invoice.issue_date, Invoice.number)]
+            if named
+            else []
+        )
+    else:
+        queries = [
+            overdue_invoices.where(_one_of(Invoice.company_id, ids, dialect)).order_by(
+                Invoice.company_id, Invoice.issue_date, Invoice.number
+            )
+            for ids in _batches(named, _IN_LIST)
+        ]
+    wanted = set(named)
+    for query in queries:
+        for company_id, group in groupby(session.execute(query), key=itemgetter(0)):
+            if company_id not in wanted:
+                continue
+            listed = facts[by_company[company_id].id]
+            for _company, number, due_date, paid_date in group:
+                window_end_ = due_date + grace
+                if paid_date is not None:
+                    listed.late.append(
+                        {"number": number, "days_late": (paid_date - window_end_).days}
+                    )
+                else:
+                    listed.unpaid.append({"number": number, "window_end": window_end_.isoformat()})
+    for ids in _batches(odd, _IN_LIST):
+        invoices = session.execute(
+            select(Invoice.company_id, *_FACT_COLUMNS)
+            .where(Invoice.period == period, _one_of(Invoice.company_id, ids, dialect))
+            .order_by(Invoice.company_id, Invoice.issue_date, Invoice.number)
+        )
+        for company_id, rows in groupby(invoices, key=itemgetter(0)):
+            month = by_company[company_id]
+            facts[month.id] = _facts(month, [row[1:] for row in rows], today)
+    return facts
+
+
+def _in_units(cents: int | None, count: int) -> Decimal:
+    """A sum of whole cents as _facts adds up amounts: Decimal("0") when nothing was
+    added, else two decimal places (what adding NUMERIC(14, 2) values gives)."""
+    if not count:
+        return Decimal("0")
+    return Decimal(int(cents)).scaleb(-2)
 
 
 def close_month(
@@ -397,22 +559,29 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
     """Close every finished month that has invoices but was never closed (catch-up)."""
     now = now or utcnow()
     current = month_start(club_today(now))
-    due = session.execute(
+    with_invoices = (
         select(Invoice.company_id, Invoice.period)
         .where(Invoice.period < current)
+        .distinct()
+        .subquery()
+    )
+    due = session.execute(
+        select(with_invoices.c.company_id, with_invoices.c.period)
         .where(
             ~select(PurchaseMonth.id)
             .where(
-                PurchaseMonth.company_id == Invoice.company_id,
-                PurchaseMonth.period == Invoice.period,
+                PurchaseMonth.company_id == with_invoices.c.company_id,
+                PurchaseMonth.period == with_invoices.c.period,
             )
             .exists()
         )
-        .distinct()
-        .order_by(Invoice.period, Invoice.company_id)
+        .order_by(with_invoices.c.period, with_invoices.c.company_id)
     ).all()
-    # close_month for each, in the same order, a batch of months at a time.
+    # close_month for each, in the same order: the months created a batch at a time,
+    # then settled together.
     rules: dict[date, Rule] = {}
+    table = PurchaseMonth.__table__
+    month_ids: list[int] = []
     for batch in _batches(due, _MONTH_BATCH):
         months = []
         for company_id, period in batch:
@@ -420,18 +589,25 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
                 rules[period] = rule_for(session, period)
             rule = rules[period]
             months.append(
-                PurchaseMonth(
-                    company_id=company_id,
-                    period=period,
-                    rate=rule.rate,
-                    grace_days=rule.grace_days,
-                    multiplier_percent=tier_multiplier_percent(session, company_id, period),
-                    closed_at=now,
-                )
+                {
+                    "company_id": company_id,
+                    "period": period,
+                    "rate": rule.rate,
+                    "grace_days": rule.grace_days,
+                    "multiplier_percent": tier_multiplier_percent(session, company_id, period),
+                    "closed_at": now,
+                }
             )
-        session.add_all(months)
-        session.flush()
-        _settle_months(session, [month.id for month in months], now=now)
+        # Multi-row INSERTs for the batch (the ORM would insert them one by one on
+        # SQLite, to read back each id), returning the ids.
+        ids = {
+            (company_id, period): month_id
+            for company_id, period, month_id in _insert_returning(
+                session, insert(table), months, table.c.company_id, table.c.period, table.c.id
+            )
+        }
+        month_ids += [ids[company_id, period] for company_id, period in batch]
+    _settle_months(session, month_ids, now=now)
     return len(due)
 
 
@@ -446,9 +622,9 @@ def settle_open_months(session: Session, *, now: datetime | None = None) -> int:
     return _settle_months(session, month_ids, now=now)
 
 
-# Months locked and settled together, and ids in one IN (...) list: a few queries per
-# thousand months instead of several per month, well within SQLite's and PostgreSQL's
-# limits on bound parameters.
+# Months created and posted together (one post_many each), and ids in one IN (...)
+# list: a few queries per thousand months instead of several per month, well within
+# SQLite's and PostgreSQL's limits on bound parameters.
 _MONTH_BATCH = 1_000
 _IN_LIST = 5_000
 
@@ -460,35 +636,45 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _settle_months(session: Session, month_ids: list[int], *, now: datetime) -> int:
-    """settle_month for each month, in the order given; returns the entries posted."""
+    """settle_month for each month, in the order given; returns the entries posted.
+
+    All the months are locked first, then their facts read (after the locks, as
+    settle_month does), then they are posted a batch at a time."""
     today = club_today(now)
+    # The months as rows, not ORM objects: read, planned, and written back below.
+    table = PurchaseMonth.__table__
+    dialect = session.get_bind().dialect.name
+    by_id = {}
+    for batch in _batches(month_ids, _IN_LIST):
+        by_id.update(
+            (month.id, month)
+            for month in session.execute(
+                select(table)
+                .where(_one_of(table.c.id, batch, dialect))
+                .order_by(table.c.period, table.c.company_id)
+                .with_for_update()
+            )
+        )
+    all_months = [by_id[month_id] for month_id in month_ids]
+    facts = _facts_of_months(session, all_months, today=today)
+    wallet_ids = _wallet_ids_for(session, [month.company_id for month in all_months])
     posted = 0
-    for batch in _batches(month_ids, _MONTH_BATCH):
-        locked = session.scalars(
-            select(PurchaseMonth)
-            .where(PurchaseMonth.id.in_(batch))
-            .order_by(PurchaseMonth.period, PurchaseMonth.company_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-        by_id = {month.id: month for month in locked}
-        months = [by_id[month_id] for month_id in batch]
-        facts = _facts_of_months(session, months, today=today)
-        wallets = _wallets_for(session, [month.company_id for month in months])
+    for months in _batches(all_months, _MONTH_BATCH):
         plans = [(month, *_plan(month, facts[month.id], now=now)) for month in months]
         changes = []
         if any(kind == EntryKind.CLAWBACK for _m, plan, _c in plans for kind, *_ in plan):
             # Credit notes are rare: this batch goes one movement at a time.
             for month in months:
+                wallet = session.get(Wallet, wallet_ids[month.company_id])
                 entries, new_counters = _difference(
-                    session, month, facts[month.id], wallets[month.company_id], now=now
+                    session, month, facts[month.id], wallet, now=now
                 )
                 posted += len(entries)
                 changes.append((month, new_counters))
         else:
             movements = [
                 ledger.Movement(
-                    wallet_id=wallets[month.company_id].id,
+                    wallet_id=wallet_ids[month.company_id],
                     kind=kind,
                     points=points,
                     source=ledger.Source("purchase_month", str(month.id)),
@@ -500,33 +686,117 @@ def _settle_months(session: Session, month_ids: list[int], *, now: datetime) -> 
             ]
             posted += len(ledger.post_many(session, movements, now=now))
             changes = [(month, counters) for month, _plan_, counters in plans]
-        for month, new_counters in changes:
-            for name, value in new_counters.items():
-                setattr(month, name, value)
-        session.flush()
+        _write_counters(session, changes)
     return posted
 
 
-def _wallets_for(session: Session, company_ids: list[int]) -> dict[int, Wallet]:
-    """ledger.wallet_for for many companies: their wallets, the missing ones created (in
-    the order given, as one by one)."""
-    wallets: dict[int, Wallet] = {}
+_COUNTERS = ("net_total", "earned", "confirmed", "forfeited", "clawed_back", "settled_at")
+
+
+def _write_counters(session: Session, changes: list[tuple]) -> None:
+    """The months' new counters, in one executemany, for the months that changed (as
+    setting them on ORM objects and flushing would write them). Months this session
+    has loaded read the new values from the database."""
+    rows = []
+    for month, new_counters in changes:
+        if all(getattr(month, name) == value for name, value in new_counters.items()):
+            continue
+        values = {name: new_counters.get(name, getattr(month, name)) for name in _COUNTERS}
+        rows.append({"month_id": month.id, **{f"new_{name}": values[name] for name in _COUNTERS}})
+    if not rows:
+        return
+    table = PurchaseMonth.__table__
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement, not one per month: the new values as arrays, side by side.
+        settled_at = table.c.settled_at.type.dialect_impl(connection.dialect)
+        convert = settled_at.bind_processor(connection.dialect) or (lambda value: value)
+        connection.exec_driver_sql(
+            "UPDATE purchase_month SET net_total = new.net_total, earned = new.earned, "
+            "confirmed = new.confirmed, forfeited = new.forfeited, "
+            "clawed_back = new.clawed_back, settled_at = new.settled_at "
+            "FROM unnest(%s::integer[], %s::numeric[], %s::integer[], %s::integer[], "
+            "%s::integer[], %s::integer[], %s::timestamptz[]) "
+            "AS new (id, net_total, earned, confirmed, forfeited, clawed_back, settled_at) "
+            "WHERE purchase_month.id = new.id",
+            (
+                [row["month_id"] for row in rows],
+                *([row[f"new_{name}"] for row in rows] for name in _COUNTERS[:-1]),
+                [convert(row["new_settled_at"]) for row in rows],
+            ),
+        )
+    else:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("month_id"))
+            .values({name: bindparam(f"new_{name}") for name in _COUNTERS}),
+            rows,
+        )
+    _expire_loaded(session, PurchaseMonth, {row["month_id"] for row in rows}, _COUNTERS)
+
+
+def _expire_loaded(session: Session, model, ids: set[int], names) -> None:
+    """Objects of `model` with these ids that the session has loaded read `names` from
+    the database again (they were written past the ORM)."""
+    for state in list(session.identity_map.all_states()):
+        if state.class_ is model and state.identity[0] in ids and state.obj() is not None:
+            session.expire(state.obj(), list(names))
+
+
+def _wallet_ids_for(session: Session, company_ids: list[int]) -> dict[int, int]:
+    """ledger.wallet_for for many companies: their wallets' ids, the missing wallets
+    created (in the order given, as one by one)."""
+    dialect = session.get_bind().dialect.name
+    wallets: dict[int, int] = {}
     for ids in _batches(dict.fromkeys(company_ids), _IN_LIST):
-        found = session.scalars(select(Wallet).where(Wallet.company_id.in_(ids)))
-        wallets.update((wallet.company_id, wallet) for wallet in found)
+        found = session.execute(
+            select(Wallet.company_id, Wallet.id).where(_one_of(Wallet.company_id, ids, dialect))
+        )
+        wallets.update((company_id, wallet_id) for company_id, wallet_id in found)
         missing = [company_id for company_id in ids if company_id not in wallets]
         if not missing:
             continue
-        dialect = session.get_bind().dialect.name
         insert_wallet = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Wallet)
         # Another transaction may create one meanwhile (PostgreSQL): then it is used.
-        session.execute(
-            insert_wallet.on_conflict_do_nothing(index_elements=[Wallet.company_id]),
+        created = _insert_returning(
+            session,
+            insert_wallet,
             [{"company_id": company_id} for company_id in missing],
+            Wallet.company_id,
+            Wallet.id,
+            on_conflict_do_nothing=[Wallet.company_id],
         )
-        created = session.scalars(select(Wallet).where(Wallet.company_id.in_(missing)))
-        wallets.update((wallet.company_id, wallet) for wallet in created)
+        wallets.update((company_id, wallet_id) for company_id, wallet_id in created)
+        if taken := [company_id for company_id in missing if company_id not in wallets]:
+            meanwhile = session.execute(
+                select(Wallet.company_id, Wallet.id).where(
+                    _one_of(Wallet.company_id, taken, dialect)
+                )
+            )
+            wallets.update((company_id, wallet_id) for company_id, wallet_id in meanwhile)
     return wallets
+
+
+def _insert_returning(session: Session, statement, rows: list[dict], *returning, **options):
+    """INSERT of many rows (dicts with the same keys), returning columns of the rows
+    inserted. On PostgreSQL one statement whatever the number of rows, the values sent
+    as one array per column (a multi-row VALUES would be thousands of parameters for the
+    driver to parse); SQLite takes the multi-row VALUES well."""
+    table = statement.table
+    if session.get_bind().dialect.name == "postgresql":
+        names = list(rows[0])
+        arrays = select(
+            *(
+                func.unnest(
+                    bindparam(None, [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+                )
+                for name in names
+            )
+        )
+        statement, rows = statement.from_select(names, arrays), None
+    if (conflict := options.get("on_conflict_do_nothing")) is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=conflict)
+    return session.execute(statement.returning(*returning), rows)
 
 
 # --- invoices in ------------------------------------------------------------------------
@@ -636,13 +906,14 @@ def _saved_invoices(session: Session, numbers: Iterable[str]) -> dict[str, _Save
     return saved
 
 
-def _one_of(column, values: list[str], dialect):
+def _one_of(column, values: list, dialect):
     """`column IN (values)` as one bound value, not thousands: an array on PostgreSQL, a
     JSON list on SQLite. Binding and parsing thousands of parameters costs more than the
     lookups."""
-    if dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(String)))
-    if dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):  # JSON built in
+    name = getattr(dialect, "name", dialect)  # a dialect or its name
+    if name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    if name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):  # JSON built in
         listed = func.json_each(json.dumps(values)).table_valued("value")
         return column.in_(select(listed.c.value))
     return column.in_(values)
