@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format translations extract-messages clean
+.PHONY: run test bench bench-boards lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,15 @@ test: $(STAMP) translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: imports a million invoice lines on SQLite and PostgreSQL and
-# compares with each database's bulk loader (tests/benchmarks/README.md). BENCH_ARGS, e.g.
-# BENCH_ARGS="--rows 100000" for a quick run.
+# compares with each database's bulk loader, then the leaderboards at 100,000 people
+# (tests/benchmarks/README.md). BENCH_ARGS, e.g. BENCH_ARGS="--rows 100000" for a quick
+# import; BOARDS_ARGS, e.g. BOARDS_ARGS="--people 10000". `make bench-boards`: boards only.
 bench: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_import.py $(BENCH_ARGS)
+	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
+
+bench-boards: $(STAMP) translations
+	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
