@@ -19,14 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.awards.demo import play_awards
-from club.core.clock import utcnow
+from club.core.clock import club_today, club_zone, utcnow
 from club.core.database import holds_write_lock, write_intent
 from club.core.roles import Role
 from club.demo_catalog import load_catalogue, play_redemptions
@@ -402,8 +400,8 @@ class DemoClock:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        self.today = purchases.club_today(now)
+        self.zone = club_zone()
+        self.today = club_today(now)
         this_month = purchases.month_start(self.today)
         self.months = [shift_months(this_month, index - MONTHS) for index in range(MONTHS)]
 

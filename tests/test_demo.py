@@ -12,14 +12,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from club.core.clock import as_utc
+from club.core.clock import as_utc, club_today
 from club.demo import DEMO_PASSWORD, SEED, WELCOME_BONUS, DemoClock, load_demo, plan_purchases
 from club.extensions import db
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.ledger.verify import verify
 from club.members.models import Company, User
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
-from club.purchases.services import club_today, month_start
+from club.purchases.services import month_start
 
 PURCHASE_KINDS = {
     EntryKind.EARN,

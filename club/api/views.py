@@ -21,7 +21,7 @@ from club.catalog import services as catalog
 from club.catalog.errors import BriefIncomplete
 from club.catalog.models import Privilege, Redemption
 from club.core.access import TokenAccess, public
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.core.database import UNSAFE_METHODS
 from club.core.errors import ClubError
 from club.core.roles import Role
@@ -31,7 +31,6 @@ from club.ledger.models import Entry
 from club.members import services as members
 from club.members.models import Company, MembershipStatus, User
 from club.purchases import services as purchases
-from club.purchases.services import club_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from club.audit import services as audit
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import MAX_PLACES, Distinction, MembershipCertificate, QuarterAward
-from club.core.clock import as_utc, utcnow
+from club.core.clock import as_utc, club_zone, utcnow
 from club.core.pdf import Certificate, certificate_pdf
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, User
@@ -47,10 +47,6 @@ PURCHASE_SOURCE = "purchase_month"
 
 
 # --- quarters -------------------------------------------------------------------------
-
-
-def club_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _check_quarter_values(year, quarter) -> None:

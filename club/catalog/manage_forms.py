@@ -31,11 +31,8 @@ from wtforms.widgets import TextInput
 
 from club.catalog.errors import CatalogError
 from club.catalog.models import Category
-from club.core.forms import choices
+from club.core.forms import NUMERIC, choices, strip
 
-# Numbers as text inputs: a browser's number input refuses a decimal comma typed in
-# another locale and changes its value when the page is scrolled over it.
-NUMERIC = {"inputmode": "numeric"}
 DECIMAL = {"inputmode": "decimal"}
 
 
@@ -67,17 +64,13 @@ class MoneyField(DecimalField):
             raise ValueError(self.gettext("Not a valid decimal value."))
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
 class PrivilegeForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], filters=[_strip])
-    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=300)], filters=[_strip])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)], filters=[strip])
+    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=300)], filters=[strip])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 10}
     )
@@ -107,7 +100,7 @@ class PrivilegeForm(FlaskForm):
     sponsor = StringField(
         _l("Sponsor"),
         validators=[Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
     )
     sponsor_share_percent = IntegerField(
         _l("Sponsor's share in percent"),
@@ -117,7 +110,7 @@ class PrivilegeForm(FlaskForm):
         render_kw=NUMERIC,
     )
     min_tier = StringField(
-        _l("Lowest tier"), validators=[Optional(), Length(max=40)], filters=[_strip]
+        _l("Lowest tier"), validators=[Optional(), Length(max=40)], filters=[strip]
     )
     capacity_per_quarter = IntegerField(
         _l("Capacity per quarter"),

@@ -15,7 +15,7 @@ from club.catalog import services
 from club.catalog.manage_forms import PrivilegeForm, ReorderForm
 from club.catalog.models import OPEN_STATUSES, Privilege, Redemption, RedemptionStatus
 from club.core.access import requires
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.core.csvfile import csv_response
 from club.core.errors import ClubError
 from club.core.forms import show_error
@@ -24,7 +24,6 @@ from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company
-from club.purchases.services import club_today
 
 bp = Blueprint("catalog_manage", __name__, url_prefix="/manage")
 

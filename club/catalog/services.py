@@ -40,7 +40,7 @@ from club.catalog.models import (
     Wish,
     WishStatus,
 )
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.core.errors import NotAllowed
 from club.core.mail import queue_mail
 from club.core.roles import Role
@@ -48,7 +48,6 @@ from club.ledger import services as ledger
 from club.ledger.errors import IdempotencyConflict
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.models import Invoice
-from club.purchases.services import club_today
 
 QUESTION_TYPES = ("text", "textarea", "url", "date", "number")
 MAX_ANSWER_LENGTH = 2000

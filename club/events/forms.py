@@ -26,24 +26,19 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from club.core.forms import choices
+from club.core.forms import NUMERIC, choices, strip
 from club.events.models import AUDIENCE_LABELS, FORMAT_LABELS
 from club.events.services import MAX_SPEAKERS, MeetingData
 
-NUMERIC = {"inputmode": "numeric"}
 MINUTES = ["%Y-%m-%dT%H:%M"]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class MeetingForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     format = SelectField(
         _l("Format"), validators=[InputRequired()], choices=choices(FORMAT_LABELS.items())
     )
-    theme = StringField(_l("Theme"), validators=[Optional(), Length(max=200)], filters=[_strip])
+    theme = StringField(_l("Theme"), validators=[Optional(), Length(max=200)], filters=[strip])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 8}
     )
@@ -59,7 +54,7 @@ class MeetingForm(FlaskForm):
     online_url = StringField(
         _l("Online link"),
         validators=[Optional(), URL(require_tld=False), Length(max=500)],
-        filters=[_strip],
+        filters=[strip],
     )
     capacity = IntegerField(
         _l("Seats"),
@@ -76,7 +71,7 @@ class MeetingForm(FlaskForm):
     audience = RadioField(
         _l("Who may register"), default="members", choices=choices(AUDIENCE_LABELS.items())
     )
-    min_tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[_strip])
+    min_tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
     invited_company_ids = SelectMultipleField(
         _l("Invited companies"), coerce=int, validators=[Optional()], render_kw={"size": 8}
     )
@@ -144,12 +139,12 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], filters=[_strip])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], filters=[strip])
 
 
 class WalkInForm(FlaskForm):
     email = StringField(
-        _l("E-mail of the person"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
+        _l("E-mail of the person"), validators=[DataRequired(), Length(max=254)], filters=[strip]
     )
     submit = SubmitField(_l("Add and check in"))
 

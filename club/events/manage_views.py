@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from club.core.access import requires
-from club.core.clock import utcnow
+from club.core.clock import club_today, club_zone, utcnow
 from club.core.errors import ClubError
 from club.core.forms import choices, show_error
 from club.core.htmx import render_page_or_fragment
@@ -20,7 +20,6 @@ from club.events.models import Meeting, MeetingStatus, Registration, Registratio
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company, MembershipStatus, User
-from club.purchases.services import club_today
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
 
@@ -50,7 +49,7 @@ def meetings():
         seats=services.seats_by_meeting(db.session, ids),
         ratings=services.ratings(db.session, ids),
         today=club_today(utcnow()),
-        zone=services.club_zone(),
+        zone=club_zone(),
     )
 
 
@@ -67,7 +66,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
     )
     if request.method == "GET":
         if meeting is None:
-            form.timezone.data = services.club_zone().key
+            form.timezone.data = club_zone().key
         else:
             form.process(
                 data={

@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from club.audit import services as audit
-from club.core.clock import utcnow
+from club.core.clock import club_zone, utcnow
 from club.core.database import holds_write_lock
 from club.core.errors import ClubError, NotAllowed
 from club.core.mail import queue_mail
@@ -67,10 +67,6 @@ class TicketInvalid(MeetingError):
 
 def zone_names() -> list[str]:
     return sorted(available_timezones())
-
-
-def club_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def local(meeting: Meeting, moment: datetime | None = None) -> datetime:
@@ -122,18 +118,7 @@ class Seats:
 
 
 def seats(session: Session, meeting: Meeting) -> Seats:
-    counts = dict(
-        session.execute(
-            select(Registration.status, func.count())
-            .where(Registration.meeting_id == meeting.id, Registration.status.in_(LIVE))
-            .group_by(Registration.status)
-        ).all()
-    )
-    return Seats(
-        taken=counts.get(RegistrationStatus.REGISTERED, 0),
-        waiting=counts.get(RegistrationStatus.WAITLISTED, 0),
-        capacity=meeting.capacity,
-    )
+    return seats_by_meeting(session, [meeting.id])[meeting.id]
 
 
 def seats_by_meeting(session: Session, meeting_ids: list[int]) -> dict[int, Seats]:
@@ -559,9 +544,9 @@ def cancel_meeting(
     meeting.sequence += 1
     told = 0
     for registration in session.scalars(
-        select(Registration).where(
-            Registration.meeting_id == meeting.id, Registration.status.in_(LIVE)
-        )
+        select(Registration)
+        .options(joinedload(Registration.user))  # each is e-mailed
+        .where(Registration.meeting_id == meeting.id, Registration.status.in_(LIVE))
     ):
         # Registrations stay as they were: the history shows who had planned to come.
         _tell(session, registration, "meeting_cancelled")
@@ -758,6 +743,7 @@ def promote_waiting(session: Session, meeting: Meeting, *, now: datetime | None 
             Registration.meeting_id == meeting.id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
+        .options(joinedload(Registration.user))  # each is e-mailed
         .order_by(Registration.queued_at, Registration.id)
         .limit(free)
     ).all()
@@ -976,6 +962,7 @@ def send_reminders(session: Session, *, now: datetime | None = None) -> int:
         due = session.scalars(
             select(Registration)
             .join(Meeting, Registration.meeting_id == Meeting.id)
+            .options(joinedload(Registration.user), joinedload(Registration.meeting))
             .where(
                 Meeting.status == MeetingStatus.PUBLISHED,
                 Meeting.starts_at > now + earliest,

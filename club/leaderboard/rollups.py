@@ -28,12 +28,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from club.core.clock import club_zone
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.ledger.models import Entry, EntryKind, Wallet
 
@@ -125,7 +124,7 @@ class _Months:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        self.zone = club_zone()
         self.purchase_months: dict[str, tuple[int, int] | None] = {}
         # (wallet id, source type, source id): the month of the first EARN of that source.
         self.earnings: dict[tuple[int, str, str], tuple[int, int]] = {}

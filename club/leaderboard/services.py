@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from club.audit import services as audit
 from club.catalog import services as catalog
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.core.errors import ClubError
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.leaderboard.rollups import ALL_TIME
@@ -132,12 +132,6 @@ class Period:
         if self.kind == "year":
             return Period("year", self.year - 1)
         return self
-
-
-def club_today(now: datetime) -> date:
-    from club.purchases.services import club_today as today
-
-    return today(now)
 
 
 def this_month(now: datetime | None = None) -> Period:

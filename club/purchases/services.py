@@ -22,9 +22,7 @@ from decimal import Decimal
 from itertools import groupby, islice
 from operator import itemgetter
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     BigInteger,
@@ -48,7 +46,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company
@@ -70,11 +68,6 @@ def month_start(day: date) -> date:
 
 def next_month(period: date) -> date:
     return date(period.year + period.month // 12, period.month % 12 + 1, 1)
-
-
-def club_today(now: datetime) -> date:
-    """Invoice dates are calendar dates in the club's own time zone."""
-    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def _end_of_period(period: date) -> datetime:

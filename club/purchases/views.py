@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from club.core.access import requires
-from club.core.clock import utcnow
+from club.core.clock import club_today, utcnow
 from club.core.errors import ClubError
 from club.core.forms import show_error
 from club.core.roles import Role
@@ -49,7 +49,7 @@ def rules():
             return redirect(url_for("purchases.rules"))
     elif form.is_submitted():
         status = 422
-    today = services.club_today(utcnow())
+    today = club_today(utcnow())
     current = services.rule_for(db.session, services.month_start(today))
     history = db.session.scalars(
         select(EarningRule).order_by(EarningRule.effective_from.desc())

@@ -15,7 +15,7 @@ from club.awards import services
 from club.awards.demo import play_awards
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import Distinction, MembershipCertificate, QuarterAward
-from club.core.clock import as_utc
+from club.core.clock import as_utc, club_zone
 from club.ledger import services as ledger
 from club.members.models import MembershipStatus
 from club.purchases.models import PurchaseMonth
@@ -339,7 +339,7 @@ def test_membership_certificates_are_numbered_once_per_company(app, db_session, 
     assert first.id == again.id and first.number == "2026/0001" and second.number == "2026/0002"
     assert first.member_since == date(2024, 3, 1)
     # No joined date (registered as a member directly): its registration day.
-    registered = as_utc(club.other_company.created_at).astimezone(services.club_zone())
+    registered = as_utc(club.other_company.created_at).astimezone(club_zone())
     assert second.member_since == registered.date()
     assert db_session.scalar(select(func.count()).select_from(MembershipCertificate)) == 2
     with app.test_request_context():
