@@ -125,6 +125,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
+    # Points as the club writes them in every language: 12 345 (a narrow no-break space).
+    app.jinja_env.filters["points"] = lambda value: f"{value:,}".replace(",", "\u202f")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -65,6 +65,13 @@ def company_tier(session: Session, company: Company) -> str | None:
     return None
 
 
+def company_tiers(session: Session) -> dict[int, str]:
+    """Every company's tier (company id: tier name) for lists such as the leagues; the
+    same answer as `company_tier` for each company, in one query once tiers exist.
+    The hook for tiers: no company has a tier yet."""
+    return {}
+
+
 def unavailable_reason(privilege: Privilege, *, today: date) -> str | None:
     """Why nobody can redeem the privilege today, or None."""
     if privilege.retired_at is not None:

@@ -15,10 +15,11 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache, lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
@@ -92,13 +93,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        if self.kind == "month":
-            return format_date(date(self.year, self.number, 1), "LLLL yyyy")
-        if self.kind == "quarter":
-            return _("Q%(quarter)d %(year)d", quarter=self.number, year=self.year)
-        if self.kind == "year":
-            return str(self.year)
-        return _("All time")
+        """As people read it, in the request's language (the picker shows two dozen)."""
+        return _label(str(get_locale()), self)
 
     @property
     def starts(self) -> date | None:
@@ -132,6 +128,19 @@ class Period:
         if self.kind == "year":
             return Period("year", self.year - 1)
         return self
+
+
+@lru_cache(maxsize=2048)
+def _label(locale: str, period: Period) -> str:
+    """Remembered per language: Babel's date formatting is slow next to a board's SQL.
+    `locale` is the request's (so in the key), and the functions below use it."""
+    if period.kind == "month":
+        return format_date(date(period.year, period.number, 1), "LLLL yyyy")
+    if period.kind == "quarter":
+        return _("Q%(quarter)d %(year)d", quarter=period.number, year=period.year)
+    if period.kind == "year":
+        return str(period.year)
+    return _("All time")
 
 
 def this_month(now: datetime | None = None) -> Period:
@@ -203,17 +212,16 @@ _leagues: dict = {}
 
 
 def league_members(session: Session) -> dict[str, frozenset[int]]:
-    """Tier name: the ids of its companies, from catalog.company_tier (the tiers hook).
+    """Tier name: the ids of its companies, from catalog.company_tiers (the tiers hook).
     Remembered for a minute: asking the hook about every company on each page view would
     cost more than the board itself."""
     with _leagues_lock:
         if _leagues and time.monotonic() - _leagues["at"] < LEAGUE_CACHE_SECONDS:
             return _leagues["members"]
     members: dict[str, set[int]] = defaultdict(set)
-    for company in session.scalars(select(Company)):
-        tier = catalog.company_tier(session, company)
+    for company_id, tier in catalog.company_tiers(session).items():
         if tier:
-            members[str(tier)].add(company.id)
+            members[str(tier)].add(company_id)
     found = {tier: frozenset(ids) for tier, ids in members.items()}
     with _leagues_lock:
         _leagues.update(at=time.monotonic(), members=found)
@@ -249,28 +257,6 @@ def league_companies(session: Session, league: str | None) -> frozenset[int] | N
 # --- boards ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Spec:
-    model: object  # the table
-    owner: object
-    points: object
-    reached: object
-
-
-def _spec(board: str) -> _Spec:
-    if board == "people":
-        model = PersonTotal.__table__
-        return _Spec(model, model.c.person_id, model.c.points, model.c.reached_at)
-    model = CompanyTotal.__table__
-    if board == "companies":
-        return _Spec(model, model.c.company_id, model.c.points, model.c.reached_at)
-    if board == "activity":
-        return _Spec(
-            model, model.c.company_id, model.c.activity_points, model.c.activity_reached_at
-        )
-    raise UnknownBoard(_("Choose the people, companies or activity board."))
-
-
 @dataclass
 class Row:
     rank: int
@@ -296,35 +282,170 @@ class Board:
     around: list[Row] = field(default_factory=list)
     viewer: Row | None = None  # the viewer's own row (in the top or around), if any
 
+    @property
+    def listing(self) -> list[Row | None]:
+        """The rows as the page lists them: the top, then (after a gap, None) the
+        viewer's rows when the viewer is not in the top."""
+        return [*self.top, None, *self.around] if self.around else self.top
 
-def _conditions(spec: _Spec, period: Period, companies: frozenset[int] | None) -> list:
-    """The board's rows. Rows without points are no place on the board: each query adds
-    `points > 0` only where it sets no other lower bound (SQLite would take that one as
-    the start of the index range and read everything above zero)."""
-    conditions = [spec.model.c.period == period.key]
-    if companies is not None:
-        if spec.model is PersonTotal.__table__:
-            conditions.append(
-                spec.owner.in_(select(USERS.c.id).where(USERS.c.company_id.in_(sorted(companies))))
-            )
+
+class _Queries:
+    """A board's statements, built once and run with parameters. Building a statement
+    costs SQLAlchemy more than running a cached one (about 0.35 ms against 0.1 ms here),
+    and a page runs about ten.
+
+    Rows without points are no place on the board: a statement adds `points > 0` only
+    where it sets no other lower bound (SQLite would take that one as the start of the
+    index range and read everything above zero)."""
+
+    def __init__(self, board: str, league: bool) -> None:
+        if board == "people":
+            table = PersonTotal.__table__
+            owner, points, reached = table.c.person_id, table.c.points, table.c.reached_at
+        elif board == "companies":
+            table = CompanyTotal.__table__
+            owner, points, reached = table.c.company_id, table.c.points, table.c.reached_at
+        elif board == "activity":
+            table = CompanyTotal.__table__
+            owner = table.c.company_id
+            points, reached = table.c.activity_points, table.c.activity_reached_at
         else:
-            conditions.append(spec.owner.in_(sorted(companies)))
-    return conditions
+            raise UnknownBoard(_("Choose the people, companies or activity board."))
+        row_id = table.c.id
+        where = [table.c.period == bindparam("period")]
+        if league:  # the league's companies, or their people
+            companies = bindparam("companies", expanding=True)
+            if board == "people":
+                where.append(owner.in_(select(USERS.c.id).where(USERS.c.company_id.in_(companies))))
+            else:
+                where.append(owner.in_(companies))
+        value, limit = bindparam("points"), bindparam("limit")
+        forwards, backwards = (reached, row_id), (reached.desc(), row_id.desc())
+        equal = select(row_id, owner, points, reached).where(*where, points == value)
+        # Keyset bounds within equal points: just after / just before (reached, row_id).
+        after = and_(
+            reached >= bindparam("reached"),
+            or_(reached > bindparam("reached"), row_id > bindparam("row_id")),
+        )
+        before = and_(
+            reached <= bindparam("reached"),
+            or_(reached < bindparam("reached"), row_id < bindparam("row_id")),
+        )
+        # The last place's points, read on their own: a bound the planner can see picks
+        # the index (PostgreSQL estimates a bound from a subquery as a third of the table).
+        self.cutoff = (
+            select(points)
+            .where(*where, points > 0)
+            .order_by(points.desc())
+            .offset(bindparam("offset"))
+            .limit(1)
+        )
+        self.above = (
+            select(row_id, owner, points, reached)
+            .where(*where, points > bindparam("floor"))
+            .order_by(points.desc(), *forwards)
+        )
+        self.equal_first = equal.order_by(*forwards).limit(limit)
+        self.equal_after = equal.where(after).order_by(*forwards).limit(limit)
+        self.equal_last = equal.order_by(*backwards).limit(limit)
+        self.equal_before = equal.where(before).order_by(*backwards).limit(limit)
+        self.own = select(row_id, owner, points, reached).where(
+            *where, owner == bindparam("owner"), points > 0
+        )
+        self.count_above = select(func.count()).select_from(table).where(*where, points > value)
+        self.next_higher = select(func.min(points)).where(*where, points > value)
+        self.next_lower = select(func.max(points)).where(*where, points < value, points > 0)
+        self.held = (
+            select(points, func.count())
+            .where(*where, points >= bindparam("low"), points <= bindparam("high"))
+            .group_by(points)
+        )
 
 
-def _columns(spec: _Spec):
-    return (spec.model.c.id, spec.owner, spec.points, spec.reached)
+@cache
+def _queries(board: str, league: bool) -> _Queries:
+    return _Queries(board, league)
 
 
-def _rows(session: Session, query) -> list[Row]:
-    return [
-        Row(rank=0, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
-        for row_id, owner, points, reached in session.execute(query)
-    ]
+class _Reader:
+    """One board, period and league: runs its statements on the session's connection."""
 
+    def __init__(
+        self, session: Session, board: str, period: Period, companies: frozenset[int] | None
+    ) -> None:
+        self.queries = _queries(board, companies is not None)
+        self.connection = session.connection()
+        self.params: dict = {"period": period.key}
+        if companies is not None:
+            self.params["companies"] = sorted(companies)
 
-def _count(session: Session, spec: _Spec, conditions: list, *more) -> int:
-    return session.scalar(select(func.count()).select_from(spec.model).where(*conditions, *more))
+    def rows(self, statement, **params) -> list[Row]:
+        return [
+            Row(rank=0, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
+            for row_id, owner, points, reached in self.connection.execute(
+                statement, {**self.params, **params}
+            )
+        ]
+
+    def first(self, statement, **params):
+        return self.connection.execute(statement, {**self.params, **params}).first()
+
+    def scalar(self, statement, **params):
+        return self.connection.execute(statement, {**self.params, **params}).scalar()
+
+    def top(self, limit: int) -> list[Row]:
+        """The first `limit` rows: the points of the last place (a backward scan of the
+        index), the rows with more (fewer than `limit`, sorted), then the rows with
+        exactly those points in the order they got there."""
+        queries = self.queries
+        cutoff = self.scalar(queries.cutoff, offset=limit - 1)
+        above = self.rows(queries.above, floor=cutoff or 0)
+        if cutoff is None:  # fewer rows than places: all of them
+            return above
+        return above + self.rows(queries.equal_first, points=cutoff, limit=limit - len(above))
+
+    def around(self, mine, top_ids: set[int]) -> list[Row]:
+        """The viewer's row with NEIGHBOURS rows either side (keyset queries), ranked."""
+        queries = self.queries
+        row_id, owner, points, reached = mine
+        more = self.scalar(queries.count_above, points=points)
+        me = Row(rank=more + 1, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
+        keyset = {"points": points, "reached": reached, "row_id": row_id}
+
+        # Above, nearest first: equal points reached earlier, then the next scores up.
+        above = self.rows(queries.equal_before, **keyset, limit=NEIGHBOURS)
+        value = points
+        while len(above) < NEIGHBOURS:
+            value = self.scalar(queries.next_higher, points=value)
+            if value is None:
+                break
+            above += self.rows(queries.equal_last, points=value, limit=NEIGHBOURS - len(above))
+        # Below, nearest first: equal points reached later, then the next scores down.
+        below = self.rows(queries.equal_after, **keyset, limit=NEIGHBOURS)
+        value = points
+        while len(below) < NEIGHBOURS:
+            value = self.scalar(queries.next_lower, points=value)
+            if value is None:
+                break
+            below += self.rows(queries.equal_first, points=value, limit=NEIGHBOURS - len(below))
+
+        # Ranks: 1 + the rows with more points, from the viewer's count and how many rows
+        # hold each score between the neighbours' (one short range of the index).
+        neighbours = [*above, *below]
+        if neighbours:
+            low = min(points, *(row.points for row in neighbours))
+            high = max(row.points for row in neighbours)
+            bounds = {**self.params, "low": low, "high": high}
+            held = dict(self.connection.execute(queries.held, bounds).all())
+            for row in neighbours:
+                if row.points > points:
+                    between = sum(n for v, n in held.items() if points < v <= row.points)
+                    row.rank = more + 1 - between
+                else:
+                    between = sum(n for v, n in held.items() if row.points < v <= points)
+                    row.rank = more + 1 + between
+        rows = [*reversed(above), me, *below]
+        return [row for row in rows if row.row_id not in top_ids]
 
 
 def viewer_owner(board: str, viewer) -> int | None:
@@ -334,63 +455,6 @@ def viewer_owner(board: str, viewer) -> int | None:
     if board == "people":
         return viewer.id if viewer.role.is_partner else None
     return viewer.company_id
-
-
-def _equal(
-    session: Session,
-    spec: _Spec,
-    conditions: list,
-    points,
-    *,
-    limit: int,
-    after: tuple | None = None,
-    before: tuple | None = None,
-    backwards: bool = False,
-) -> list[Row]:
-    """Rows with exactly `points`, in board order (the earlier reached_at first): from
-    the start, or from just after `after` = (reached_at, id); or backwards, from the end
-    or from just before `before`. One range of the index (period, points, reached_at, id)."""
-    query = select(*_columns(spec)).where(*conditions, spec.points == points)
-    if after is not None:
-        reached, row_id = after
-        query = query.where(
-            spec.reached >= reached, or_(spec.reached > reached, spec.model.c.id > row_id)
-        )
-    if before is not None:
-        reached, row_id = before
-        backwards = True
-        query = query.where(
-            spec.reached <= reached, or_(spec.reached < reached, spec.model.c.id < row_id)
-        )
-    if backwards:
-        query = query.order_by(spec.reached.desc(), spec.model.c.id.desc())
-    else:
-        query = query.order_by(spec.reached, spec.model.c.id)
-    return _rows(session, query.limit(limit))
-
-
-def _top(session: Session, spec: _Spec, conditions: list, limit: int) -> list[Row]:
-    """The first `limit` rows: the points of the last place (a backward scan of the
-    index), the rows with more (fewer than `limit`, sorted), then the rows with exactly
-    those points in the order they got there. The last place's points are read first,
-    on their own: a bound the planner can see picks the index (PostgreSQL estimates a
-    bound from a subquery as a third of the table and reads all of it)."""
-    cutoff = session.scalar(
-        select(spec.points)
-        .where(*conditions, spec.points > 0)
-        .order_by(spec.points.desc())
-        .offset(limit - 1)
-        .limit(1)
-    )
-    above = _rows(
-        session,
-        select(*_columns(spec))
-        .where(*conditions, spec.points > (cutoff or 0))
-        .order_by(spec.points.desc(), spec.reached, spec.model.c.id),
-    )
-    if cutoff is None:  # fewer rows than places: all of them
-        return above
-    return above + _equal(session, spec, conditions, cutoff, limit=limit - len(above))
 
 
 def board(
@@ -404,10 +468,10 @@ def board(
 ) -> Board:
     """The top `limit` of a board and, for a viewer outside it, their row with two
     neighbours above and below. Names as their owners chose to show them."""
-    spec = _spec(board)
+    _queries(board, False)  # an unknown board is refused before anything else
     companies = league_companies(session, league)
-    conditions = _conditions(spec, period, companies)
-    top = _top(session, spec, conditions, limit)
+    reader = _Reader(session, board, period, companies)
+    top = reader.top(limit)
     for index, row in enumerate(top):  # every row with more points is listed before it
         tied = index and top[index - 1].points == row.points
         row.rank = top[index - 1].rank if tied else index + 1
@@ -415,15 +479,13 @@ def board(
 
     owner = viewer_owner(board, viewer)
     if owner is not None:
-        mine = session.execute(
-            select(*_columns(spec)).where(*conditions, spec.owner == owner, spec.points > 0)
-        ).first()
+        mine = reader.first(reader.queries.own, owner=owner)
         if mine is not None:
             in_top = next((row for row in top if row.row_id == mine[0]), None)
             if in_top is not None:
                 result.viewer = in_top
             else:
-                result.around = _around(session, spec, conditions, mine, {r.row_id for r in top})
+                result.around = reader.around(mine, {row.row_id for row in top})
                 result.viewer = next(row for row in result.around if row.row_id == mine[0])
     _name(session, board, [*result.top, *result.around], viewer)
     if result.viewer is not None:
@@ -431,85 +493,38 @@ def board(
     return result
 
 
-def _around(session: Session, spec: _Spec, conditions: list, mine, top_ids: set[int]):
-    """The viewer's row with NEIGHBOURS rows either side (keyset queries), ranked."""
-    row_id, owner, points, reached = mine
-    more = _count(session, spec, conditions, spec.points > points)
-    me = Row(rank=more + 1, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
-
-    # Above, nearest first: equal points reached earlier, then the next scores up (each
-    # the smallest score above the last one read, found inside the same query).
-    above = _equal(session, spec, conditions, points, limit=NEIGHBOURS, before=(reached, row_id))
-    value = points
-    while len(above) < NEIGHBOURS:
-        higher = (
-            select(func.min(spec.points)).where(*conditions, spec.points > value).scalar_subquery()
-        )
-        rows = _equal(
-            session, spec, conditions, higher, limit=NEIGHBOURS - len(above), backwards=True
-        )
-        if not rows:
-            break
-        above += rows
-        value = rows[0].points
-    # Below, nearest first: equal points reached later, then the next scores down.
-    below = _equal(session, spec, conditions, points, limit=NEIGHBOURS, after=(reached, row_id))
-    value = points
-    while len(below) < NEIGHBOURS:
-        lower = (
-            select(func.max(spec.points))
-            .where(*conditions, spec.points < value, spec.points > 0)
-            .scalar_subquery()
-        )
-        rows = _equal(session, spec, conditions, lower, limit=NEIGHBOURS - len(below))
-        if not rows:
-            break
-        below += rows
-        value = rows[0].points
-
-    # Ranks: 1 + the rows with more points, from the viewer's count and how many rows
-    # hold each score between the neighbours' (one short range of the index).
-    neighbours = [*above, *below]
-    if neighbours:
-        low = min(row.points for row in neighbours)
-        high = max(row.points for row in neighbours)
-        held = dict(
-            session.execute(
-                select(spec.points, func.count())
-                .where(*conditions, spec.points >= min(low, points), spec.points <= high)
-                .group_by(spec.points)
-            ).all()
-        )
-        for row in neighbours:
-            if row.points > points:
-                between = sum(n for v, n in held.items() if points < v <= row.points)
-                row.rank = more + 1 - between
-            else:
-                between = sum(n for v, n in held.items() if row.points < v <= points)
-                row.rank = more + 1 + between
-    rows = [*reversed(above), me, *below]
-    return [row for row in rows if row.row_id not in top_ids]
+_PEOPLE_NAMES = (
+    select(
+        USERS.c.id,
+        USERS.c.name,
+        USERS.c.is_shown_on_boards,
+        COMPANIES.c.name,
+        COMPANIES.c.is_shown_on_boards,
+    )
+    .select_from(USERS)
+    .outerjoin(COMPANIES, COMPANIES.c.id == USERS.c.company_id)
+    .where(USERS.c.id.in_(bindparam("ids", expanding=True)))
+)
+_COMPANY_NAMES = select(
+    COMPANIES.c.id,
+    COMPANIES.c.name,
+    COMPANIES.c.is_shown_on_boards,
+    COMPANIES.c.tax_id,
+    COMPANIES.c.country,
+).where(COMPANIES.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
     if not rows:
         return
-    ids = sorted({row.owner_id for row in rows})
+    ids = {"ids": sorted({row.owner_id for row in rows})}
     own = viewer_owner(board, viewer)
+    connection = session.connection()
     if board == "people":
         people = {
             user_id: (name, shown, company, company_shown)
-            for user_id, name, shown, company, company_shown in session.execute(
-                select(
-                    USERS.c.id,
-                    USERS.c.name,
-                    USERS.c.is_shown_on_boards,
-                    COMPANIES.c.name,
-                    COMPANIES.c.is_shown_on_boards,
-                )
-                .select_from(USERS)
-                .outerjoin(COMPANIES, COMPANIES.c.id == USERS.c.company_id)
-                .where(USERS.c.id.in_(ids))
+            for user_id, name, shown, company, company_shown in connection.execute(
+                _PEOPLE_NAMES, ids
             )
         }
         for row in rows:
@@ -524,15 +539,7 @@ def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
         return
     companies = {
         company_id: (name, shown, tax_id, country)
-        for company_id, name, shown, tax_id, country in session.execute(
-            select(
-                COMPANIES.c.id,
-                COMPANIES.c.name,
-                COMPANIES.c.is_shown_on_boards,
-                COMPANIES.c.tax_id,
-                COMPANIES.c.country,
-            ).where(COMPANIES.c.id.in_(ids))
-        )
+        for company_id, name, shown, tax_id, country in connection.execute(_COMPANY_NAMES, ids)
     }
     for row in rows:
         name, shown, tax_id, country = companies.get(row.owner_id, ("", True, None, None))
@@ -561,29 +568,24 @@ class Standing:
         return self.previous_rank - self.rank
 
 
-def _rank_of(session: Session, period: Period, person_id: int) -> tuple[int, int | None]:
-    spec = _spec("people")
-    conditions = _conditions(spec, period, None)
-    points = session.scalar(select(spec.points).where(*conditions, spec.owner == person_id))
-    if points is None or points <= 0:
+def _rank_of(reader: _Reader, person_id: int) -> tuple[int, int | None]:
+    mine = reader.first(reader.queries.own, owner=person_id)
+    if mine is None:
         return 0, None
-    return points, _count(session, spec, conditions, spec.points > points) + 1
+    points = mine[2]
+    return points, reader.scalar(reader.queries.count_above, points=points) + 1
 
 
 def standing(session: Session, user, *, now: datetime | None = None) -> Standing:
     """The member home's block: rank on this month's people board, the change since
     last month's, and the points to the next place."""
     period = this_month(now)
-    points, rank = _rank_of(session, period, user.id)
-    _points, previous_rank = _rank_of(session, period.previous(), user.id)
+    reader = _Reader(session, "people", period, None)
+    points, rank = _rank_of(reader, user.id)
+    _points, previous_rank = _rank_of(_Reader(session, "people", period.previous(), None), user.id)
     to_next = None
     if rank is not None and rank > 1:
-        spec = _spec("people")
-        higher = session.scalar(
-            select(func.min(spec.points)).where(
-                *_conditions(spec, period, None), spec.points > points
-            )
-        )
+        higher = reader.scalar(reader.queries.next_higher, points=points)
         to_next = higher - points if higher is not None else None
     return Standing(period, points, rank, previous_rank, to_next)
 

@@ -175,8 +175,11 @@ def test_leagues_filter_companies_and_their_people(app_ctx, db_session, club, mo
         boards.board(db_session, "people", OCTOBER, league="Gold")
     gold = club.company.id
     monkeypatch.setattr(
-        "club.catalog.services.company_tier",
-        lambda session, company: "Gold" if company.id == gold else "Silver",
+        "club.catalog.services.company_tiers",
+        lambda session: {
+            company.id: "Gold" if company.id == gold else "Silver"
+            for company in (club.company, club.other_company)
+        },
     )
     boards.forget_leagues()
     assert boards.leagues(db_session) == ["Gold", "Silver"]
