@@ -21,7 +21,8 @@ from flask_babel import ngettext
 from sqlalchemy import Integer, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from club.audit import services as audit
 from club.core.clock import utcnow
@@ -78,24 +79,42 @@ def wallet_to_read(session: Session, company_id: int) -> Wallet:
     return wallet or Wallet(company_id=company_id, available=0, pending=0, held=0, shortfall=0)
 
 
+# Statements of every post, built once: building one costs SQLAlchemy more than running it.
+_LOCK_WALLET = (
+    select(Wallet)
+    .where(Wallet.id == bindparam("wallet_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ENTRY_BY_KEY = select(Entry).where(Entry.idempotency_key == bindparam("key"))
+_NEW_LOT = Lot.__table__.insert()
+_NEW_ENTRY = Entry.__table__.insert()
+_SET_BALANCES = (
+    Wallet.__table__.update()
+    .where(Wallet.__table__.c.id == bindparam("wallet_id"))
+    .values(
+        available=bindparam("available"),
+        pending=bindparam("pending"),
+        held=bindparam("held"),
+        shortfall=bindparam("shortfall"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
 def _lock(session: Session, wallet: Wallet) -> Wallet:
     if not holds_write_lock(session):
         raise RuntimeError(
             "ledger writes on SQLite need a transaction begun inside "
             "club.core.database.write_intent() (BEGIN IMMEDIATE)"
         )
-    return session.execute(
-        select(Wallet)
-        .where(Wallet.id == wallet.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_LOCK_WALLET, {"wallet_id": wallet.id}).scalar_one()
 
 
 def _replayed(session: Session, key: str | None, wallet: Wallet, kind: EntryKind) -> Entry | None:
     if key is None:
         return None
-    entry = session.scalar(select(Entry).where(Entry.idempotency_key == key))
+    entry = session.execute(_ENTRY_BY_KEY, {"key": key}).scalar()
     if entry is not None and (entry.wallet_id != wallet.id or entry.kind != kind):
         raise IdempotencyConflict(_("This request key was already used for something else."))
     return entry
@@ -124,30 +143,41 @@ def _post(
     earned_at: datetime | None = None,
     now: datetime,
 ) -> Entry:
-    wallet.available += available
-    wallet.pending += pending
-    wallet.held += held
-    wallet.updated_at = now
-    entry = Entry(
-        wallet_id=wallet.id,
-        kind=kind,
-        amount=available + pending + held,
-        available_delta=available,
-        pending_delta=pending,
-        held_delta=held,
-        person_id=person.id if person is not None else None,
-        actor_id=actor.id if actor is not None else None,
-        source_type=source.type,
-        source_id=source.id,
-        reason=reason,
-        details=details,
-        hold_id=hold.id if hold is not None else None,
-        idempotency_key=idempotency_key,
-        created_at=now,
-        earned_at=earned_at or now,
-    )
+    # The entry and the balances are written with two plain statements, not by the ORM's
+    # unit of work (which cost most of a post); the objects are then told what is stored.
+    session.flush()  # whatever the caller added (a hold, say) goes first
+    values = {
+        "wallet_id": wallet.id,
+        "kind": kind,
+        "amount": available + pending + held,
+        "available_delta": available,
+        "pending_delta": pending,
+        "held_delta": held,
+        "person_id": person.id if person is not None else None,
+        "actor_id": actor.id if actor is not None else None,
+        "source_type": source.type,
+        "source_id": source.id,
+        "reason": reason,
+        "details": details,
+        "hold_id": hold.id if hold is not None else None,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+        "earned_at": earned_at or now,
+    }
+    (entry_id,) = session.execute(_NEW_ENTRY, values).inserted_primary_key
+    entry = Entry(id=entry_id, **values)
+    make_transient_to_detached(entry)  # as if loaded: persistent once added, no INSERT
     session.add(entry)
-    session.flush()
+    balances = {
+        "available": wallet.available + available,
+        "pending": wallet.pending + pending,
+        "held": wallet.held + held,
+        "shortfall": wallet.shortfall,
+        "updated_at": now,
+    }
+    session.execute(_SET_BALANCES, {"wallet_id": wallet.id, **balances})
+    for name, value in balances.items():
+        set_committed_value(wallet, name, value)
     from club.leaderboard.rollups import record  # the boards' totals, same transaction
 
     record(session, (entry,))
@@ -181,17 +211,19 @@ def _consume(session: Session, wallet: Wallet, entry: Entry, points: int) -> Non
 
 
 def _add_lot(session: Session, wallet: Wallet, entry: Entry, points: int, *, now: datetime):
-    session.add(
-        Lot(
-            entry_id=entry.id,
-            wallet_id=wallet.id,
-            points=points,
-            remaining=points,
-            earned_at=entry.earned_at,
-            expires_at=expiry_for(entry.earned_at),
-        )
+    # A plain INSERT, not an ORM object and a flush (most of what a post costs): nothing
+    # in the transaction holds the new lot; whatever spends it selects it.
+    session.execute(
+        _NEW_LOT,
+        {
+            "entry_id": entry.id,
+            "wallet_id": wallet.id,
+            "points": points,
+            "remaining": points,
+            "earned_at": entry.earned_at,
+            "expires_at": expiry_for(entry.earned_at),
+        },
     )
-    session.flush()
     if wallet.shortfall:
         _settle_shortfall(session, wallet, entry, now=now)
 
