@@ -505,6 +505,47 @@ def _sqlite_database(
     return f"sqlite:///{copy}", built
 
 
+def _postgresql(people: int, keep: bool, flags: list[str], measure: list[str]) -> dict:
+    """Build a database and measure it: a throw-away one, dropped at the end, or with
+    `keep` one named after the cache key, kept for the next run (the build's results
+    are stored as the database's comment)."""
+    if keep:
+        name = f"club_bench_boards_{people}_{cache_key(people)}"
+    else:
+        name = f"club_bench_boards_{os.getpid()}"
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with _postgres_admin() as admin:
+        stored = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    if keep and stored and stored[0]:
+        print(f"postgresql: using the kept {name}", flush=True)
+        built = {**json.loads(stored[0]), "kept": name}
+        return {"build": built, **_run([*measure, "--url", url])}
+    with _postgres_admin() as admin:
+        if keep:  # drop older kept builds of this size
+            for (old,) in admin.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                (f"club_bench_boards_{people}_%",),
+            ).fetchall():
+                admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        print(f"postgresql: building {name}", flush=True)
+        built = _run(["--worker", "build", "--url", url, "--people", str(people), *flags])
+        if keep:
+            with _postgres_admin() as admin:
+                comment = json.dumps(built).replace("'", "''")
+                admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
+        return {"build": built, **_run([*measure, "--url", url])}
+    finally:
+        if not keep:
+            with _postgres_admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _versions() -> dict:
     cpu = ""
     try:
@@ -595,6 +636,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--no-cache", action="store_true", help="rebuild the SQLite file")
     parser.add_argument(
+        "--keep-postgresql",
+        action="store_true",
+        help="keep the built PostgreSQL database (named after the cache key) and reuse it",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="run ledger verify (rollups included) after the build"
     )
     parser.add_argument(
@@ -659,21 +705,8 @@ def main() -> None:
                     for leftover in workdir.glob("club.sqlite3*"):
                         leftover.unlink()
                 continue
-            name = f"club_bench_boards_{os.getpid()}"
-            with _postgres_admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.execute(f'CREATE DATABASE "{name}"')
-            try:
-                url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-                print(f"postgresql: building {name}", flush=True)
-                built = _run(
-                    ["--worker", "build", "--url", url, "--people", str(args.people), *flags]
-                )
-                label = f"PostgreSQL {versions.get('postgresql', '')}".strip()
-                results[label] = {"build": built, **_run([*measure, "--url", url])}
-            finally:
-                with _postgres_admin() as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            label = f"PostgreSQL {versions.get('postgresql', '')}".strip()
+            results[label] = _postgresql(args.people, args.keep_postgresql, flags, measure)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print()
