@@ -75,6 +75,13 @@ def remind_meetings(session: Session, *, now: datetime | None = None) -> int:
     return send_reminders(session, now=now)
 
 
+def compact_board_scores(session: Session, *, now: datetime | None = None) -> int:
+    """Fold the leaderboards' score changes into one row per score (ranks read them)."""
+    from club.leaderboard.rollups import compact_scores
+
+    return compact_scores(session)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -84,4 +91,6 @@ JOBS: list[Job] = [
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
     # Hourly: a reminder goes out within the hour its moment comes.
     Job("remind-meetings", remind_meetings, {"minute": 12}),
+    # Every few minutes: each post adds a few score changes that a rank reads until then.
+    Job("compact-board-scores", compact_board_scores, {"minute": "*/5"}),
 ]

@@ -16,4 +16,7 @@ def rebuild_command() -> None:
 
     done = rebuild(db.session)
     db.session.commit()
-    click.echo(f"rebuilt {done.people} people rows and {done.companies} company rows")
+    click.echo(
+        f"rebuilt {done.people} people rows, {done.companies} company rows "
+        f"and {done.scores} score counts"
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from club.core.types import UTCDateTime
@@ -88,3 +88,28 @@ class CompanyTotal(db.Model):
 
     def __repr__(self) -> str:
         return f"<CompanyTotal {self.period} company={self.company_id} {self.points}>"
+
+
+class ScoreCount(db.Model):
+    """How many rows of a board hold a score in a period, as changes: each rollup change
+    adds -1 at the old score and +1 at the new one (only scores above zero count). A
+    rank is 1 + the sum of holders above the score, a few thousand rows at most instead
+    of every row above. Rows are only ever inserted while posting (no shared row is
+    updated, so concurrent posts never wait for each other here);
+    `rollups.compact_scores` folds them into one row per score now and then."""
+
+    __tablename__ = "leaderboard_score"
+    __table_args__ = (
+        CheckConstraint("board IN ('people', 'companies', 'activity')", name="board_known"),
+        CheckConstraint("points > 0", name="points_positive"),
+        Index("ix_leaderboard_score_rank", "board", "period", "points", "holders"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board: Mapped[str] = mapped_column(String(10), nullable=False)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    points: Mapped[int] = mapped_column(nullable=False)
+    holders: Mapped[int] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<ScoreCount {self.board} {self.period} {self.points}: {self.holders:+d}>"

@@ -29,11 +29,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from club.core.clock import club_zone
-from club.leaderboard.models import CompanyTotal, PersonTotal
+from club.leaderboard.models import CompanyTotal, PersonTotal, ScoreCount
 from club.ledger.models import Entry, EntryKind, Wallet
 
 PURCHASE_SOURCE = "purchase_month"
@@ -277,21 +278,24 @@ def _company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
     return found
 
 
-_UPSERTS: dict[tuple[str, str], tuple[str, object]] = {}
+UPSERT_CHUNK = 500  # rows per INSERT ... VALUES (...), (...) statement
+_UPSERTS: dict[tuple[str, str, int], str] = {}
+_MOMENTS: dict[str, object] = {}
 
 
-def _upsert_sql(dialect, model) -> tuple[str, object]:
-    """INSERT ... ON CONFLICT (period, who) DO UPDATE adding the points and moving
-    reached_at to the later moment (NULL: nothing added), as driver SQL: the hot path
-    of every ledger entry skips compiling a statement. Also the converter for moments,
-    the column type's own (so stored exactly as the ORM stores them)."""
-    cache_key = (dialect.name, model.__tablename__)
+def _upsert_sql(dialect, model, count: int) -> str:
+    """INSERT of `count` rows ... ON CONFLICT (period, who) DO UPDATE adding the points
+    and moving reached_at to the later moment (NULL: nothing added), RETURNING the
+    totals now stored, as driver SQL: the hot path of every ledger entry skips compiling
+    a statement. One statement for all the rows, so that it can return them."""
+    cache_key = (dialect.name, model.__tablename__, count)
     if cache_key in _UPSERTS:
         return _UPSERTS[cache_key]
     table = model.__tablename__
     if model is PersonTotal:
         columns, keys = ("period", "person_id", "points", "reached_at"), "period, person_id"
         pairs = [("points", "reached_at")]
+        returning = "period, person_id, points"
     else:
         columns = (
             "period",
@@ -303,6 +307,7 @@ def _upsert_sql(dialect, model) -> tuple[str, object]:
         )
         keys = "period, company_id"
         pairs = [("points", "reached_at"), ("activity_points", "activity_reached_at")]
+        returning = "period, company_id, points, activity_points"
     changes = []
     for points, reached in pairs:
         changes.append(f"{points} = {table}.{points} + excluded.{points}")
@@ -315,14 +320,81 @@ def _upsert_sql(dialect, model) -> tuple[str, object]:
             )
         changes.append(f"{reached} = {later}")
     mark = "%s" if dialect.name == "postgresql" else "?"
-    sql = (
+    row = f"({', '.join(mark for _column in columns)})"
+    _UPSERTS[cache_key] = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
-        f"VALUES ({', '.join(mark for _column in columns)}) "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(changes)}"
+        f"VALUES {', '.join(row for _row in range(count))} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(changes)} RETURNING {returning}"
     )
-    process = model.__table__.c.reached_at.type.dialect_impl(dialect).bind_processor(dialect)
-    _UPSERTS[cache_key] = (sql, process or (lambda value: value))
     return _UPSERTS[cache_key]
+
+
+def _moment_converter(dialect):
+    """The column type's own converter for moments (so stored as the ORM stores them)."""
+    if dialect.name not in _MOMENTS:
+        column = PersonTotal.__table__.c.reached_at
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        _MOMENTS[dialect.name] = process or (lambda value: value)
+    return _MOMENTS[dialect.name]
+
+
+def _score_sql(dialect) -> str:
+    mark = "%s" if dialect.name == "postgresql" else "?"
+    return (
+        "INSERT INTO leaderboard_score (board, period, points, holders) "  # noqa: S608
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
+
+
+def _upsert_rows(connection, model, rows: list[tuple]) -> list[tuple]:
+    """Upsert the rows (in the order given), in chunks; what each row holds now."""
+    stored = []
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = rows[start : start + UPSERT_CHUNK]
+        sql = _upsert_sql(connection.dialect, model, len(chunk))
+        flat = tuple(value for row in chunk for value in row)
+        stored += connection.exec_driver_sql(sql, flat).all()
+    return stored
+
+
+def _moved(changes: dict, board: str, period: str, before: int, after: int) -> None:
+    """A row's score went from `before` to `after`: one holder less there, one more here
+    (scores of zero or below are no place on a board)."""
+    if before == after:
+        return
+    if before > 0:
+        changes[(board, period, before)] = changes.get((board, period, before), 0) - 1
+    if after > 0:
+        changes[(board, period, after)] = changes.get((board, period, after), 0) + 1
+
+
+def _upsert(session: Session, sums: Sums) -> None:
+    # Sorted rows: two transactions touching the same rows lock them in the same order.
+    connection = session.connection()
+    moment = _moment_converter(connection.dialect)
+    changes: dict[tuple[str, str, int], int] = {}
+    people = sorted(sums.people.items())
+    rows = [
+        (period, person_id, points, moment(reached))
+        for (period, person_id), (points, reached) in people
+    ]
+    for period, person_id, points in _upsert_rows(connection, PersonTotal, rows):
+        added = sums.people[(period, person_id)][0]
+        _moved(changes, "people", period, points - added, points)
+    companies = sorted(sums.companies.items())
+    rows = [
+        (period, company_id, points, moment(reached), activity, moment(activity_reached))
+        for (period, company_id), (points, reached, activity, activity_reached) in companies
+    ]
+    for period, company_id, points, activity in _upsert_rows(connection, CompanyTotal, rows):
+        added = sums.companies[(period, company_id)]
+        _moved(changes, "companies", period, points - added[0], points)
+        _moved(changes, "activity", period, activity - added[2], activity)
+    rows = [
+        (board, period, points, n) for (board, period, points), n in sorted(changes.items()) if n
+    ]
+    if rows:
+        connection.exec_driver_sql(_score_sql(connection.dialect), rows)
 
 
 def _person_rows(sums: Sums) -> list[dict]:
@@ -348,26 +420,99 @@ def _company_rows(sums: Sums) -> list[dict]:
     ]
 
 
-def _upsert(session: Session, sums: Sums) -> None:
-    # Sorted rows: two transactions touching the same rows lock them in the same order.
-    connection = session.connection()
-    dialect = connection.dialect
-    sql, moment = _upsert_sql(dialect, PersonTotal)
-    rows = [
-        (period, person_id, points, moment(reached))
-        for (period, person_id), (points, reached) in sorted(sums.people.items())
-    ]
-    if rows:
-        connection.exec_driver_sql(sql, rows)
-    sql, moment = _upsert_sql(dialect, CompanyTotal)
-    rows = [
-        (period, company_id, points, moment(reached), activity, moment(activity_reached))
-        for (period, company_id), (points, reached, activity, activity_reached) in sorted(
-            sums.companies.items()
+# --- score counts ---------------------------------------------------------------------
+
+SCORES = ScoreCount.__table__
+
+
+def _counted_scores():
+    """What the score counts should be, from the rollups: (board, period, points, rows)."""
+    person, company = PersonTotal.__table__, CompanyTotal.__table__
+    return union_all(
+        select(literal("people"), person.c.period, person.c.points, func.count())
+        .where(person.c.points > 0)
+        .group_by(person.c.period, person.c.points),
+        select(literal("companies"), company.c.period, company.c.points, func.count())
+        .where(company.c.points > 0)
+        .group_by(company.c.period, company.c.points),
+        select(literal("activity"), company.c.period, company.c.activity_points, func.count())
+        .where(company.c.activity_points > 0)
+        .group_by(company.c.period, company.c.activity_points),
+    )
+
+
+def rebuild_scores(session: Session | Connection) -> int:
+    """Count the scores anew from the rollups (after a rebuild, or a bulk load)."""
+    session.execute(delete(ScoreCount))
+    result = session.execute(
+        insert(ScoreCount).from_select(["board", "period", "points", "holders"], _counted_scores())
+    )
+    return result.rowcount
+
+
+def compact_scores(session: Session) -> int:
+    """Fold each score's changes into one row (dropping scores nobody holds), so that a
+    rank reads one row per score. Only this job deletes score rows. On PostgreSQL it first
+    takes a lock that lets running posts finish and makes new ones wait the moment it
+    takes (SQLite: the caller holds the write lock). Returns the rows removed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(
+            "LOCK TABLE leaderboard_score IN SHARE ROW EXCLUSIVE MODE"
         )
-    ]
-    if rows:
-        connection.exec_driver_sql(sql, rows)
+    groups = session.execute(
+        select(SCORES.c.board, SCORES.c.period, SCORES.c.points, func.sum(SCORES.c.holders))
+        .group_by(SCORES.c.board, SCORES.c.period, SCORES.c.points)
+        .having(or_(func.count() > 1, func.sum(SCORES.c.holders) == 0))
+    ).all()
+    removed = 0
+    for start in range(0, len(groups), WRITE_CHUNK):
+        chunk = groups[start : start + WRITE_CHUNK]
+        removed += session.execute(
+            delete(SCORES).where(
+                SCORES.c.board == bindparam("b"),
+                SCORES.c.period == bindparam("p"),
+                SCORES.c.points == bindparam("s"),
+            ),
+            [{"b": board, "p": period, "s": points} for board, period, points, _n in chunk],
+        ).rowcount
+        kept = [
+            {"board": board, "period": period, "points": points, "holders": holders}
+            for board, period, points, holders in chunk
+            if holders
+        ]
+        if kept:
+            session.execute(insert(ScoreCount), kept)
+            removed -= len(kept)
+    return removed
+
+
+def check_scores(session: Session, *, limit: int = 50) -> list[str]:
+    """Problems where the score counts disagree with the rollups."""
+    counted = _counted_scores().subquery()
+    expected = {
+        (board, period, points): rows
+        for board, period, points, rows in session.execute(select(counted))
+    }
+    stored = {
+        (board, period, points): holders
+        for board, period, points, holders in session.execute(
+            select(
+                SCORES.c.board, SCORES.c.period, SCORES.c.points, func.sum(SCORES.c.holders)
+            ).group_by(SCORES.c.board, SCORES.c.period, SCORES.c.points)
+        )
+        if holders
+    }
+    problems = []
+    for key in sorted(stored.keys() | expected.keys()):
+        if stored.get(key, 0) != expected.get(key, 0):
+            board, period, points = key
+            problems.append(
+                f"leaderboard {board} {period}: {stored.get(key, 0)} counted at {points} "
+                f"points, the rollups hold {expected.get(key, 0)}"
+            )
+    if len(problems) > limit:
+        problems = [*problems[:limit], f"... and {len(problems) - limit} more score problems"]
+    return problems
 
 
 # --- from the whole ledger ------------------------------------------------------------
@@ -440,6 +585,7 @@ def _company_chunks(session: Session) -> Iterator[tuple[tuple[int, int], Sums]]:
 class Rebuilt:
     people: int = 0
     companies: int = 0
+    scores: int = 0
 
 
 def rebuild(session: Session) -> Rebuilt:
@@ -460,6 +606,7 @@ def rebuild(session: Session) -> Rebuilt:
         for start in range(0, len(rows), WRITE_CHUNK):
             session.execute(insert(CompanyTotal), rows[start : start + WRITE_CHUNK])
         done.companies += len(rows)
+    done.scores = rebuild_scores(session)
     session.expire_all()
     return done
 
@@ -499,6 +646,7 @@ def check(session: Session, *, limit: int = 50) -> list[str]:
             )
         }
         _compare("company", stored, sums.companies, problems)
+    problems += check_scores(session, limit=limit)
     if len(problems) > limit:
         problems = [*problems[:limit], f"... and {len(problems) - limit} more rollup problems"]
     return problems

@@ -4,7 +4,9 @@ names as people and companies chose to show them, and a member's standing.
 Every read is a handful of index range scans on the rollups (see models.py): the top is
 the first rows of (period, points DESC, reached_at, id); a rank is 1 + the number of rows
 with strictly more points (ties share the rank; the one who got there first is listed
-first); neighbours are keyset queries next to the viewer's row. Nothing sums the ledger.
+first), summed from the score counts (a row per score, not a row per person; within a
+league, counted in the league's rows); neighbours are keyset queries next to the viewer's
+row. Nothing sums the ledger.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from club.audit import services as audit
 from club.catalog import services as catalog
 from club.core.clock import club_today, utcnow
 from club.core.errors import ClubError
-from club.leaderboard.models import CompanyTotal, PersonTotal
+from club.leaderboard.models import CompanyTotal, PersonTotal, ScoreCount
 from club.leaderboard.rollups import ALL_TIME
 from club.members.models import Company, User
 
@@ -39,6 +41,7 @@ LEAGUE_CACHE_SECONDS = 60
 # and the ORM's per-statement work would cost more than the index scans themselves.
 USERS = User.__table__
 COMPANIES = Company.__table__
+SCORES = ScoreCount.__table__
 
 
 class LeaderboardError(ClubError):
@@ -352,14 +355,29 @@ class _Queries:
         self.own = select(row_id, owner, points, reached).where(
             *where, owner == bindparam("owner"), points > 0
         )
-        self.count_above = select(func.count()).select_from(table).where(*where, points > value)
+        if league:  # counted in the league's rows
+            self.count_above = select(func.count()).select_from(table).where(*where, points > value)
+            self.held = (
+                select(points, func.count())
+                .where(*where, points >= bindparam("low"), points <= bindparam("high"))
+                .group_by(points)
+            )
+        else:  # the whole club: from the score counts, one row (or a few) per score
+            scores = [SCORES.c.board == board, SCORES.c.period == bindparam("period")]
+            self.count_above = select(func.coalesce(func.sum(SCORES.c.holders), 0)).where(
+                *scores, SCORES.c.points > value
+            )
+            self.held = (
+                select(SCORES.c.points, func.sum(SCORES.c.holders))
+                .where(
+                    *scores,
+                    SCORES.c.points >= bindparam("low"),
+                    SCORES.c.points <= bindparam("high"),
+                )
+                .group_by(SCORES.c.points)
+            )
         self.next_higher = select(func.min(points)).where(*where, points > value)
         self.next_lower = select(func.max(points)).where(*where, points < value, points > 0)
-        self.held = (
-            select(points, func.count())
-            .where(*where, points >= bindparam("low"), points <= bindparam("high"))
-            .group_by(points)
-        )
 
 
 @cache

@@ -733,6 +733,8 @@ def build(people: int = 100_000, seed: int = 7, log=print) -> dict:
     with engine.begin() as connection:
         for index in indexes:
             index.create(connection)
+        if rollup_rows:  # how many rows hold each score, counted as rebuild() counts
+            rollup_rows["scores"] = rollups.rebuild_scores(connection)
     timings["indexes_seconds"] = round(time.perf_counter() - step, 1)
     log(
         f"  {counts['entries']:,} entries, {len(lot_entry):,} lots, "
