@@ -190,9 +190,24 @@ def parse_period(text: str | None, *, now: datetime | None = None) -> Period:
     return period
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A period as the picker offers it."""
+
+    period: Period
+    arg: str
+    label: str
+
+
 def period_choices(now: datetime | None = None, *, months: int = 12, quarters: int = 8):
-    """For the picker: (heading, [periods]) groups, the current ones first."""
-    month, quarter = this_month(now), this_quarter(now)
+    """For the picker: (heading, [choices]) groups, the current ones first."""
+    return _period_choices(str(get_locale()), this_month(now), months, quarters)
+
+
+@lru_cache(maxsize=64)
+def _period_choices(locale: str, month: Period, months: int, quarters: int):
+    """Remembered per language and month: the same two dozen labels on every page."""
+    quarter = Period("quarter", month.year, (month.number - 1) // 3 + 1)
     current = [month, quarter, Period("year", month.year), Period("all")]
     past_months, past_quarters = [], []
     for _index in range(months):
@@ -201,11 +216,14 @@ def period_choices(now: datetime | None = None, *, months: int = 12, quarters: i
     for _index in range(quarters):
         quarter = quarter.previous()
         past_quarters.append(quarter)
-    return [
-        (_("Current"), current),
-        (_("Past months"), past_months),
-        (_("Past quarters"), past_quarters),
-    ]
+    return tuple(
+        (heading, tuple(Choice(period, period.arg, period.label) for period in periods))
+        for heading, periods in (
+            (_("Current"), current),
+            (_("Past months"), past_months),
+            (_("Past quarters"), past_quarters),
+        )
+    )
 
 
 # --- leagues --------------------------------------------------------------------------------
