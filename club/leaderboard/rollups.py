@@ -444,10 +444,11 @@ def _counted_scores():
 def rebuild_scores(session: Session | Connection) -> int:
     """Count the scores anew from the rollups (after a rebuild, or a bulk load)."""
     session.execute(delete(ScoreCount))
-    result = session.execute(
+    session.execute(
         insert(ScoreCount).from_select(["board", "period", "points", "holders"], _counted_scores())
     )
-    return result.rowcount
+    # Counted, not the INSERT's rowcount: psycopg reports -1 for an INSERT ... SELECT.
+    return session.scalar(select(func.count()).select_from(ScoreCount))
 
 
 def compact_scores(session: Session) -> int:
