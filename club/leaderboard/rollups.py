@@ -338,12 +338,18 @@ def _moment_converter(dialect):
     return _MOMENTS[dialect.name]
 
 
-def _score_sql(dialect) -> str:
-    mark = "%s" if dialect.name == "postgresql" else "?"
-    return (
-        "INSERT INTO leaderboard_score (board, period, points, holders) "  # noqa: S608
-        f"VALUES ({mark}, {mark}, {mark}, {mark})"
-    )
+def _score_sql(dialect, count: int) -> str:
+    """INSERT of `count` score changes, as one statement (psycopg's executemany would
+    send one per row)."""
+    cache_key = (dialect.name, "leaderboard_score", count)
+    if cache_key not in _UPSERTS:
+        mark = "%s" if dialect.name == "postgresql" else "?"
+        row = f"({mark}, {mark}, {mark}, {mark})"
+        _UPSERTS[cache_key] = (
+            "INSERT INTO leaderboard_score (board, period, points, holders) "  # noqa: S608
+            f"VALUES {', '.join(row for _row in range(count))}"
+        )
+    return _UPSERTS[cache_key]
 
 
 def _upsert_rows(connection, model, rows: list[tuple]) -> list[tuple]:
@@ -393,8 +399,10 @@ def _upsert(session: Session, sums: Sums) -> None:
     rows = [
         (board, period, points, n) for (board, period, points), n in sorted(changes.items()) if n
     ]
-    if rows:
-        connection.exec_driver_sql(_score_sql(connection.dialect), rows)
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = rows[start : start + UPSERT_CHUNK]
+        flat = tuple(value for row in chunk for value in row)
+        connection.exec_driver_sql(_score_sql(connection.dialect, len(chunk)), flat)
 
 
 def _person_rows(sums: Sums) -> list[dict]:
