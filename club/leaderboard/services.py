@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, any_, bindparam, func, null, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -371,9 +371,6 @@ class _Queries:
         self.equal_after = equal.where(after).order_by(*forwards).limit(limit)
         self.equal_last = equal.order_by(*backwards).limit(limit)
         self.equal_before = equal.where(before).order_by(*backwards).limit(limit)
-        self.own = select(row_id, owner, points, reached).where(
-            *where, owner == bindparam("owner"), points > 0
-        )
         if league:  # counted in the league's rows
             self.count_above = select(func.count()).select_from(table).where(*where, points > value)
             self.held = (
@@ -395,6 +392,22 @@ class _Queries:
                 )
                 .group_by(SCORES.c.points)
             )
+        # The viewer's own row, with the rows above it counted in the same statement
+        # (from the score counts; within a league, counted apart: None here).
+        above = (
+            select(func.coalesce(func.sum(SCORES.c.holders), 0))
+            .where(
+                SCORES.c.board == board,
+                SCORES.c.period == table.c.period,
+                SCORES.c.points > points,
+            )
+            .scalar_subquery()
+            if not league
+            else null()
+        )
+        self.own = select(row_id, owner, points, reached, above).where(
+            *where, owner == bindparam("owner"), points > 0
+        )
         self.next_higher = select(func.min(points)).where(*where, points > value)
         self.next_lower = select(func.max(points)).where(*where, points < value, points > 0)
 
@@ -444,8 +457,9 @@ class _Reader:
     def around(self, mine, top_ids: set[int]) -> list[Row]:
         """The viewer's row with NEIGHBOURS rows either side (keyset queries), ranked."""
         queries = self.queries
-        row_id, owner, points, reached = mine
-        more = self.scalar(queries.count_above, points=points)
+        row_id, owner, points, reached, more = mine
+        if more is None:  # within a league
+            more = self.scalar(queries.count_above, points=points)
         me = Row(rank=more + 1, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
         keyset = {"points": points, "reached": reached, "row_id": row_id}
 
@@ -622,8 +636,8 @@ def _rank_of(reader: _Reader, person_id: int) -> tuple[int, int | None]:
     mine = reader.first(reader.queries.own, owner=person_id)
     if mine is None:
         return 0, None
-    points = mine[2]
-    return points, reader.scalar(reader.queries.count_above, points=points) + 1
+    _row_id, _owner, points, _reached, more = mine
+    return points, more + 1
 
 
 def standing(session: Session, user, *, now: datetime | None = None) -> Standing:
