@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, any_, bindparam, func, null, or_, select
+from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -153,8 +153,12 @@ def this_month(now: datetime | None = None) -> Period:
 
 
 def this_quarter(now: datetime | None = None) -> Period:
-    today = club_today(now or utcnow())
-    return Period("quarter", today.year, (today.month - 1) // 3 + 1)
+    return quarter_of(this_month(now))
+
+
+def quarter_of(month: Period) -> Period:
+    """The quarter a month belongs to."""
+    return Period("quarter", month.year, (month.number - 1) // 3 + 1)
 
 
 MONTH_ARG = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -208,7 +212,7 @@ def period_choices(now: datetime | None = None, *, months: int = 12, quarters: i
 @lru_cache(maxsize=64)
 def _period_choices(locale: str, month: Period, months: int, quarters: int):
     """Remembered per language and month: the same two dozen labels on every page."""
-    quarter = Period("quarter", month.year, (month.number - 1) // 3 + 1)
+    quarter = quarter_of(month)
     current = [month, quarter, Period("year", month.year), Period("all")]
     past_months, past_quarters = [], []
     for _index in range(months):
@@ -334,13 +338,18 @@ class _Queries:
         else:
             raise UnknownBoard(_("Choose the people, companies or activity board."))
         row_id = table.c.id
-        where = [table.c.period == bindparam("period")]
-        if league:  # the league's companies, or their people
+
+        def in_league(owner_column):
+            """The league's companies, or their people."""
             companies = bindparam("companies", expanding=True)
             if board == "people":
-                where.append(owner.in_(select(USERS.c.id).where(USERS.c.company_id.in_(companies))))
-            else:
-                where.append(owner.in_(companies))
+                people = select(USERS.c.id).where(USERS.c.company_id.in_(companies))
+                return owner_column.in_(people)
+            return owner_column.in_(companies)
+
+        where = [table.c.period == bindparam("period")]
+        if league:
+            where.append(in_league(owner))
         value, limit = bindparam("points"), bindparam("limit")
         forwards, backwards = (reached, row_id), (reached.desc(), row_id.desc())
         equal = select(row_id, owner, points, reached).where(*where, points == value)
@@ -371,17 +380,34 @@ class _Queries:
         self.equal_after = equal.where(after).order_by(*forwards).limit(limit)
         self.equal_last = equal.order_by(*backwards).limit(limit)
         self.equal_before = equal.where(before).order_by(*backwards).limit(limit)
-        if league:  # counted in the league's rows
-            self.count_above = select(func.count()).select_from(table).where(*where, points > value)
+        # The viewer's own row, with the rows above it counted in the same statement:
+        # from the score counts, or within a league by counting the league's rows.
+        if league:
+            rival = table.alias("rival")
+            above = (
+                select(func.count())
+                .where(
+                    rival.c.period == table.c.period,
+                    in_league(rival.c[owner.key]),
+                    rival.c[points.key] > points,
+                )
+                .scalar_subquery()
+            )
             self.held = (
                 select(points, func.count())
                 .where(*where, points >= bindparam("low"), points <= bindparam("high"))
                 .group_by(points)
             )
-        else:  # the whole club: from the score counts, one row (or a few) per score
+        else:
             scores = [SCORES.c.board == board, SCORES.c.period == bindparam("period")]
-            self.count_above = select(func.coalesce(func.sum(SCORES.c.holders), 0)).where(
-                *scores, SCORES.c.points > value
+            above = (
+                select(func.coalesce(func.sum(SCORES.c.holders), 0))
+                .where(
+                    SCORES.c.board == board,
+                    SCORES.c.period == table.c.period,
+                    SCORES.c.points > points,
+                )
+                .scalar_subquery()
             )
             self.held = (
                 select(SCORES.c.points, func.sum(SCORES.c.holders))
@@ -392,19 +418,6 @@ class _Queries:
                 )
                 .group_by(SCORES.c.points)
             )
-        # The viewer's own row, with the rows above it counted in the same statement
-        # (from the score counts; within a league, counted apart: None here).
-        above = (
-            select(func.coalesce(func.sum(SCORES.c.holders), 0))
-            .where(
-                SCORES.c.board == board,
-                SCORES.c.period == table.c.period,
-                SCORES.c.points > points,
-            )
-            .scalar_subquery()
-            if not league
-            else null()
-        )
         self.own = select(row_id, owner, points, reached, above).where(
             *where, owner == bindparam("owner"), points > 0
         )
@@ -458,8 +471,6 @@ class _Reader:
         """The viewer's row with NEIGHBOURS rows either side (keyset queries), ranked."""
         queries = self.queries
         row_id, owner, points, reached, more = mine
-        if more is None:  # within a league
-            more = self.scalar(queries.count_above, points=points)
         me = Row(rank=more + 1, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
         keyset = {"points": points, "reached": reached, "row_id": row_id}
 

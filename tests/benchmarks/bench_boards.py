@@ -55,9 +55,8 @@ for path in (ROOT, HERE):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-PG_ADMIN_URL = os.environ.get(
-    "CLUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+from postgres import PG_ADMIN_URL, postgres_admin  # noqa: E402
+
 CACHE = Path(os.environ.get("CLUB_BENCH_CACHE", tempfile.gettempdir())) / "club-bench-boards"
 CACHE_VERSION = "1"
 SEED = 7
@@ -88,19 +87,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _postgres_admin():
-    import psycopg
-
-    try:
-        return psycopg.connect(
-            PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"),
-            autocommit=True,
-            connect_timeout=3,
-        )
-    except psycopg.OperationalError:
-        return None
 
 
 def cache_key(people: int) -> str:
@@ -529,7 +515,7 @@ def _postgresql(people: int, keep: bool, flags: list[str], measure: list[str]) -
     else:
         name = f"club_bench_boards_{os.getpid()}"
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with _postgres_admin() as admin:
+    with postgres_admin() as admin:
         stored = admin.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             (name,),
@@ -538,7 +524,7 @@ def _postgresql(people: int, keep: bool, flags: list[str], measure: list[str]) -
         print(f"postgresql: using the kept {name}", flush=True)
         built = {**json.loads(stored[0]), "kept": name}
         return {"build": built, **_run([*measure, "--url", url])}
-    with _postgres_admin() as admin:
+    with postgres_admin() as admin:
         if keep:  # drop older kept builds of this size
             for (old,) in admin.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
@@ -551,13 +537,13 @@ def _postgresql(people: int, keep: bool, flags: list[str], measure: list[str]) -
         print(f"postgresql: building {name}", flush=True)
         built = _run(["--worker", "build", "--url", url, "--people", str(people), *flags])
         if keep:
-            with _postgres_admin() as admin:
+            with postgres_admin() as admin:
                 comment = json.dumps(built).replace("'", "''")
                 admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
         return {"build": built, **_run([*measure, "--url", url])}
     finally:
         if not keep:
-            with _postgres_admin() as admin:
+            with postgres_admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -584,7 +570,7 @@ def _versions() -> dict:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
     }
-    admin = _postgres_admin()
+    admin = postgres_admin()
     if admin is not None:
         with admin:
             versions["postgresql"] = admin.execute("SHOW server_version").fetchone()[0]
@@ -682,7 +668,7 @@ def main() -> None:
         return
 
     databases = [name.strip() for name in args.databases.split(",") if name.strip()]
-    if "postgresql" in databases and _postgres_admin() is None:
+    if "postgresql" in databases and postgres_admin() is None:
         if os.environ.get("CI") == "true":
             raise SystemExit(f"PostgreSQL is required in CI but did not answer at {PG_ADMIN_URL}")
         print(f"PostgreSQL skipped: no server at {PG_ADMIN_URL}")

@@ -44,10 +44,8 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_invoices  # noqa: E402
+from postgres import PG_ADMIN_URL, postgres_admin  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get(
-    "CLUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 # The export is taken on 31 October; the month is closed early on 1 November.
 IMPORTED_AT = datetime(2026, 10, 31, 18, 0, tzinfo=UTC)
 CLOSED_AT = datetime(2026, 11, 1, 1, 5, tzinfo=UTC)
@@ -325,19 +323,6 @@ def worker(mode: str, url: str, csv_path: Path, company_count: int) -> None:
 # --- the conductor ---------------------------------------------------------------------------
 
 
-def _postgres_admin():
-    import psycopg
-
-    try:
-        return psycopg.connect(
-            PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"),
-            autocommit=True,
-            connect_timeout=3,
-        )
-    except psycopg.OperationalError:
-        return None
-
-
 def _run_worker(mode: str, url: str, csv_path: Path, company_count: int) -> dict:
     completed = subprocess.run(
         [
@@ -372,13 +357,13 @@ def _measure(database: str, mode: str, workdir: Path, csv_path: Path, companies:
             for leftover in workdir.glob(f"{mode}.sqlite3*"):
                 leftover.unlink()
     name = f"club_bench_{uuid.uuid4().hex[:12]}"
-    with _postgres_admin() as admin:
+    with postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
         return _run_worker(mode, url, csv_path, companies)
     finally:
-        with _postgres_admin() as admin:
+        with postgres_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -401,7 +386,7 @@ def _database_version(database: str) -> str:
         import sqlite3
 
         return f"SQLite {sqlite3.sqlite_version}"
-    with _postgres_admin() as admin:
+    with postgres_admin() as admin:
         return "PostgreSQL " + admin.execute("SHOW server_version").fetchone()[0]
 
 
@@ -455,7 +440,7 @@ def main() -> None:
 
     databases = [name.strip() for name in args.databases.split(",") if name.strip()]
     if "postgresql" in databases:
-        admin = _postgres_admin()
+        admin = postgres_admin()
         if admin is None:
             if os.environ.get("CI") == "true":
                 raise SystemExit(
