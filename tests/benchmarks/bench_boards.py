@@ -527,8 +527,10 @@ def _postgresql(people: int, keep: bool, flags: list[str], measure: list[str]) -
     with postgres_admin() as admin:
         if keep:  # drop older kept builds of this size
             for (old,) in admin.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                (f"club_bench_boards_{people}_%",),
+                # starts_with, not LIKE: there "_" matches any character, so the
+                # 10,000-person prefix matched the kept 100,000-person database too
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                (f"club_bench_boards_{people}_",),
             ).fetchall():
                 admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
