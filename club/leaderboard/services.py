@@ -555,9 +555,9 @@ def board(
     return result
 
 
-# Names: people, then their companies, each by primary key. (One join would have
-# PostgreSQL hash the whole company table for a page's fifty people.) The ids go as one
-# array on PostgreSQL: psycopg binds fifty-five separate parameters slower than the read.
+# Names in one statement: the page's people with their companies joined by primary key,
+# or the page's companies. The ids go as one array on PostgreSQL: psycopg binds
+# fifty-five separate parameters slower than the read.
 @cache
 def _name_queries(dialect: str):
     def among(column):
@@ -565,8 +565,16 @@ def _name_queries(dialect: str):
             return column == any_(bindparam("ids", type_=ARRAY(Integer)))
         return column.in_(bindparam("ids", expanding=True))
 
-    people = select(USERS.c.id, USERS.c.name, USERS.c.is_shown_on_boards, USERS.c.company_id).where(
-        among(USERS.c.id)
+    people = (
+        select(
+            USERS.c.id,
+            USERS.c.name,
+            USERS.c.is_shown_on_boards,
+            COMPANIES.c.name,
+            COMPANIES.c.is_shown_on_boards,
+        )
+        .select_from(USERS.outerjoin(COMPANIES, COMPANIES.c.id == USERS.c.company_id))
+        .where(among(USERS.c.id))
     )
     companies = select(
         COMPANIES.c.id,
@@ -578,36 +586,22 @@ def _name_queries(dialect: str):
     return people, companies
 
 
-def _companies(connection, ids) -> dict[int, tuple]:
-    """Company id: (name, shown, tax id, country)."""
-    if not ids:
-        return {}
-    return {
-        company_id: (name, shown, tax_id, country)
-        for company_id, name, shown, tax_id, country in connection.execute(
-            _name_queries(connection.dialect.name)[1], {"ids": sorted(ids)}
-        )
-    }
-
-
 def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
     if not rows:
         return
     ids = sorted({row.owner_id for row in rows})
     own = viewer_owner(board, viewer)
     connection = session.connection()
+    people_query, companies_query = _name_queries(connection.dialect.name)
     if board == "people":
         people = {
-            user_id: (name, shown, company_id)
-            for user_id, name, shown, company_id in connection.execute(
-                _name_queries(connection.dialect.name)[0], {"ids": ids}
+            user_id: (name, shown, company if company_shown else None)
+            for user_id, name, shown, company, company_shown in connection.execute(
+                people_query, {"ids": ids}
             )
         }
-        companies = _companies(connection, {p[2] for p in people.values() if p[2] is not None})
         for row in rows:
-            name, shown, company_id = people.get(row.owner_id, ("", True, None))
-            company, company_shown, *_rest = companies.get(company_id, (None, True))
-            company = company if company_shown else None
+            name, shown, company = people.get(row.owner_id, ("", True, None))
             if shown or row.owner_id == own:
                 row.name, row.company = name, company
             elif company:
@@ -615,7 +609,12 @@ def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
             else:
                 row.name, row.hidden = _("Anonymous member"), True
         return
-    companies = _companies(connection, ids)
+    companies = {
+        company_id: (name, shown, tax_id, country)
+        for company_id, name, shown, tax_id, country in connection.execute(
+            companies_query, {"ids": ids}
+        )
+    }
     for row in rows:
         name, shown, tax_id, country = companies.get(row.owner_id, ("", True, None, None))
         if shown or row.owner_id == own:

@@ -55,9 +55,10 @@ def _choices() -> tuple[str, services.Period, str | None, list[str]]:
 def boards():
     board, period, league, notes = _choices()
     result = services.board(db.session, board, period, viewer=current_user, league=league)
-    company = None
-    if current_user.role == Role.ACCOUNT_HOLDER:
+    company = form = None
+    if current_user.role == Role.ACCOUNT_HOLDER:  # the switch for showing the company
         company = db.session.get(Company, current_user.company_id)
+        form = ConfirmForm()
     return render_page_or_fragment(
         "leaderboard/boards.html",
         "leaderboard/_board.html",
@@ -67,7 +68,7 @@ def boards():
         period_groups=services.period_choices(),
         leagues=services.leagues(db.session),
         company=company,
-        form=ConfirmForm(),
+        form=form,
     )
 
 

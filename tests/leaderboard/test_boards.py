@@ -250,3 +250,53 @@ def test_my_standing_this_month(app_ctx, db_session, club, make_user):
     assert (theirs.rank, theirs.previous_rank, theirs.change) == (1, 1, 0)
     nobody = boards.standing(db_session, club.holder)
     assert (nobody.rank, nobody.previous_rank, nobody.change) == (None, None, None)
+
+
+def test_every_viewers_neighbours_and_ranks_match_the_definition(
+    app_ctx, db_session, club, make_user, monkeypatch
+):
+    """Big ties, scores held by one person, gaps: for each viewer outside the top, the
+    rows around them are the two before and two after in board order (points down,
+    then whoever got there first), ranked 1 + the rows with more points, and the same
+    within a league."""
+    scores = [50, 40, 40, 40, 35, 30, 30, 25, 20, 20, 20, 20, 15, 10, 5, 5]
+    people = []
+    for index, points in enumerate(scores):
+        company = club.company if index % 3 else club.other_company
+        person = make_user(Role.PARTNER_STAFF, company, name=f"P{index:02d}")
+        # Reached in an order unlike the creation order, so ids do not decide ties.
+        earn(db_session, person, points, at(2026, 10, 2, minute=(index * 7) % 60))
+        people.append(person)
+    db_session.commit()
+
+    def expected(members, viewer):
+        ordered = sorted(
+            members, key=lambda p: (-scores[people.index(p)], (people.index(p) * 7) % 60)
+        )
+        place = ordered.index(viewer)
+        rows = ordered[max(0, place - 2) : place + 3]
+        return [
+            (1 + sum(scores[people.index(o)] > scores[people.index(p)] for o in members), p.name)
+            for p in rows
+        ]
+
+    def check(members, league=None):
+        for viewer in members:
+            result = boards.board(
+                db_session, "people", OCTOBER, viewer=viewer, league=league, limit=2
+            )
+            if result.around:  # outside the top: the top's rows are not repeated
+                top_names = {row.name for row in result.top}
+                wanted = [row for row in expected(members, viewer) if row[1] not in top_names]
+                assert [(row.rank, row.name) for row in result.around] == wanted, viewer.name
+            else:
+                assert result.viewer.name in {row.name for row in result.top}
+
+    check(people)
+    gold = club.company.id
+    monkeypatch.setattr(
+        "club.catalog.services.company_tiers",
+        lambda session: {club.company.id: "Gold", club.other_company.id: "Silver"},
+    )
+    boards.forget_leagues()
+    check([p for p in people if p.company_id == gold], league="Gold")
