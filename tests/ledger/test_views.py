@@ -101,10 +101,14 @@ def test_a_new_company_sees_an_empty_wallet(client, club):
     assert 'id="balance-available">0<' in body and "No entries yet." in body
 
 
-def test_member_home_shows_the_points_card(client, club, wallet):
+def test_member_home_shows_the_points_card(client, club, wallet, db_session):
     login(client, club.staff)
     body = client.get("/").get_data(as_text=True)
     assert 'id="points-card"' in body and ">65<" in body and ">300<" in body
+    ledger.earn(db_session, wallet, 12_000, source=ledger.Source("quiz", "2"), person=club.staff)
+    db_session.commit()
+    body = client.get("/").get_data(as_text=True)
+    assert ">12\u202f065<" in body  # thousands apart, as on the wallet and the boards
     client.post("/logout")
     login(client, club.club_manager)
     assert 'id="points-card"' not in client.get("/").get_data(as_text=True)
