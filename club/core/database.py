@@ -82,29 +82,3 @@ def init_app(app: Flask) -> None:
         token = tokens.pop(id(request._get_current_object()), None)
         if token is not None:
             _write_intent.reset(token)
-
-    @app.teardown_request
-    def end_reading(exc) -> None:
-        end_read_only_transaction()
-
-
-def end_read_only_transaction() -> None:
-    """On PostgreSQL, end a transaction that wrote nothing with COMMIT rather than the
-    ROLLBACK the session would send: psycopg forgets every prepared statement at a
-    ROLLBACK, so each page would plan each of its queries anew. PostgreSQL itself says
-    whether anything was written (a transaction id is assigned at the first write);
-    a transaction that wrote, or a session with unsaved changes, is rolled back as
-    before."""
-    from club.extensions import db
-
-    session = db.session()
-    if session.get_transaction() is None or session.new or session.dirty or session.deleted:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    if connection.exec_driver_sql(_WROTE_NOTHING).scalar():
-        session.commit()
-
-
-_WROTE_NOTHING = "SELECT pg_current_xact_id_if_assigned() IS NULL"
