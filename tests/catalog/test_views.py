@@ -20,7 +20,9 @@ def test_browse_filter_and_affordable(client, club, funded, make_privilege):
     make_privilege("Trade fair trip", points=9000, category="travel")
     login(client, club.holder)
     page = client.get("/privileges").get_data(as_text=True)
-    assert "SEO audit" in page and "Trade fair trip" in page and "7000 more needed" in page
+    assert "SEO audit" in page and "Trade fair trip" in page and "7\u202f000 more needed" in page
+    assert "Your company has 2\u202f000 points available." in page
+    assert "9\u202f000" in page  # the trip's cost, thousands apart as everywhere
     affordable = client.get("/privileges?affordable=1", headers={"HX-Request": "true"})
     body = affordable.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="privilege-list"')
