@@ -352,14 +352,20 @@ def _score_sql(dialect, count: int) -> str:
     return _UPSERTS[cache_key]
 
 
+def _chunks(rows: list[tuple]) -> Iterator[tuple[int, tuple]]:
+    """The rows as multi-row statements' parameters: (rows in the chunk, their values)."""
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = rows[start : start + UPSERT_CHUNK]
+        yield len(chunk), tuple(value for row in chunk for value in row)
+
+
 def _upsert_rows(connection, model, rows: list[tuple]) -> list[tuple]:
     """Upsert the rows (in the order given), in chunks; what each row holds now."""
     stored = []
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = rows[start : start + UPSERT_CHUNK]
-        sql = _upsert_sql(connection.dialect, model, len(chunk))
-        flat = tuple(value for row in chunk for value in row)
-        stored += connection.exec_driver_sql(sql, flat).all()
+    for count, values in _chunks(rows):
+        stored += connection.exec_driver_sql(
+            _upsert_sql(connection.dialect, model, count), values
+        ).all()
     return stored
 
 
@@ -399,10 +405,8 @@ def _upsert(session: Session, sums: Sums) -> None:
     rows = [
         (board, period, points, n) for (board, period, points), n in sorted(changes.items()) if n
     ]
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = rows[start : start + UPSERT_CHUNK]
-        flat = tuple(value for row in chunk for value in row)
-        connection.exec_driver_sql(_score_sql(connection.dialect, len(chunk)), flat)
+    for count, values in _chunks(rows):
+        connection.exec_driver_sql(_score_sql(connection.dialect, count), values)
 
 
 def _person_rows(sums: Sums) -> list[dict]:

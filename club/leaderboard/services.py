@@ -29,8 +29,8 @@ from club.audit import services as audit
 from club.catalog import services as catalog
 from club.core.clock import club_today, utcnow
 from club.core.errors import ClubError
-from club.leaderboard.models import CompanyTotal, PersonTotal, ScoreCount
-from club.leaderboard.rollups import ALL_TIME
+from club.leaderboard.models import CompanyTotal, PersonTotal
+from club.leaderboard.rollups import ALL_TIME, SCORES
 from club.members.models import Company, User
 
 TOP = 50
@@ -42,7 +42,6 @@ LEAGUE_CACHE_SECONDS = 60
 # and the ORM's per-statement work would cost more than the index scans themselves.
 USERS = User.__table__
 COMPANIES = Company.__table__
-SCORES = ScoreCount.__table__
 
 
 class LeaderboardError(ClubError):
@@ -467,6 +466,19 @@ class _Reader:
             return above
         return above + self.rows(queries.equal_first, points=cutoff, limit=limit - len(above))
 
+    def _side(self, equal, next_score, at_score, keyset: dict) -> list[Row]:
+        """NEIGHBOURS rows on one side of the viewer, nearest first: those with equal
+        points (`equal`), then those of each next score (`next_score` finds it,
+        `at_score` lists its rows from the viewer's side)."""
+        rows = self.rows(equal, **keyset, limit=NEIGHBOURS)
+        value = keyset["points"]
+        while len(rows) < NEIGHBOURS:
+            value = self.scalar(next_score, points=value)
+            if value is None:
+                break
+            rows += self.rows(at_score, points=value, limit=NEIGHBOURS - len(rows))
+        return rows
+
     def around(self, mine, top_ids: set[int]) -> list[Row]:
         """The viewer's row with NEIGHBOURS rows either side (keyset queries), ranked."""
         queries = self.queries
@@ -474,22 +486,10 @@ class _Reader:
         me = Row(rank=more + 1, points=points, owner_id=owner, reached_at=reached, row_id=row_id)
         keyset = {"points": points, "reached": reached, "row_id": row_id}
 
-        # Above, nearest first: equal points reached earlier, then the next scores up.
-        above = self.rows(queries.equal_before, **keyset, limit=NEIGHBOURS)
-        value = points
-        while len(above) < NEIGHBOURS:
-            value = self.scalar(queries.next_higher, points=value)
-            if value is None:
-                break
-            above += self.rows(queries.equal_last, points=value, limit=NEIGHBOURS - len(above))
-        # Below, nearest first: equal points reached later, then the next scores down.
-        below = self.rows(queries.equal_after, **keyset, limit=NEIGHBOURS)
-        value = points
-        while len(below) < NEIGHBOURS:
-            value = self.scalar(queries.next_lower, points=value)
-            if value is None:
-                break
-            below += self.rows(queries.equal_first, points=value, limit=NEIGHBOURS - len(below))
+        # Above, nearest first: equal points reached earlier, then the next scores up;
+        # below: equal points reached later, then the next scores down.
+        above = self._side(queries.equal_before, queries.next_higher, queries.equal_last, keyset)
+        below = self._side(queries.equal_after, queries.next_lower, queries.equal_first, keyset)
 
         # Ranks: 1 + the rows with more points, from the viewer's count and how many rows
         # hold each score between the neighbours' (one short range of the index).
