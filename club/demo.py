@@ -24,8 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.awards.demo import play_awards
-from club.core.clock import club_today, club_zone, utcnow
+from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
+from club.core.periods import club_today, club_zone
 from club.core.roles import Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings

@@ -12,13 +12,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from club.core import formatting, refusals
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
 from club.core.text import render_markdown
@@ -119,14 +120,8 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
-    # Points as the club writes them in every language: 12 345 (a narrow no-break space).
-    app.jinja_env.filters["points"] = lambda value: f"{value:,}".replace(",", "\u202f")
+    formatting.init_app(app)
+    refusals.init_app(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from club.core.clock import as_utc, club_today
+from club.core.clock import as_utc
+from club.core.periods import club_today
 from club.demo import DEMO_PASSWORD, SEED, WELCOME_BONUS, DemoClock, load_demo, plan_purchases
 from club.extensions import db
 from club.ledger.models import Entry, EntryKind, Wallet

@@ -21,9 +21,10 @@ from club.catalog import services as catalog
 from club.catalog.errors import BriefIncomplete
 from club.catalog.models import Privilege, Redemption
 from club.core.access import TokenAccess, public
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.database import UNSAFE_METHODS
 from club.core.errors import ClubError
+from club.core.periods import club_today
 from club.core.roles import Role
 from club.extensions import csrf, db
 from club.ledger import services as ledger

@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session, selectinload
 from club.audit import services as audit
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import MAX_PLACES, Distinction, MembershipCertificate, QuarterAward
-from club.core.clock import as_utc, club_zone, utcnow
+from club.core.clock import as_utc, utcnow
 from club.core.pdf import Certificate, certificate_pdf
+from club.core.periods import club_zone
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.models import PurchaseMonth

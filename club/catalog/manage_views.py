@@ -15,11 +15,12 @@ from club.catalog import services
 from club.catalog.manage_forms import PrivilegeForm, ReorderForm
 from club.catalog.models import OPEN_STATUSES, Privilege, Redemption, RedemptionStatus
 from club.core.access import requires
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.csvfile import csv_response
 from club.core.errors import ClubError
 from club.core.forms import show_error
 from club.core.htmx import render_page_or_fragment, wants_fragment
+from club.core.periods import club_today
 from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm

@@ -40,9 +40,10 @@ from club.catalog.models import (
     Wish,
     WishStatus,
 )
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.errors import NotAllowed
 from club.core.mail import queue_mail
+from club.core.periods import club_today
 from club.core.roles import Role
 from club.ledger import services as ledger
 from club.ledger.errors import IdempotencyConflict

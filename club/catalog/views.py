@@ -31,9 +31,10 @@ from club.catalog.models import (
     WishStatus,
 )
 from club.core.access import requires, same_company_or_404
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.errors import ClubError
 from club.core.htmx import render_page_or_fragment
+from club.core.periods import club_today
 from club.core.roles import ALL_ROLES, Role
 from club.extensions import db
 from club.ledger import services as ledger

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from club.core.access import requires
-from club.core.clock import club_today, club_zone, utcnow
+from club.core.clock import utcnow
 from club.core.errors import ClubError
 from club.core.forms import choices, show_error
 from club.core.htmx import render_page_or_fragment
+from club.core.periods import club_today, club_zone
 from club.core.roles import Role
 from club.events import services
 from club.events.forms import MeetingForm, SearchForm, WalkInForm

@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from club.audit import services as audit
-from club.core.clock import club_zone, utcnow
+from club.core.clock import utcnow
 from club.core.database import holds_write_lock
 from club.core.errors import ClubError, NotAllowed
 from club.core.mail import queue_mail
+from club.core.periods import club_zone
 from club.core.roles import Role
 from club.events.models import (
     Attendance,

@@ -33,7 +33,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, un
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from club.core.clock import club_zone
+from club.core.periods import club_zone
 from club.leaderboard.models import CompanyTotal, PersonTotal, ScoreCount
 from club.ledger.models import Entry, EntryKind, Wallet
 

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from club.audit import services as audit
 from club.catalog import services as catalog
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.errors import ClubError
+from club.core.periods import club_today
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.leaderboard.rollups import ALL_TIME, SCORES
 from club.members.models import Company, User

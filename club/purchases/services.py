@@ -46,7 +46,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
+from club.core.periods import club_today
 from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company

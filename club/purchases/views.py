@@ -12,9 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from club.core.access import requires
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
 from club.core.errors import ClubError
 from club.core.forms import show_error
+from club.core.periods import club_today
 from club.core.roles import Role
 from club.extensions import db
 from club.purchases import services

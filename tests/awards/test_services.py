@@ -15,7 +15,8 @@ from club.awards import services
 from club.awards.demo import play_awards
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import Distinction, MembershipCertificate, QuarterAward
-from club.core.clock import as_utc, club_zone
+from club.core.clock import as_utc
+from club.core.periods import club_zone
 from club.ledger import services as ledger
 from club.members.models import MembershipStatus
 from club.purchases.models import PurchaseMonth

@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from club.core.clock import club_today, utcnow
+from club.core.clock import utcnow
+from club.core.periods import club_today
 from club.purchases.models import EarningRule
 from club.purchases.services import month_start, next_month
 from tests.conftest import login
