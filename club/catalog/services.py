@@ -48,6 +48,7 @@ from club.core.roles import Role
 from club.ledger import services as ledger
 from club.ledger.errors import IdempotencyConflict
 from club.members.models import Company, MembershipStatus, User
+from club.members.standing import company_tier
 from club.purchases.models import Invoice
 
 QUESTION_TYPES = ("text", "textarea", "url", "date", "number")
@@ -59,18 +60,6 @@ def quarter_of(day: date) -> str:
 
 
 # --- availability ---------------------------------------------------------------------
-
-
-def company_tier(session: Session, company: Company) -> str | None:
-    """The hook for tiers (a later issue): no company has a tier yet."""
-    return None
-
-
-def company_tiers(session: Session) -> dict[int, str]:
-    """Every company's tier (company id: tier name) for lists such as the leagues; the
-    same answer as `company_tier` for each company, in one query once tiers exist.
-    The hook for tiers: no company has a tier yet."""
-    return {}
 
 
 def unavailable_reason(privilege: Privilege, *, today: date) -> str | None:

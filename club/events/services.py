@@ -44,6 +44,7 @@ from club.events.models import (
 )
 from club.ledger import services as ledger
 from club.members.models import Company, MembershipStatus, User
+from club.members.standing import company_tier
 
 LIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 # A copied meeting moves one quarter on, to the same weekday and hour.
@@ -587,8 +588,6 @@ def may_register(session: Session, meeting: Meeting, company: Company | None) ->
             is not None
         )
     if meeting.audience == Audience.TIER:
-        from club.catalog.services import company_tier
-
         return company_tier(session, company) == meeting.min_tier
     return True
 

@@ -26,13 +26,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
-from club.catalog import services as catalog
 from club.core.clock import utcnow
 from club.core.errors import ClubError
 from club.core.periods import club_today
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.leaderboard.rollups import ALL_TIME, SCORES
 from club.members.models import Company, User
+from club.members.standing import company_tiers
 
 TOP = 50
 NEIGHBOURS = 2
@@ -238,14 +238,14 @@ _leagues: dict = {}
 
 
 def league_members(session: Session) -> dict[str, frozenset[int]]:
-    """Tier name: the ids of its companies, from catalog.company_tiers (the tiers hook).
+    """Tier name: the ids of its companies, from members.standing.company_tiers (the tiers hook).
     Remembered for a minute: asking the hook about every company on each page view would
     cost more than the board itself."""
     with _leagues_lock:
         if _leagues and time.monotonic() - _leagues["at"] < LEAGUE_CACHE_SECONDS:
             return _leagues["members"]
     members: dict[str, set[int]] = defaultdict(set)
-    for company_id, tier in catalog.company_tiers(session).items():
+    for company_id, tier in company_tiers(session).items():
         if tier:
             members[str(tier)].add(company_id)
     found = {tier: frozenset(ids) for tier, ids in members.items()}

@@ -51,6 +51,7 @@ from club.core.periods import club_today
 from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company
+from club.members.standing import tier_multiplier_percent
 from club.purchases.errors import PurchasesError, UnknownInvoice
 from club.purchases.models import EarningRule, Invoice, InvoiceKind, PurchaseMonth
 
@@ -142,11 +143,6 @@ def set_rule(
         now=now,
     )
     return rule
-
-
-def tier_multiplier_percent(session: Session, company_id: int, period: date) -> int:
-    """The hook for tiers (a later issue): x1 until then."""
-    return 100
 
 
 # --- months ---------------------------------------------------------------------------
