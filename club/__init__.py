@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from club.catalog.views import bp as catalog_bp
     from club.events.manage_views import bp as events_manage_bp
     from club.events.views import bp as events_bp
+    from club.health.views import bp as health_bp
     from club.leaderboard.views import bp as leaderboard_bp
     from club.learning.manage_views import bp as learning_manage_bp
     from club.learning.views import bp as learning_bp
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(events_manage_bp)
     app.register_blueprint(awards_bp)
     app.register_blueprint(leaderboard_bp)
+    app.register_blueprint(health_bp)
 
     web.init_app(app)
     database.init_app(app)

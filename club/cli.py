@@ -52,8 +52,9 @@ def register_commands(app: Flask) -> None:
 
 
 def _run_job(job, session) -> None:
-    count = job.run(session)
-    session.commit()
+    from club.scheduler import run_and_record
+
+    count = run_and_record(session, job)
     click.echo(f"{job.name}: {count}")
 
 

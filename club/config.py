@@ -37,8 +37,9 @@ def _bool(value: str | None, default: bool = False) -> bool:
 def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config from the environment.
 
-    CLUB_ENV=production switches on the strict settings: a real SECRET_KEY is required,
-    cookies are Secure and ``__Host-`` prefixed.
+    CLUB_ENV=production switches on the strict settings: a real SECRET_KEY and a shared
+    store for rate limits (REDIS_URL) are required, cookies are Secure and ``__Host-``
+    prefixed.
     """
     env = os.environ if environ is None else environ
     production = env.get("CLUB_ENV", "development") == "production"
@@ -58,6 +59,14 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             )
     elif not secret_key:
         secret_key = _dev_secret_key(instance_path)
+
+    storage_uri = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+    if production and storage_uri.startswith("memory://"):
+        raise ConfigError(
+            "REDIS_URL is not set. In production (CLUB_ENV=production) every worker must "
+            "count sign-in attempts in one shared store, or each worker allows its own five "
+            "guesses: set REDIS_URL=redis://HOST:6379/0 (or RATELIMIT_STORAGE_URI)."
+        )
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
     # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
@@ -97,9 +106,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Club <club@localhost>"),
         # Shared state between processes (rate limits); memory:// for one process.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
-        or env.get("REDIS_URL")
-        or "memory://",
+        "RATELIMIT_STORAGE_URI": storage_uri,
         "LOGIN_RATE_LIMITS": env.get("LOGIN_RATE_LIMITS", "5/5minutes;30/hour"),
         "LOGIN_IP_RATE_LIMITS": env.get("LOGIN_IP_RATE_LIMITS", "30/minute;300/hour"),
         "INVITATION_LIFETIME_HOURS": int(env.get("INVITATION_LIFETIME_HOURS", 7 * 24)),

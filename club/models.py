@@ -5,6 +5,7 @@ from club.audit.models import AuditEntry
 from club.awards import models as awards_models  # noqa: F401
 from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
 from club.events import models as events_models  # noqa: F401
+from club.health.models import JobRun
 from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
@@ -20,6 +21,7 @@ __all__ = [
     "Entry",
     "Hold",
     "Invoice",
+    "JobRun",
     "Lot",
     "OneTimeLink",
     "Privilege",

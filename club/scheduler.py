@@ -10,20 +10,35 @@ from __future__ import annotations
 
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
+from sqlalchemy.orm import Session
 
+from club.core.clock import utcnow
 from club.core.database import write_intent
 from club.extensions import db
+from club.health.services import record_job_run
 from club.jobs import JOBS, Job
+
+
+def run_and_record(session: Session, job: Job) -> int:
+    """Run a job in its own transaction and keep its last run for /healthz."""
+    started_at = utcnow()
+    try:
+        count = job.run(session)
+        record_job_run(session, job.name, started_at=started_at, count=count)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        record_job_run(session, job.name, started_at=started_at, error=error)
+        session.commit()
+        raise
+    return count
 
 
 def run_job(app: Flask, job: Job) -> int:
     with app.app_context(), write_intent():
         try:
-            count = job.run(db.session)
-            db.session.commit()
-            return count
+            return run_and_record(db.session, job)
         except Exception:
-            db.session.rollback()
             app.logger.exception("job %s failed", job.name)
             raise
         finally:

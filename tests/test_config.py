@@ -18,7 +18,10 @@ def test_production_refuses_a_short_secret_key(tmp_path):
 
 
 def test_production_cookies_are_secure_and_host_prefixed(tmp_path):
-    config = load_config(tmp_path, {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48})
+    config = load_config(
+        tmp_path,
+        {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48, "REDIS_URL": "redis://r:6379/0"},
+    )
     assert config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
 
