@@ -59,3 +59,20 @@ def test_every_line_of_a_certificate_lies_on_the_page():
         assert expected in texts
     for text, x, y in placed:
         assert 0 <= x < width and 0 <= y < height, f"{text!r} drawn at ({x}, {y})"
+
+
+def test_italic_and_bold_lines_carry_cyrillic_and_polish_too():
+    # The subtitle is set in italic: its font must have these letters as well.
+    subtitle = "Лучший партнёр квартала — Najlepszy partner kwartału"
+    data = certificate_pdf(
+        Certificate(title="Диплом", subtitle=subtitle, name="Żółw", issuer="Клуб")
+    )
+    pdf = PdfReader(io.BytesIO(data))
+    text = pdf.pages[0].extract_text()
+    for expected in (subtitle, "Диплом", "Żółw", "Клуб"):
+        assert expected in text
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for font in pdf.pages[0]["/Resources"]["/Font"].values()
+    }
+    assert {"RobotoBold", "RobotoItalic"} <= fonts

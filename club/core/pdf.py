@@ -1,7 +1,8 @@
 """Certificates and diplomas as PDF (fpdf2), in a font that covers Polish and Cyrillic.
 
-The font comes from the `font-source-sans-pro` package (SIL OFL), so a PDF renders the
-same on every machine without system fonts. One page, A4 landscape, a frame, a heading,
+The font is Roboto from the `font-roboto` package (Apache 2.0): its regular, bold and
+italic faces all cover Polish and Cyrillic (Source Sans Pro's italic had no Cyrillic), so a
+PDF renders the same on every machine without system fonts, whatever style a line uses. One page, A4 landscape, a frame, a heading,
 the person or company named large, a few lines of text and a footer (date, code, where
 to verify it). The caller translates every string; this module only lays them out.
 """
@@ -14,8 +15,10 @@ from importlib.resources import files
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-FONT = "SourceSans"
-_FONT_FILES = files("font_source_sans_pro") / "files"
+FONT = "Roboto"
+_FONT_FILES = files("font_roboto") / "files"
+# Every style a page uses, each a font that has the Polish and Cyrillic letters.
+STYLES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
 
 # Club colours, as in static/css/club.css.
 _INK = (33, 37, 41)
@@ -39,9 +42,8 @@ def _document() -> FPDF:
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(25, 25, 25)
-    pdf.add_font(FONT, "", str(_FONT_FILES / "SourceSansPro-Regular.ttf"))
-    pdf.add_font(FONT, "B", str(_FONT_FILES / "SourceSansPro-Bold.ttf"))
-    pdf.add_font(FONT, "I", str(_FONT_FILES / "SourceSansPro-It.ttf"))
+    for style, name in STYLES.items():
+        pdf.add_font(FONT, style, str(_FONT_FILES / f"Roboto-{name}.ttf"))
     return pdf
 
 
@@ -49,6 +51,15 @@ def _centred(pdf: FPDF, width: float, height: float, text: str) -> None:
     # Each block starts again at the left margin on the next line (fpdf2 would otherwise
     # continue to the right of the previous block, off the page).
     pdf.multi_cell(width, height, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _fit_on_one_line(pdf: FPDF, text: str, width: float, *, largest: int, smallest: int):
+    """A name is printed as large as fits on one line; a very long one wraps at `smallest`."""
+    size = largest
+    pdf.set_font(FONT, "B", size)
+    while size > smallest and pdf.get_string_width(text) > width:
+        size -= 1
+        pdf.set_font(FONT, "B", size)
 
 
 def certificate_pdf(certificate: Certificate, *, author: str = "Club") -> bytes:
@@ -77,7 +88,7 @@ def certificate_pdf(certificate: Certificate, *, author: str = "Club") -> bytes:
     _centred(pdf, width, 8, certificate.subtitle)
     pdf.ln(4)
     pdf.set_text_color(*_INK)
-    pdf.set_font(FONT, "B", 28)
+    _fit_on_one_line(pdf, certificate.name, width, largest=28, smallest=18)
     _centred(pdf, width, 13, certificate.name)
     pdf.ln(6)
     pdf.set_font(FONT, "", 15)
