@@ -2,9 +2,10 @@
 
 The font is Roboto from the `font-roboto` package (Apache 2.0): its regular, bold and
 italic faces all cover Polish and Cyrillic (Source Sans Pro's italic had no Cyrillic), so a
-PDF renders the same on every machine without system fonts, whatever style a line uses. One page, A4 landscape, a frame, a heading,
-the person or company named large, a few lines of text and a footer (date, code, where
-to verify it). The caller translates every string; this module only lays them out.
+PDF renders the same on every machine without system fonts, whatever style a line uses.
+One page, A4 landscape, a frame, a heading, the person or company named large, a few
+lines of text and a footer (date, code, where to verify it). The caller translates every
+string; this module only lays them out.
 """
 
 from __future__ import annotations
