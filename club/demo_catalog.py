@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from club.catalog import services as catalog
 from club.catalog.models import Privilege, RedemptionStatus
+from club.core.periods import club_today
 from club.core.roles import Role
 from club.ledger.services import wallet_to_read
 from club.members.models import User
@@ -188,7 +189,7 @@ def play_redemptions(
     answers = {
         "client": "Hotel Zamek, hospitality",
         "need": "Lighting for 120 rooms",
-        "deadline": (now + timedelta(days=20)).date().isoformat(),
+        "deadline": (club_today(now) + timedelta(days=20)).isoformat(),
         "site": "https://example.com",
         "topic": "LED panels for offices",
         "products": "LED panels, track lights",

@@ -16,7 +16,6 @@ Services flush but never commit; the caller owns the transaction.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -33,15 +32,13 @@ from club.audit import services as audit
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import MAX_PLACES, Distinction, MembershipCertificate, QuarterAward
 from club.core.clock import as_utc, utcnow
+from club.core.codes import new_code, normalize_code
 from club.core.pdf import Certificate, certificate_pdf
 from club.core.periods import club_zone
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.models import PurchaseMonth
 
-# Without 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_GROUPS = 3
 CITATION_MAX = 200
 FIRST_YEAR = 2000
 PURCHASE_SOURCE = "purchase_month"
@@ -197,19 +194,6 @@ def suggest_best(session: Session, year: int, quarter: int, limit: int = 5) -> l
 
 
 # --- choosing and finalising ----------------------------------------------------------
-
-
-def new_code() -> str:
-    letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4 * CODE_GROUPS))
-    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
-
-
-def normalize_code(raw: str | None) -> str | None:
-    """ "abcd efgh-jkmn" -> "ABCD-EFGH-JKMN"; None when it cannot be a code."""
-    compact = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-    if len(compact) != 4 * CODE_GROUPS or any(ch not in CODE_ALPHABET for ch in compact):
-        return None
-    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def award_of(session: Session, year: int, quarter: int) -> QuarterAward | None:

@@ -23,12 +23,13 @@ from flask_login import current_user
 
 from club.awards import services
 from club.awards.models import MAX_PLACES
+from club.core import codes
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
 from club.core.database import write_intent
 from club.core.errors import ClubError
 from club.core.roles import PARTNER_ROLES, Role
-from club.extensions import db, rate_limiter
+from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import visible_company
@@ -37,7 +38,6 @@ bp = Blueprint("awards", __name__, url_prefix="/awards")
 
 EVERYONE_WITH_A_COMPANY = (Role.CLUB_MANAGER, Role.ACCOUNT_MANAGER, *sorted(PARTNER_ROLES))
 QUARTER_ARG = re.compile(r"^(\d{4})-Q([1-4])$")
-VERIFY_LIMITS = "30/minute;300/hour"
 
 
 # --- the club manager's page ------------------------------------------------------------
@@ -261,7 +261,7 @@ def verify_form():
     code = request.args.get("code", "").strip()
     if not code:
         return render_template("awards/verify.html", code=None, result=None)
-    normal = services.normalize_code(code) or re.sub(r"[^A-Za-z0-9-]", "", code)[:20]
+    normal = codes.normalize_code(code) or codes.as_typed(code)
     if not normal:
         return render_template("awards/verify.html", code="", result=None), 404
     return redirect(url_for(".verify", code=normal))
@@ -270,7 +270,7 @@ def verify_form():
 @bp.get("/verify/<code>")
 @public
 def verify(code: str):
-    if not rate_limiter.hit(VERIFY_LIMITS, "awards-verify", request.remote_addr or "-"):
+    if not codes.verify_allowed(request.remote_addr):
         abort(429)
     result = services.verify_code(db.session, code)
     return render_template("awards/verify.html", code=code[:20], result=result), (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -31,6 +30,7 @@ from wtforms.widgets import TextInput
 
 from club.catalog.errors import CatalogError
 from club.catalog.models import Category
+from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, choices, strip
 
 DECIMAL = {"inputmode": "decimal"}
@@ -46,7 +46,7 @@ class MoneyField(DecimalField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_decimal(self.data, format="0.00")  # in the reader's notation
+        return plain_amount(self.data)  # in the reader's notation
 
     def process_formdata(self, valuelist):
         if not valuelist:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,13 +11,13 @@ from sqlalchemy.orm import selectinload
 from club.catalog import services
 from club.catalog.manage_forms import PrivilegeForm, ReorderForm
 from club.catalog.models import OPEN_STATUSES, Privilege, Redemption, RedemptionStatus
+from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.csvfile import csv_response
-from club.core.errors import ClubError
-from club.core.forms import show_error
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.periods import club_today
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -36,10 +33,6 @@ ANY = ""
 YEARS_BACK = 5
 
 
-def money(value) -> str:
-    return format_decimal(value, format="#,##0.00")
-
-
 # --- the catalogue ----------------------------------------------------------------------
 
 
@@ -51,7 +44,6 @@ def _catalogue_list():
         ).all(),
         "unavailable": lambda privilege: services.unavailable_reason(privilege, today=today),
         "reorder_form": ReorderForm(),
-        "money": money,
     }
 
 
@@ -63,26 +55,7 @@ def privileges():
     )
 
 
-def _privilege_form_page(privilege: Privilege | None):
-    form = PrivilegeForm(obj=privilege)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            saved = services.save_privilege(
-                db.session, privilege, actor=current_user, **form.privilege_fields()
-            )
-            if form.image.data:
-                services.set_image(db.session, saved, form.image.data.read(), actor=current_user)
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("“%(title)s” is saved.", title=saved.title), "success")
-            return redirect(url_for(".privileges", _anchor=f"privilege-{saved.id}"))
-    elif form.is_submitted():
-        status = 422
+def _privilege_form(form: PrivilegeForm, privilege: Privilege | None, status: int = 200):
     return render_template(
         "catalog/manage_privilege_form.html",
         form=form,
@@ -90,6 +63,21 @@ def _privilege_form_page(privilege: Privilege | None):
         retire_form=ConfirmForm(),
         question_types=services.QUESTION_TYPES,
     ), status
+
+
+def _privilege_form_page(privilege: Privilege | None):
+    form = PrivilegeForm(obj=privilege)
+    if not form.validate_on_submit():
+        return _privilege_form(form, privilege, 422 if form.is_submitted() else 200)
+    on_refusal(lambda error: _privilege_form(form, privilege, 422), form=form)
+    saved = services.save_privilege(
+        db.session, privilege, actor=current_user, **form.privilege_fields()
+    )
+    if form.image.data:
+        services.set_image(db.session, saved, form.image.data.read(), actor=current_user)
+    db.session.commit()
+    flash(_("“%(title)s” is saved.", title=saved.title), "success")
+    return redirect(url_for(".privileges", _anchor=f"privilege-{saved.id}"))
 
 
 @bp.route("/privileges/new", methods=["GET", "POST"])
@@ -197,7 +185,7 @@ def queue():
 
 def _year() -> tuple[int, int]:
     """The year asked for, or this year when the parameter is missing or absurd."""
-    this_year = club_today(utcnow()).year
+    this_year = periods.this_year(utcnow()).year
     year = request.args.get("year", type=int)
     if year is None or not 2000 <= year <= this_year + 1:
         year = this_year
@@ -208,6 +196,7 @@ def _year() -> tuple[int, int]:
 @requires(Role.CLUB_MANAGER)
 def reports():
     year, this_year = _year()
+    period = periods.year(year)
     years = sorted({year, *range(this_year - YEARS_BACK, this_year + 1)}, reverse=True)
     return render_template(
         "catalog/manage_reports.html",
@@ -215,8 +204,7 @@ def reports():
         years=years,
         tax=services.tax_report(db.session, year),
         sponsors=services.sponsor_report(db.session, year),
-        cost=services.programme_cost(db.session, date(year, 1, 1), date(year + 1, 1, 1)),
-        money=money,
+        cost=services.programme_cost(db.session, period.starts, period.following_start),
     )
 
 

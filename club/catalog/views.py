@@ -32,9 +32,9 @@ from club.catalog.models import (
 )
 from club.core.access import requires, same_company_or_404
 from club.core.clock import utcnow
-from club.core.errors import ClubError
 from club.core.htmx import render_page_or_fragment
 from club.core.periods import club_today
+from club.core.refusals import on_refusal
 from club.core.roles import ALL_ROLES, Role
 from club.extensions import db
 from club.ledger import services as ledger
@@ -119,6 +119,9 @@ def redeem(slug: str):
         return _privilege_page(privilege, form=form, status=422)
     answers = {q["key"]: getattr(form, f"q_{q['key']}").data for q in privilege.brief}
     key = form.request_key.data or None
+    on_refusal(
+        lambda error: _privilege_page(privilege, form=form, status=error.status_code), form=form
+    )
     try:
         redemption = services.redeem(
             db.session,
@@ -127,19 +130,16 @@ def redeem(slug: str):
             answers=answers,
             idempotency_key=f"web:{current_user.id}:{key}" if key else None,
         )
-        wish_id = request.form.get("wish", type=int)
-        if wish_id:
-            wish = db.session.get(Wish, wish_id)
-            if wish is not None and wish.company_id == current_user.company_id:
-                services.decide_wish(db.session, wish, actor=current_user, redemption=redemption)
     except BriefIncomplete as error:
+        # The form shows each answer's problem next to its question.
         db.session.rollback()
         form.form_errors.append(error.message)
         return _privilege_page(privilege, form=form, problems=error.problems, status=422)
-    except ClubError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return _privilege_page(privilege, form=form, status=error.status_code)
+    wish_id = request.form.get("wish", type=int)
+    if wish_id:
+        wish = db.session.get(Wish, wish_id)
+        if wish is not None and wish.company_id == current_user.company_id:
+            services.decide_wish(db.session, wish, actor=current_user, redemption=redemption)
     db.session.commit()
     flash(_("Redeemed. The points are reserved until the club fulfils it."), "success")
     return redirect(url_for("catalog.redemption", redemption_id=redemption.id))
@@ -152,12 +152,8 @@ def propose(slug: str):
     form = ProposeForm()
     if not form.validate_on_submit():
         return _privilege_page(privilege, propose_form=form, status=422)
-    try:
-        services.propose(db.session, privilege, actor=current_user, note=form.note.data or "")
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("catalog.privilege", slug=slug))
+    on_refusal(url_for("catalog.privilege", slug=slug))
+    services.propose(db.session, privilege, actor=current_user, note=form.note.data or "")
     db.session.commit()
     flash(_("Your account holder has been told."), "success")
     return redirect(url_for("catalog.privilege", slug=slug))
@@ -237,21 +233,18 @@ def move(redemption_id: int):
     target = request.form.get("to", "")
     if not form.validate_on_submit() or target not in set(RedemptionStatus):
         abort(400)
-    try:
-        services.move(
-            db.session,
-            redemption,
-            RedemptionStatus(target),
-            actor=current_user,
-            note=form.note.data or "",
-        )
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The redemption is now: %(status)s.", status=redemption.status.label), "success")
-    return redirect(url_for("catalog.redemption", redemption_id=redemption.id))
+    back = url_for("catalog.redemption", redemption_id=redemption.id)
+    on_refusal(back)
+    services.move(
+        db.session,
+        redemption,
+        RedemptionStatus(target),
+        actor=current_user,
+        note=form.note.data or "",
+    )
+    db.session.commit()
+    flash(_("The redemption is now: %(status)s.", status=redemption.status.label), "success")
+    return redirect(back)
 
 
 # --- wishes ---------------------------------------------------------------------------

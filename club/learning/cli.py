@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from club.extensions import db
+from club.learning.sync import courses_folder, sync_courses
+
 courses_cli = AppGroup("courses", help="Courses kept as files in courses/.")
 
 
@@ -23,9 +26,6 @@ def sync_command(folder: Path | None) -> None:
     Valid courses are saved even when others have errors; a course with an error is not
     saved at all. A course whose folder is gone is unpublished, never deleted.
     """
-    from club.extensions import db
-    from club.learning.sync import courses_folder, sync_courses
-
     folder = folder or courses_folder()
     report = sync_courses(db.session, folder)
     db.session.commit()

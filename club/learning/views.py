@@ -14,17 +14,18 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from club.core import codes
 from club.core.access import public, requires, signed_in
 from club.core.clock import utcnow
-from club.core.errors import ClubError
+from club.core.formatting import date_
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.pdf import Certificate, certificate_pdf
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.learning import services
@@ -148,12 +149,8 @@ def attachment(slug: str, filename: str):
 @signed_in
 def start(slug: str):
     found = _course_or_404(slug)
-    try:
-        attempt = services.start_attempt(db.session, current_user, found)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".course", slug=slug))
+    on_refusal(url_for(".course", slug=slug))
+    attempt = services.start_attempt(db.session, current_user, found)
     db.session.commit()
     return redirect(url_for(".attempt", attempt_id=attempt.id))
 
@@ -302,7 +299,7 @@ def certificate(slug: str):
                 _("with a score of %(percent)d%%", percent=record.percent),
             ],
             footer=[
-                _("Date: %(date)s", date=format_date(record.passed_at, "long")),
+                _("Date: %(date)s", date=date_(record.passed_at, "long")),
                 _("Verification code: %(code)s", code=record.code),
                 _("Check it at %(url)s", url=verify_url),
             ],
@@ -319,15 +316,20 @@ def certificate(slug: str):
 @bp.get("/verify")
 @public
 def verify():
-    code = request.args.get("code", "").strip()[:40]
-    if code:
-        return redirect(url_for(".verify_code", code=services.normalise_code(code) or "-"))
-    return render_template("learning/verify.html", code="", record=None, checked=False)
+    typed = request.args.get("code", "").strip()
+    if not typed:
+        return render_template("learning/verify.html", code="", record=None, checked=False)
+    code = codes.normalize_code(typed) or codes.as_typed(typed)
+    if not code:
+        return render_template("learning/verify.html", code="", record=None, checked=True), 404
+    return redirect(url_for(".verify_code", code=code))
 
 
 @bp.get("/verify/<code>")
 @public
 def verify_code(code: str):
+    if not codes.verify_allowed(request.remote_addr):
+        abort(429)
     record = services.find_certificate(db.session, code[:40])
     return render_template("learning/verify.html", code=code[:40], record=record, checked=True), (
         200 if record else 404

@@ -272,6 +272,36 @@ def test_reports(db_session, club, funded, make_privilege):
     assert db_session.scalar(select(Wallet.available)) == 1500
 
 
+def test_a_year_ends_at_midnight_in_the_club_zone(db_session, club, funded, make_privilege):
+    """Fulfilled at 23:30 on 31 December in Warsaw (22:30 UTC): that year and its fourth
+    quarter. Fulfilled at 00:00 on 1 January in Warsaw (still 31 December in UTC): the
+    next year's."""
+    privilege = make_privilege(
+        money_value=Decimal("1200.00"), sponsor="LuxLight", sponsor_share_percent=50
+    )
+    for fulfilled_at in (
+        datetime(2026, 12, 31, 22, 30, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+    ):
+        redemption = catalog.redeem(
+            db_session, privilege, actor=club.holder, answers={}, now=fulfilled_at
+        )
+        for step in (RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED):
+            catalog.move(db_session, redemption, step, actor=club.club_manager, now=fulfilled_at)
+    db_session.commit()
+    for year in (2026, 2027):
+        ((name, _country, _tax, count, value),) = catalog.tax_report(db_session, year)
+        assert (name, count, value) == ("Hurtownia Żak", 1, Decimal("1200.00"))
+        cost = catalog.programme_cost(db_session, date(year, 1, 1), date(year + 1, 1, 1))
+        assert cost.fulfilled_value == Decimal("1200.00")
+    assert catalog.sponsor_report(db_session, 2026) == [
+        ("LuxLight", "2026-Q4", 1, Decimal("1200.00"), Decimal("600.00"))
+    ]
+    assert catalog.sponsor_report(db_session, 2027) == [
+        ("LuxLight", "2027-Q1", 1, Decimal("1200.00"), Decimal("600.00"))
+    ]
+
+
 def test_russian_titles_get_readable_slugs(db_session, club):
     privilege = catalog.save_privilege(
         db_session,

@@ -259,6 +259,14 @@ def test_certificate_codes_are_found_however_typed(db_session, club, make_course
     assert services.find_certificate(db_session, "x") is None
 
 
+def test_course_certificates_issued_in_the_old_format_still_verify(db_session, club, make_course):
+    course = make_course()
+    record = _pass(db_session, club.staff, course).course_pass
+    record.code = "LMNPQ-RSTLL"  # course codes once had L in their alphabet
+    db_session.commit()
+    assert services.find_certificate(db_session, "lmnpq rstll") == record
+
+
 def test_coverage_counts_people_of_member_companies(db_session, club, make_course):
     course = make_course()
     _pass(db_session, club.staff, course)

@@ -1,0 +1,350 @@
+"""Privileges: the catalogue the club manager keeps (fields, brief questions, order,
+picture, retirement) and what can be redeemed today: dates, capacity per quarter and
+stock."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from club.audit import services as audit
+from club.catalog.errors import CatalogError
+from club.catalog.models import COUNTED_STATUSES, Privilege, Redemption
+from club.core.clock import utcnow
+from club.core.periods import quarter_of
+from club.members.models import User
+
+QUESTION_TYPES = ("text", "textarea", "url", "date", "number")
+
+
+# --- availability ---------------------------------------------------------------------
+
+
+def unavailable_reason(privilege: Privilege, *, today: date) -> str | None:
+    """Why nobody can redeem the privilege today, or None."""
+    if privilege.retired_at is not None:
+        return _("This privilege has been retired.")
+    if privilege.active_from and today < privilege.active_from:
+        return _(
+            "This privilege can be redeemed from %(date)s.", date=privilege.active_from.isoformat()
+        )
+    if privilege.active_until and today > privilege.active_until:
+        return _(
+            "This privilege could be redeemed until %(date)s.",
+            date=privilege.active_until.isoformat(),
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What is left of a privilege's capacity this quarter and of its stock."""
+
+    this_quarter: int | None
+    in_stock: int | None
+
+    @property
+    def none_left(self) -> bool:
+        return self.this_quarter == 0 or self.in_stock == 0
+
+
+def remaining(session: Session, privilege: Privilege, *, today: date) -> Remaining:
+    counted = (
+        select(func.count())
+        .select_from(Redemption)
+        .where(Redemption.privilege_id == privilege.id, Redemption.status.in_(COUNTED_STATUSES))
+    )
+    quarter = None
+    if privilege.capacity_per_quarter is not None:
+        used = session.scalar(counted.where(Redemption.quarter == quarter_of(today).arg))
+        quarter = max(privilege.capacity_per_quarter - used, 0)
+    stock = None
+    if privilege.stock is not None:
+        stock = max(privilege.stock - session.scalar(counted), 0)
+    return Remaining(quarter, stock)
+
+
+# --- the brief ------------------------------------------------------------------------
+
+
+def check_brief_definition(brief) -> list[dict]:
+    """Validate the questions the club manager wrote for a privilege."""
+    if not isinstance(brief, list):
+        raise CatalogError(_("The brief must be a list of questions."), field="brief")
+    keys = set()
+    cleaned = []
+    for question in brief:
+        if not isinstance(question, dict):
+            raise CatalogError(_("Each question needs a key and a label."), field="brief")
+        key = str(question.get("key", "")).strip()
+        label = str(question.get("label", "")).strip()
+        kind = question.get("type", "text")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key) or not label or key in keys:
+            raise CatalogError(
+                _("Each question needs a unique key (a-z, 0-9, _) and a label."), field="brief"
+            )
+        if kind not in QUESTION_TYPES:
+            raise CatalogError(
+                _("Question types: %(types)s.", types=", ".join(QUESTION_TYPES)), field="brief"
+            )
+        keys.add(key)
+        cleaned.append(
+            {
+                "key": key,
+                "label": label[:200],
+                "type": kind,
+                "required": bool(question.get("required", True)),
+            }
+        )
+    return cleaned
+
+
+# --- the club manager's catalogue -------------------------------------------------------
+
+
+PRIVILEGE_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "category",
+    "points_cost",
+    "money_value",
+    "currency",
+    "sponsor",
+    "sponsor_share_percent",
+    "min_tier",
+    "capacity_per_quarter",
+    "stock",
+    "lead_time_days",
+    "active_from",
+    "active_until",
+    "brief",
+)
+
+
+CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
+def _slugify(title: str) -> str:
+    table = str.maketrans("ąćęłńóśźżäöüß", "acelnoszzaous")
+    lowered = "".join(CYRILLIC.get(ch, ch) for ch in title.lower())
+    ascii_title = lowered.translate(table)
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
+    return slug[:70] or "privilege"
+
+
+def _check_privilege_fields(fields: dict, *, creating: bool) -> None:
+    """The database's limits, as messages (API callers meet them too, not only forms)."""
+    title = fields.get("title")
+    if (creating or "title" in fields) and not (title and str(title).strip()):
+        raise CatalogError(_("Give the privilege a title."), field="title")
+    checks = (
+        ("points_cost", 1, _("The cost must be at least 1 point.")),
+        ("money_value", 0, _("The money value cannot be negative.")),
+        ("lead_time_days", 0, _("The lead time cannot be negative.")),
+        ("capacity_per_quarter", 0, _("The capacity cannot be negative.")),
+        ("stock", 0, _("The stock cannot be negative.")),
+        ("sponsor_share_percent", 0, _("The sponsor's share is between 0 and 100%.")),
+    )
+    for name, lowest, message in checks:
+        value = fields.get(name)
+        if value is not None and value < lowest:
+            raise CatalogError(message, field=name)
+    if (fields.get("sponsor_share_percent") or 0) > 100:
+        raise CatalogError(
+            _("The sponsor's share is between 0 and 100%."), field="sponsor_share_percent"
+        )
+
+
+def save_privilege(
+    session: Session,
+    privilege: Privilege | None,
+    *,
+    actor: User,
+    now: datetime | None = None,
+    **fields,
+) -> Privilege:
+    """Create or edit a privilege; redemptions already made keep their snapshot."""
+    now = now or utcnow()
+    fields["brief"] = check_brief_definition(fields.get("brief", []))
+    _check_privilege_fields(fields, creating=privilege is None)
+    if (
+        fields.get("active_from")
+        and fields.get("active_until")
+        and (fields["active_until"] < fields["active_from"])
+    ):
+        raise CatalogError(_("The end date is before the start date."), field="active_until")
+    creating = privilege is None
+    if creating:
+        base = _slugify(fields["title"])
+        slug, number = base, 2
+        while session.scalar(select(Privilege.id).where(Privilege.slug == slug)):
+            slug, number = f"{base}-{number}", number + 1
+        last = session.scalar(select(func.max(Privilege.position))) or 0
+        privilege = Privilege(slug=slug, position=last + 1, created_at=now)
+        session.add(privilege)
+    before = {name: str(getattr(privilege, name, None)) for name in PRIVILEGE_FIELDS}
+    for name in PRIVILEGE_FIELDS:
+        if name in fields:
+            setattr(privilege, name, fields[name])
+    privilege.updated_at = now
+    session.flush()
+    after = {name: str(getattr(privilege, name)) for name in PRIVILEGE_FIELDS}
+    old, new = audit.changes(before, after)
+    audit.record(
+        session,
+        "privilege.created" if creating else "privilege.updated",
+        privilege,
+        actor=actor,
+        before=None if creating else old,
+        after=new,
+        now=now,
+    )
+    return privilege
+
+
+def retire(
+    session: Session, privilege: Privilege, *, actor: User, now: datetime | None = None
+) -> None:
+    """Retired privileges leave the catalogue but stay in history."""
+    if privilege.retired_at is None:
+        privilege.retired_at = now or utcnow()
+        audit.record(session, "privilege.retired", privilege, actor=actor, now=now)
+        session.flush()
+
+
+def move_in_catalogue(session: Session, privilege: Privilege, *, up: bool) -> None:
+    """Swap with the neighbour above or below."""
+    order = Privilege.position.desc() if up else Privilege.position
+    neighbour = session.scalar(
+        select(Privilege)
+        .where(
+            Privilege.position < privilege.position
+            if up
+            else Privilege.position > privilege.position
+        )
+        .order_by(order)
+        .limit(1)
+    )
+    if neighbour is not None:
+        privilege.position, neighbour.position = neighbour.position, privilege.position
+        session.flush()
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def catalogue(
+    session: Session,
+    *,
+    category=None,
+    affordable_for: int | None = None,
+    text: str = "",
+    include_retired: bool = False,
+):
+    query = select(Privilege)
+    if not include_retired:
+        query = query.where(Privilege.retired_at.is_(None))
+    if category is not None:
+        query = query.where(Privilege.category == category)
+    if affordable_for is not None:
+        query = query.where(Privilege.points_cost <= affordable_for)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            func.lower(Privilege.title).like(pattern) | func.lower(Privilege.summary).like(pattern)
+        )
+    return query.order_by(Privilege.position, Privilege.id)
+
+
+# --- images ---------------------------------------------------------------------------
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# The file's first bytes say what it is; the name and the browser's word do not count.
+IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+)
+
+
+def image_folder() -> Path:
+    folder = Path(current_app.config["DATA_FOLDER"]) / "privilege-images"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def set_image(
+    session: Session, privilege: Privilege, data: bytes, *, actor: User, now: datetime | None = None
+) -> str:
+    """Store a PNG or JPEG picture for the privilege; returns the stored file name."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise CatalogError(_("The picture is larger than 2 MB."), field="image")
+    kind = next((ext for signature, ext in IMAGE_SIGNATURES if data.startswith(signature)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "webp"
+    if kind is None:
+        raise CatalogError(_("Upload a PNG, JPEG or WebP picture."), field="image")
+    name = f"{privilege.id}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
+    (image_folder() / name).write_bytes(data)
+    before = privilege.image
+    privilege.image = name
+    privilege.updated_at = now or utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "privilege.image_set",
+        privilege,
+        actor=actor,
+        before={"image": before},
+        after={"image": name},
+        now=now,
+    )
+    return name

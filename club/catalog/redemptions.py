@@ -1,0 +1,347 @@
+"""Redemptions: the account holder's answers to the brief, redeeming (a hold on the
+company's points) and the timeline a redemption moves along until the points are
+captured (fulfilled) or released (rejected, cancelled).
+
+Redeeming locks the privilege row (capacity and stock are counted under the lock), then
+holds the points through the ledger (which locks the wallet): two tabs or API calls at
+the same moment can neither oversell a privilege nor overspend a wallet. Lock order is
+always privilege, then wallet.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from club.audit import services as audit
+from club.catalog.errors import (
+    BriefIncomplete,
+    CapacityReached,
+    CatalogError,
+    InvalidTransition,
+    PrivilegeUnavailable,
+)
+from club.catalog.models import (
+    OPEN_STATUSES,
+    Privilege,
+    Redemption,
+    RedemptionEvent,
+    RedemptionStatus,
+)
+from club.catalog.privileges import remaining, unavailable_reason
+from club.core.clock import utcnow
+from club.core.errors import NotAllowed
+from club.core.mail import queue_mail
+from club.core.periods import club_today, quarter_of
+from club.core.roles import Role
+from club.ledger import services as ledger
+from club.ledger.errors import IdempotencyConflict
+from club.members.models import Company, MembershipStatus, User
+from club.members.standing import company_tier
+
+MAX_ANSWER_LENGTH = 2000
+
+
+# --- the brief ------------------------------------------------------------------------
+
+
+def check_answers(privilege: Privilege, answers: dict) -> dict[str, str]:
+    """The partner's answers, cleaned; BriefIncomplete names each missing or bad one."""
+    problems: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
+    for question in privilege.brief:
+        key, kind = question["key"], question.get("type", "text")
+        value = str(answers.get(key) or "").strip()
+        if not value:
+            if question.get("required", True):
+                problems[key] = _("Please answer this question.")
+            continue
+        if len(value) > MAX_ANSWER_LENGTH:
+            problems[key] = _(
+                "Keep the answer under %(count)d characters.", count=MAX_ANSWER_LENGTH
+            )
+        elif kind == "url" and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", value):
+            problems[key] = _("Enter an address starting with http:// or https://.")
+        elif kind == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                problems[key] = _("Enter a date like 2026-11-03.")
+        elif kind == "number":
+            try:
+                Decimal(value.replace(",", "."))
+            except ArithmeticError:
+                problems[key] = _("Enter a number.")
+        cleaned[key] = value
+    if problems:
+        raise BriefIncomplete(_("Some answers are missing or need a correction."), problems)
+    return cleaned
+
+
+# --- redeeming ------------------------------------------------------------------------
+
+
+def _lock_privilege(session: Session, privilege: Privilege) -> Privilege:
+    return session.execute(
+        select(Privilege)
+        .where(Privilege.id == privilege.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _by_key(session: Session, key: str | None) -> Redemption | None:
+    if key is None:
+        return None
+    return session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
+
+
+def _redeeming_company(actor: User) -> Company:
+    if actor.role != Role.ACCOUNT_HOLDER or actor.company_id is None:
+        raise NotAllowed(_("Only your company's account holder can redeem points."))
+    if actor.company.status != MembershipStatus.MEMBER:
+        raise NotAllowed(_("Only member companies can redeem points."))
+    return actor.company
+
+
+def _check_open_to(session: Session, privilege: Privilege, company: Company, today: date):
+    """The privilege's dates and tier allow this company to redeem it today."""
+    if (reason := unavailable_reason(privilege, today=today)) is not None:
+        raise PrivilegeUnavailable(reason)
+    if privilege.min_tier and company_tier(session, company) != privilege.min_tier:
+        raise PrivilegeUnavailable(
+            _("This privilege is for %(tier)s members only.", tier=privilege.min_tier)
+        )
+
+
+def _check_left(session: Session, privilege: Privilege, today: date) -> None:
+    """Capacity and stock, counted under the privilege's lock."""
+    left = remaining(session, privilege, today=today)
+    if left.this_quarter == 0:
+        raise CapacityReached(_("This privilege is fully booked this quarter."))
+    if left.in_stock == 0:
+        raise CapacityReached(_("This privilege is out of stock."))
+
+
+def redeem(
+    session: Session,
+    privilege: Privilege,
+    *,
+    actor: User,
+    answers: dict,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Redemption:
+    """The account holder spends the company's points: a hold, then the queue."""
+    now = now or utcnow()
+    company = _redeeming_company(actor)
+    privilege = _lock_privilege(session, privilege)
+    # Checked under the lock, so a replay racing the first request finds it.
+    if (existing := _by_key(session, idempotency_key)) is not None:
+        if existing.company_id != company.id or existing.privilege_id != privilege.id:
+            raise IdempotencyConflict(_("This request key was already used for something else."))
+        return existing
+    today = club_today(now)
+    _check_open_to(session, privilege, company, today)
+    cleaned = check_answers(privilege, answers)
+    _check_left(session, privilege, today)
+    hold = ledger.hold(
+        session,
+        ledger.wallet_for(session, company.id),
+        privilege.points_cost,
+        source=ledger.Source("privilege", str(privilege.id)),
+        actor=actor,
+        reason=privilege.title,
+        now=now,
+    )
+    redemption = Redemption(
+        privilege_id=privilege.id,
+        company_id=company.id,
+        hold_id=hold.id,
+        requested_by_id=actor.id,
+        points=privilege.points_cost,
+        money_value=privilege.money_value,
+        quarter=quarter_of(today).arg,
+        answers=cleaned,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(redemption)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise IdempotencyConflict(
+            _("This request key was already used for something else.")
+        ) from None
+    session.add(
+        RedemptionEvent(
+            redemption_id=redemption.id,
+            status=RedemptionStatus.REQUESTED,
+            actor_id=actor.id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    _notify(session, redemption, RedemptionStatus.REQUESTED, note="")
+    _notify_managers(session, redemption)
+    return redemption
+
+
+def _notify_managers(session: Session, redemption: Redemption) -> None:
+    for manager in session.scalars(
+        select(User).where(User.role == Role.CLUB_MANAGER, User.is_active.is_(True))
+    ):
+        queue_mail(
+            session,
+            to=manager.email,
+            template="redemption_new",
+            locale=manager.language,
+            redemption=redemption,
+            user=manager,
+        )
+
+
+# --- moving a redemption ------------------------------------------------------------
+
+TRANSITIONS = {
+    RedemptionStatus.REQUESTED: {
+        RedemptionStatus.APPROVED,
+        RedemptionStatus.REJECTED,
+        RedemptionStatus.CANCELLED,
+    },
+    RedemptionStatus.APPROVED: {
+        RedemptionStatus.IN_PROGRESS,
+        RedemptionStatus.FULFILLED,
+        RedemptionStatus.REJECTED,
+    },
+    RedemptionStatus.IN_PROGRESS: {RedemptionStatus.FULFILLED, RedemptionStatus.REJECTED},
+}
+
+
+def _check_step(redemption: Redemption, to: RedemptionStatus, *, actor: User) -> None:
+    """The partner's account holder may only cancel; the club manager moves the rest."""
+    if to == RedemptionStatus.CANCELLED:
+        if actor.role != Role.ACCOUNT_HOLDER or actor.company_id != redemption.company_id:
+            raise NotAllowed(_("Only the company's account holder can cancel."))
+    elif actor.role != Role.CLUB_MANAGER:
+        raise NotAllowed(_("Only the club manager moves redemptions along."))
+    if to not in TRANSITIONS.get(redemption.status, set()):
+        raise InvalidTransition(
+            _(
+                "A redemption that is %(now)s cannot become %(to)s.",
+                now=redemption.status.label,
+                to=to.label,
+            )
+        )
+
+
+def move(
+    session: Session,
+    redemption: Redemption,
+    to: RedemptionStatus,
+    *,
+    actor: User,
+    note: str = "",
+    now: datetime | None = None,
+) -> Redemption:
+    """One step along the timeline; fulfilled captures the points, the exits release
+    them. Repeating the step just taken (a double click) changes nothing."""
+    now = now or utcnow()
+    redemption = session.execute(
+        select(Redemption)
+        .where(Redemption.id == redemption.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if redemption.status == to:
+        return redemption
+    _check_step(redemption, to, actor=actor)
+    note = (note or "").strip()[:2000]
+    if to == RedemptionStatus.REJECTED and not note:
+        raise CatalogError(_("Say why it is rejected: the partner will read it."), field="note")
+    if to == RedemptionStatus.FULFILLED:
+        ledger.capture(session, redemption.hold, actor=actor, now=now)
+        redemption.fulfilled_at = now
+    elif to in (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED):
+        ledger.release(session, redemption.hold, actor=actor, reason=note, now=now)
+    before = redemption.status
+    redemption.status = to
+    redemption.updated_at = now
+    session.add(
+        RedemptionEvent(
+            redemption_id=redemption.id, status=to, actor_id=actor.id, note=note, created_at=now
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        "redemption.moved",
+        redemption,
+        actor=actor,
+        company_id=redemption.company_id,
+        before={"status": before.value},
+        after={"status": to.value, "note": note},
+        now=now,
+    )
+    _notify(session, redemption, to, note=note)
+    return redemption
+
+
+def _notify(
+    session: Session, redemption: Redemption, status: RedemptionStatus, *, note: str
+) -> None:
+    holder = session.scalar(
+        select(User).where(
+            User.company_id == redemption.company_id, User.role == Role.ACCOUNT_HOLDER
+        )
+    )
+    if holder is None or not holder.is_active:
+        return
+    queue_mail(
+        session,
+        to=holder.email,
+        template="redemption_status",
+        locale=holder.language,
+        redemption=redemption,
+        status=status,
+        note=note,
+        user=holder,
+    )
+
+
+# --- the queue ------------------------------------------------------------------------
+
+
+def queue_query(
+    *,
+    status: RedemptionStatus | None = None,
+    privilege_id: int | None = None,
+    company_id: int | None = None,
+    older_than_days: int | None = None,
+    now: datetime | None = None,
+):
+    now = now or utcnow()
+    query = select(Redemption)
+    if status is not None:
+        query = query.where(Redemption.status == status)
+    if privilege_id:
+        query = query.where(Redemption.privilege_id == privilege_id)
+    if company_id:
+        query = query.where(Redemption.company_id == company_id)
+    if older_than_days:
+        query = query.where(Redemption.created_at < now - timedelta(days=older_than_days))
+    return query.order_by(Redemption.created_at, Redemption.id)
+
+
+def is_overdue(redemption: Redemption, *, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    deadline = redemption.created_at + timedelta(days=redemption.privilege.lead_time_days)
+    return redemption.status in OPEN_STATUSES and now > deadline

@@ -1,0 +1,116 @@
+"""Reports on what the catalogue gave: the yearly tax report (the money value each
+company received), what sponsors co-funded, the programme's cost against purchases, and
+the rebates for the ERP.
+
+A year is the club's calendar year: it starts and ends at midnight in the club's time
+zone (core.periods), so a privilege fulfilled late on 31 December local time belongs to
+that year, whatever the date in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from club.catalog.models import Category, Privilege, Redemption, RedemptionStatus
+from club.core import periods
+from club.members.models import Company
+from club.purchases.models import Invoice
+
+
+def _fulfilled_between(start: datetime, end: datetime):
+    return (
+        Redemption.status == RedemptionStatus.FULFILLED,
+        Redemption.fulfilled_at >= start,
+        Redemption.fulfilled_at < end,
+    )
+
+
+def tax_report(session: Session, year: int):
+    """Per company, the money value of privileges fulfilled in the year."""
+    return session.execute(
+        select(
+            Company.name,
+            Company.country,
+            Company.tax_id,
+            func.count(Redemption.id),
+            func.sum(Redemption.money_value),
+        )
+        .join(Company, Company.id == Redemption.company_id)
+        .where(*_fulfilled_between(*periods.year(year).bounds()))
+        .group_by(Company.id, Company.name, Company.country, Company.tax_id)
+        .order_by(Company.name)
+    ).all()
+
+
+def sponsor_report(session: Session, year: int):
+    """Per sponsor and quarter, what its co-funded privileges cost it."""
+    rows = session.execute(
+        select(
+            Privilege.sponsor,
+            Privilege.sponsor_share_percent,
+            Redemption.fulfilled_at,
+            Redemption.money_value,
+        )
+        .join(Privilege, Privilege.id == Redemption.privilege_id)
+        .where(
+            Privilege.sponsor.is_not(None),
+            *_fulfilled_between(*periods.year(year).bounds()),
+        )
+    ).all()
+    totals: dict[tuple[str, str], list] = {}
+    for sponsor, share, fulfilled_at, value in rows:
+        key = (sponsor, periods.quarter_of(fulfilled_at).arg)
+        entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0")])
+        entry[0] += 1
+        entry[1] += value
+        entry[2] += (value * share / 100).quantize(Decimal("0.01"))
+    return [(sponsor, quarter, *values) for (sponsor, quarter), values in sorted(totals.items())]
+
+
+@dataclass(frozen=True)
+class ProgrammeCost:
+    fulfilled_value: Decimal
+    purchases: Decimal
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.purchases:
+            return None
+        return (self.fulfilled_value * 100 / self.purchases).quantize(Decimal("0.01"))
+
+
+def programme_cost(session: Session, start: date, end: date) -> ProgrammeCost:
+    """Privileges fulfilled from the day `start` up to the day `end` (local days, `end`
+    not included) against net purchases invoiced on those days."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(Redemption.money_value), 0)).where(
+            *_fulfilled_between(periods.local_midnight(start), periods.local_midnight(end))
+        )
+    )
+    purchases = session.scalar(
+        select(func.coalesce(func.sum(Invoice.net_amount), 0)).where(
+            Invoice.issue_date >= start, Invoice.issue_date < end
+        )
+    )
+    return ProgrammeCost(Decimal(value), Decimal(purchases))
+
+
+def fulfilled_rebates(session: Session, *, since: datetime):
+    """Post-sale rebates fulfilled since a moment: credits for the ERP to put on the
+    partners' next invoices."""
+    return session.execute(
+        select(Redemption, Company)
+        .join(Privilege, Privilege.id == Redemption.privilege_id)
+        .join(Company, Company.id == Redemption.company_id)
+        .where(
+            Privilege.category == Category.REBATES,
+            Redemption.status == RedemptionStatus.FULFILLED,
+            Redemption.fulfilled_at >= since,
+        )
+        .order_by(Redemption.fulfilled_at, Redemption.id)
+    ).all()
