@@ -4,12 +4,12 @@ for next quarter. Everything goes through the real services, in simulated time."
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.core.periods import club_today
 from club.events import services
 from club.events.services import MeetingData
 from club.members.models import Company, MembershipStatus, User
@@ -18,8 +18,8 @@ WARSAW = "Europe/Warsaw"
 MOSCOW = "Europe/Moscow"
 
 
-def _data(*, day: datetime, start: time, hours: float, zone: str, **fields) -> MeetingData:
-    starts = datetime.combine(day.date(), start)
+def _data(*, day: date, start: time, hours: float, zone: str, **fields) -> MeetingData:
+    starts = datetime.combine(day, start)
     values = {
         "theme": "",
         "description": "",
@@ -72,8 +72,7 @@ def play_meetings(session: Session, *, manager: User, now: datetime) -> None:
     ).all()
     polish = [person for person in people if person.company.country == "PL"]
     russian = [person for person in people if person.company.country == "RU"]
-    zone = ZoneInfo(WARSAW)
-    today = now.astimezone(zone)
+    today = club_today(now)
 
     # 1. Last quarter's breakfast: nine came, one did not; points and ratings.
     breakfast = _create(
