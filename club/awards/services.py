@@ -207,6 +207,45 @@ def _company_ids(raw_ids: Sequence) -> list[int]:
     return ids
 
 
+def _checked_list(
+    company_ids_in_order: Sequence, citations: Sequence[str] | None
+) -> tuple[list[int], list[str]]:
+    """The places as company ids, each with its citation ("" when none)."""
+    ids = _company_ids(company_ids_in_order)
+    if not ids:
+        raise AwardsError(_("Choose at least one company."), field="companies")
+    if len(ids) > MAX_PLACES:
+        raise AwardsError(_("Choose at most %(num)d companies.", num=MAX_PLACES), field="companies")
+    if len(set(ids)) != len(ids):
+        raise AwardsError(_("Each company can take only one place."), field="companies")
+    texts = [(text or "").strip() for text in (citations or [])]
+    if len(texts) > len(ids):
+        raise AwardsError(_("Each citation needs a company."), field="companies")
+    texts += [""] * (len(ids) - len(texts))
+    if any(len(text) > CITATION_MAX for text in texts):
+        raise AwardsError(
+            _("A citation may have at most %(num)d characters.", num=CITATION_MAX),
+            field="companies",
+        )
+    return ids, texts
+
+
+def _check_members(session: Session, ids: list[int]) -> None:
+    """Only companies that exist and are members of the club can be named."""
+    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
+    if missing := [cid for cid in ids if cid not in companies]:
+        raise AwardsError(_("There is no company number %(id)s.", id=missing[0]), field="companies")
+    for cid in ids:
+        if companies[cid].status != MembershipStatus.MEMBER:
+            raise AwardsError(
+                _(
+                    "%(company)s is not a member of the club; only members can be named.",
+                    company=companies[cid].name,
+                ),
+                field="companies",
+            )
+
+
 def choose_best(
     session: Session,
     year: int,
@@ -224,34 +263,8 @@ def choose_best(
     now = now or utcnow()
     period = checked_quarter(year, quarter)
     _check_over(period, now)
-    ids = _company_ids(company_ids_in_order)
-    if not ids:
-        raise AwardsError(_("Choose at least one company."), field="companies")
-    if len(ids) > MAX_PLACES:
-        raise AwardsError(_("Choose at most %(num)d companies.", num=MAX_PLACES), field="companies")
-    if len(set(ids)) != len(ids):
-        raise AwardsError(_("Each company can take only one place."), field="companies")
-    citations = [(text or "").strip() for text in (citations or [])]
-    if len(citations) > len(ids):
-        raise AwardsError(_("Each citation needs a company."), field="companies")
-    citations += [""] * (len(ids) - len(citations))
-    if any(len(text) > CITATION_MAX for text in citations):
-        raise AwardsError(
-            _("A citation may have at most %(num)d characters.", num=CITATION_MAX),
-            field="companies",
-        )
-    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
-    if missing := [cid for cid in ids if cid not in companies]:
-        raise AwardsError(_("There is no company number %(id)s.", id=missing[0]), field="companies")
-    for cid in ids:
-        if companies[cid].status != MembershipStatus.MEMBER:
-            raise AwardsError(
-                _(
-                    "%(company)s is not a member of the club; only members can be named.",
-                    company=companies[cid].name,
-                ),
-                field="companies",
-            )
+    ids, citations = _checked_list(company_ids_in_order, citations)
+    _check_members(session, ids)
 
     award = _award_for_update(session, year, quarter)
     if award.is_finalised:
