@@ -4,12 +4,12 @@ for next quarter. Everything goes through the real services, in simulated time."
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.core.periods import club_today
 from club.events import services
 from club.events.services import MeetingData
 from club.members.models import Company, MembershipStatus, User
@@ -18,8 +18,8 @@ WARSAW = "Europe/Warsaw"
 MOSCOW = "Europe/Moscow"
 
 
-def _data(*, day: datetime, start: time, hours: float, zone: str, **fields) -> MeetingData:
-    starts = datetime.combine(day.date(), start)
+def _data(*, day: date, start: time, hours: float, zone: str, **fields) -> MeetingData:
+    starts = datetime.combine(day, start)
     values = {
         "theme": "",
         "description": "",
@@ -72,9 +72,15 @@ def play_meetings(session: Session, *, manager: User, now: datetime) -> None:
     ).all()
     polish = [person for person in people if person.company.country == "PL"]
     russian = [person for person in people if person.company.country == "RU"]
-    zone = ZoneInfo(WARSAW)
-    today = now.astimezone(zone)
+    today = club_today(now)
+    breakfast = _took_place(session, manager, now, today, polish, russian)
+    _planned(session, manager, now, today, polish)
+    # 6. Next quarter's breakfast, copied from the last one: a draft to finish.
+    services.copy_meeting(session, breakfast, actor=manager)
 
+
+def _took_place(session: Session, manager: User, now: datetime, today: date, polish, russian):
+    """The two meetings that took place; returns the breakfast (copied for next quarter)."""
     # 1. Last quarter's breakfast: nine came, one did not; points and ratings.
     breakfast = _create(
         session,
@@ -113,7 +119,11 @@ def play_meetings(session: Session, *, manager: User, now: datetime) -> None:
     )
     seated = _register_all(session, evening, russian, at=now - timedelta(days=60))
     _attend_and_close(session, manager, evening, seated, ratings=[5, 5, 4])
+    return breakfast
 
+
+def _planned(session: Session, manager: User, now: datetime, today: date, polish) -> None:
+    """The meetings ahead: open, full with a waitlist, and a webinar."""
     # 3. The academy in twelve days: registration open, a few seats taken.
     academy = _create(
         session,
@@ -183,9 +193,6 @@ def play_meetings(session: Session, *, manager: User, now: datetime) -> None:
             attendance_points=20,
         ),
     )
-
-    # 6. Next quarter's breakfast, copied from the last one: a draft to finish.
-    services.copy_meeting(session, breakfast, actor=manager)
 
 
 def _create(session: Session, manager: User, at: datetime, data: MeetingData):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from club.awards import services
 from club.awards.models import QuarterAward
+from club.core import periods
 from club.core.roles import Role
 from club.members.models import Company, MembershipStatus, User
 
@@ -33,11 +34,12 @@ def play_awards(session: Session, now: datetime) -> QuarterAward | None:
     ).all()
     for company in members:  # numbered in the order the companies joined
         services.issue_membership_certificate(session, company, now=now)
-    year, quarter = services.last_completed_quarter(now)
-    best = services.suggest_best(session, year, quarter, limit=DEMO_PLACES)
+    quarter = periods.this_quarter(now).previous()
+    year, number = quarter.year, quarter.number
+    best = services.suggest_best(session, year, number, limit=DEMO_PLACES)
     if not best:
         return None
     services.choose_best(
-        session, year, quarter, [standing.company.id for standing in best], manager, now=now
+        session, year, number, [standing.company.id for standing in best], manager, now=now
     )
-    return services.finalise(session, year, quarter, actor=manager, now=now)
+    return services.finalise(session, year, number, actor=manager, now=now)

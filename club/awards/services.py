@@ -10,6 +10,9 @@ Quarters are calendar quarters in the club's time zone (CLUB_TIMEZONE). What a c
 - every other earning (quiz, meeting, referral, bonus, ...) counts by its `earned_at` in
   the club's time zone; manual corrections (ADJUST) do not count.
 Ties go to whoever got there first (the latest counted earning is earlier), then by name.
+This is not yet the company board's quarter (club/leaderboard rollups), which also counts
+corrections, takes purchase losses from ledger entries rather than the month's counters,
+and breaks ties by when its row last rose, then by row.
 
 Services flush but never commit; the caller owns the transaction.
 """
@@ -18,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,10 +33,12 @@ from sqlalchemy.orm import Session, selectinload
 from club.audit import services as audit
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import MAX_PLACES, Distinction, MembershipCertificate, QuarterAward
+from club.core import periods
 from club.core.clock import as_utc, utcnow
 from club.core.codes import new_code, normalize_code
+from club.core.formatting import date_
 from club.core.pdf import Certificate, certificate_pdf
-from club.core.periods import club_zone
+from club.core.periods import Period, club_zone
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.models import PurchaseMonth
@@ -47,66 +51,29 @@ PURCHASE_SOURCE = "purchase_month"
 # --- quarters -------------------------------------------------------------------------
 
 
-def _check_quarter_values(year, quarter) -> None:
+def checked_quarter(year, number) -> Period:
+    """The quarter `number` (1 to 4) of `year`, from FIRST_YEAR on; AwardsError for
+    anything that cannot be one (a form's or a URL's values)."""
     if (
         not isinstance(year, int)
-        or not isinstance(quarter, int)
+        or not isinstance(number, int)
         or isinstance(year, bool)
-        or isinstance(quarter, bool)
+        or isinstance(number, bool)
         or not FIRST_YEAR <= year <= 9998
-        or not 1 <= quarter <= 4
+        or not 1 <= number <= 4
     ):
         raise AwardsError(_("Choose a year and a quarter (1 to 4)."), field="quarter")
+    return periods.quarter(year, number)
 
 
-def quarter_months(year: int, quarter: int) -> list[date]:
-    first = 3 * (quarter - 1) + 1
-    return [date(year, month, 1) for month in range(first, first + 3)]
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
-    """[start, end) of a quarter in the club's time zone, as UTC datetimes."""
-    _check_quarter_values(year, quarter)
-    zone = club_zone()
-    start = datetime.combine(date(year, 3 * (quarter - 1) + 1, 1), time(0), tzinfo=zone)
-    next_year, next_quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
-    end = datetime.combine(date(next_year, 3 * (next_quarter - 1) + 1, 1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def quarter_of(moment: datetime) -> tuple[int, int]:
-    local = moment.astimezone(club_zone())
-    return local.year, (local.month - 1) // 3 + 1
-
-
-def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
-    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
-
-
-def last_completed_quarter(now: datetime | None = None) -> tuple[int, int]:
-    return previous_quarter(*quarter_of(now or utcnow()))
-
-
-def recent_quarters(now: datetime | None = None, count: int = 8) -> list[tuple[int, int]]:
-    """The last `count` completed quarters, newest first (for the quarter picker)."""
-    quarters = [last_completed_quarter(now)]
-    while len(quarters) < count:
-        quarters.append(previous_quarter(*quarters[-1]))
-    return quarters
-
-
-def is_over(year: int, quarter: int, *, now: datetime | None = None) -> bool:
-    return quarter_bounds(year, quarter)[1] <= (now or utcnow())
-
-
-def _check_over(year: int, quarter: int, now: datetime) -> None:
-    if not is_over(year, quarter, now=now):
+def _check_over(quarter: Period, now: datetime) -> None:
+    if not periods.is_over(quarter, now=now):
         raise QuarterNotOver(
             _(
                 "Q%(quarter)d %(year)d is not over yet: its best partners can be named "
                 "once it has ended.",
-                quarter=quarter,
-                year=year,
+                quarter=quarter.number,
+                year=quarter.year,
             ),
             field="quarter",
         )
@@ -126,8 +93,8 @@ def quarter_points(
     session: Session, year: int, quarter: int, *, company_ids: Sequence[int] | None = None
 ) -> dict[int, tuple[int, datetime | None]]:
     """{company_id: (points earned in the quarter, when the total was reached)}."""
-    start, end = quarter_bounds(year, quarter)
-    months = quarter_months(year, quarter)
+    period = checked_quarter(year, quarter)
+    start, end = period.bounds()
     earned = (
         select(Wallet.company_id, func.sum(Entry.amount), func.max(Entry.earned_at))
         .join(Wallet, Wallet.id == Entry.wallet_id)
@@ -145,7 +112,7 @@ def quarter_points(
             func.sum(PurchaseMonth.earned - PurchaseMonth.forfeited - PurchaseMonth.clawed_back),
             func.max(PurchaseMonth.period),
         )
-        .where(PurchaseMonth.period.in_(months))
+        .where(PurchaseMonth.period.in_(period.month_starts()))
         .group_by(PurchaseMonth.company_id)
     )
     if company_ids is not None:
@@ -154,20 +121,14 @@ def quarter_points(
     totals: dict[int, tuple[int, datetime | None]] = {}
     for company_id, points, latest in session.execute(earned):
         totals[company_id] = (int(points or 0), as_utc(latest) if latest else None)
-    zone = club_zone()
     for company_id, points, last_month in session.execute(bought):
         # A month's purchases are in once the month is over.
-        month_end = _month_end(last_month, zone) if last_month else None
+        month_end = periods.month_of(last_month).bounds()[1] if last_month else None
         before, reached = totals.get(company_id, (0, None))
         if month_end is not None and (reached is None or month_end > reached):
             reached = month_end
         totals[company_id] = (before + int(points or 0), reached)
     return totals
-
-
-def _month_end(period: date, zone: ZoneInfo) -> datetime:
-    following = date(period.year + period.month // 12, period.month % 12 + 1, 1)
-    return datetime.combine(following, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _ranked(standings: list[Standing]) -> list[Standing]:
@@ -230,6 +191,45 @@ def _company_ids(raw_ids: Sequence) -> list[int]:
     return ids
 
 
+def _checked_list(
+    company_ids_in_order: Sequence, citations: Sequence[str] | None
+) -> tuple[list[int], list[str]]:
+    """The places as company ids, each with its citation ("" when none)."""
+    ids = _company_ids(company_ids_in_order)
+    if not ids:
+        raise AwardsError(_("Choose at least one company."), field="companies")
+    if len(ids) > MAX_PLACES:
+        raise AwardsError(_("Choose at most %(num)d companies.", num=MAX_PLACES), field="companies")
+    if len(set(ids)) != len(ids):
+        raise AwardsError(_("Each company can take only one place."), field="companies")
+    texts = [(text or "").strip() for text in (citations or [])]
+    if len(texts) > len(ids):
+        raise AwardsError(_("Each citation needs a company."), field="companies")
+    texts += [""] * (len(ids) - len(texts))
+    if any(len(text) > CITATION_MAX for text in texts):
+        raise AwardsError(
+            _("A citation may have at most %(num)d characters.", num=CITATION_MAX),
+            field="companies",
+        )
+    return ids, texts
+
+
+def _check_members(session: Session, ids: list[int]) -> None:
+    """Only companies that exist and are members of the club can be named."""
+    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
+    if missing := [cid for cid in ids if cid not in companies]:
+        raise AwardsError(_("There is no company number %(id)s.", id=missing[0]), field="companies")
+    for cid in ids:
+        if companies[cid].status != MembershipStatus.MEMBER:
+            raise AwardsError(
+                _(
+                    "%(company)s is not a member of the club; only members can be named.",
+                    company=companies[cid].name,
+                ),
+                field="companies",
+            )
+
+
 def choose_best(
     session: Session,
     year: int,
@@ -245,36 +245,10 @@ def choose_best(
     Each distinction keeps the points the company earned in the quarter at this moment.
     """
     now = now or utcnow()
-    _check_quarter_values(year, quarter)
-    _check_over(year, quarter, now)
-    ids = _company_ids(company_ids_in_order)
-    if not ids:
-        raise AwardsError(_("Choose at least one company."), field="companies")
-    if len(ids) > MAX_PLACES:
-        raise AwardsError(_("Choose at most %(num)d companies.", num=MAX_PLACES), field="companies")
-    if len(set(ids)) != len(ids):
-        raise AwardsError(_("Each company can take only one place."), field="companies")
-    citations = [(text or "").strip() for text in (citations or [])]
-    if len(citations) > len(ids):
-        raise AwardsError(_("Each citation needs a company."), field="companies")
-    citations += [""] * (len(ids) - len(citations))
-    if any(len(text) > CITATION_MAX for text in citations):
-        raise AwardsError(
-            _("A citation may have at most %(num)d characters.", num=CITATION_MAX),
-            field="companies",
-        )
-    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
-    if missing := [cid for cid in ids if cid not in companies]:
-        raise AwardsError(_("There is no company number %(id)s.", id=missing[0]), field="companies")
-    for cid in ids:
-        if companies[cid].status != MembershipStatus.MEMBER:
-            raise AwardsError(
-                _(
-                    "%(company)s is not a member of the club; only members can be named.",
-                    company=companies[cid].name,
-                ),
-                field="companies",
-            )
+    period = checked_quarter(year, quarter)
+    _check_over(period, now)
+    ids, citations = _checked_list(company_ids_in_order, citations)
+    _check_members(session, ids)
 
     award = _award_for_update(session, year, quarter)
     if award.is_finalised:
@@ -305,7 +279,7 @@ def choose_best(
         actor=actor,
         before={"places": before} if before else None,
         after={
-            "quarter": f"{year}-Q{quarter}",
+            "quarter": period.arg,
             "places": [(d.place, d.company_id, d.points) for d in award.distinctions],
         },
         now=now,
@@ -318,8 +292,8 @@ def finalise(
 ) -> QuarterAward:
     """Fix the quarter's list: its diplomas are issued today and can be downloaded."""
     now = now or utcnow()
-    _check_quarter_values(year, quarter)
-    _check_over(year, quarter, now)
+    period = checked_quarter(year, quarter)
+    _check_over(period, now)
     award = session.scalar(
         select(QuarterAward)
         .where(QuarterAward.year == year, QuarterAward.quarter == quarter)
@@ -342,7 +316,7 @@ def finalise(
         award,
         actor=actor,
         after={
-            "quarter": f"{year}-Q{quarter}",
+            "quarter": period.arg,
             "places": [(d.place, d.company_id) for d in award.distinctions],
         },
         now=now,
@@ -408,8 +382,8 @@ def issue_membership_certificate(
         raise AwardsError(_("%(company)s is not a member of the club.", company=company.name))
     if (existing := membership_certificate_of(session, company)) is not None:
         return existing
-    today = now.astimezone(club_zone()).date()
-    member_since = company.joined_on or as_utc(company.created_at).astimezone(club_zone()).date()
+    today = periods.club_today(now)
+    member_since = company.joined_on or periods.local(company.created_at).date()
     for _attempt in range(5):
         sequence = (
             session.scalar(
@@ -511,7 +485,7 @@ def diploma_pdf(distinction: Distinction, locale: str, *, verify_url: str | None
     award = distinction.award
     if not award.is_finalised:
         raise AwardsError(_("Diplomas are issued once the quarter's list is final."))
-    issued_on = award.finalised_at.astimezone(club_zone()).date()
+    issued_on = periods.local(award.finalised_at).date()
     verify_url = verify_url or verification_url(distinction.code)
     with force_locale(locale):
         lines = [
@@ -534,7 +508,7 @@ def diploma_pdf(distinction: Distinction, locale: str, *, verify_url: str | None
             name=distinction.company.name,
             lines=lines,
             footer=[
-                _("Issued on %(date)s", date=format_date(issued_on, "long")),
+                _("Issued on %(date)s", date=date_(issued_on, "long")),
                 _("Verification code: %(code)s", code=distinction.code),
                 _("Check it at %(url)s", url=verify_url),
             ],
@@ -546,7 +520,7 @@ def diploma_pdf(distinction: Distinction, locale: str, *, verify_url: str | None
 def membership_certificate_pdf(
     certificate: MembershipCertificate, locale: str, *, verify_url: str | None = None
 ) -> bytes:
-    issued_on = certificate.issued_at.astimezone(club_zone()).date()
+    issued_on = periods.local(certificate.issued_at).date()
     verify_url = verify_url or verification_url(certificate.code)
     with force_locale(locale):
         document = Certificate(
@@ -556,12 +530,12 @@ def membership_certificate_pdf(
             lines=[
                 _(
                     "is a member of the club since %(date)s",
-                    date=format_date(certificate.member_since, "long"),
+                    date=date_(certificate.member_since, "long"),
                 ),
                 _("Certificate No. %(number)s", number=certificate.number),
             ],
             footer=[
-                _("Issued on %(date)s", date=format_date(issued_on, "long")),
+                _("Issued on %(date)s", date=date_(issued_on, "long")),
                 _("Verification code: %(code)s", code=certificate.code),
                 _("Check it at %(url)s", url=verify_url),
             ],

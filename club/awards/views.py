@@ -4,7 +4,6 @@ their diplomas and membership certificate; anyone can check a code."""
 from __future__ import annotations
 
 import io
-import re
 
 from flask import (
     Blueprint,
@@ -22,12 +21,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from club.awards import services
+from club.awards.errors import AwardsError
 from club.awards.models import MAX_PLACES
-from club.core import codes
+from club.core import codes, periods
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
 from club.core.database import write_intent
-from club.core.errors import ClubError
+from club.core.periods import Period
+from club.core.refusals import on_refusal
 from club.core.roles import PARTNER_ROLES, Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -37,39 +38,40 @@ from club.members.services import visible_company
 bp = Blueprint("awards", __name__, url_prefix="/awards")
 
 EVERYONE_WITH_A_COMPANY = (Role.CLUB_MANAGER, Role.ACCOUNT_MANAGER, *sorted(PARTNER_ROLES))
-QUARTER_ARG = re.compile(r"^(\d{4})-Q([1-4])$")
+PICKED_QUARTERS = 8  # the completed quarters the picker offers
 
 
 # --- the club manager's page ------------------------------------------------------------
 
 
-def _picked_quarter() -> tuple[int, int]:
+def _picked_quarter(now) -> Period:
     """?q=2026-Q3 from the picker; the last completed quarter otherwise."""
-    match = QUARTER_ARG.match(request.args.get("q", ""))
-    if match and int(match[1]) >= services.FIRST_YEAR:
-        return int(match[1]), int(match[2])
-    return services.last_completed_quarter(utcnow())
+    picked = periods.quarter_from_arg(request.args.get("q"), first_year=services.FIRST_YEAR)
+    return picked or periods.this_quarter(now).previous()
 
 
-def _best_partners_page(year: int, quarter: int, *, rows=None, error: str | None = None):
+def _best_partners_page(quarter: Period, *, rows=None, form: ConfirmForm | None = None):
     now = utcnow()
-    award = services.award_of(db.session, year, quarter)
-    is_over = services.is_over(year, quarter, now=now)
-    suggestions = services.suggest_best(db.session, year, quarter) if is_over else []
-    totals = services.quarter_points(db.session, year, quarter) if is_over else {}
+    award = services.award_of(db.session, quarter.year, quarter.number)
+    is_over = periods.is_over(quarter, now=now)
+    suggestions = services.suggest_best(db.session, quarter.year, quarter.number) if is_over else []
+    totals = services.quarter_points(db.session, quarter.year, quarter.number) if is_over else {}
     if rows is None:
         if award is not None and award.distinctions:
             rows = [(str(d.company_id), d.citation) for d in award.distinctions]
         else:
             rows = [(str(s.company.id), "") for s in suggestions]
     rows = list(rows) + [("", "")] * (MAX_PLACES - len(rows))
-    quarters = services.recent_quarters(now)
-    if (year, quarter) not in quarters:
-        quarters = [(year, quarter), *quarters]
+    last = periods.this_quarter(now)
+    quarters = [last.shifted(-back) for back in range(1, PICKED_QUARTERS + 1)]
+    if quarter not in quarters:
+        quarters = [quarter, *quarters]
+    form = form or ConfirmForm()
     return render_template(
         "awards/best_partners.html",
-        year=year,
-        quarter=quarter,
+        period=quarter,
+        year=quarter.year,
+        quarter=quarter.number,
         quarters=quarters,
         is_over=is_over,
         award=award,
@@ -77,16 +79,14 @@ def _best_partners_page(year: int, quarter: int, *, rows=None, error: str | None
         members=[company for company, _certificate in services.member_companies(db.session)],
         points={cid: value[0] for cid, value in totals.items()},
         rows=rows,
-        error=error,
-        form=ConfirmForm(),
-    ), (422 if error else 200)
+        form=form,
+    ), (422 if form.form_errors else 200)
 
 
 @bp.get("/")
 @requires(Role.CLUB_MANAGER)
 def best_partners():
-    year, quarter = _picked_quarter()
-    return _best_partners_page(year, quarter)
+    return _best_partners_page(_picked_quarter(utcnow()))
 
 
 def _submitted_rows() -> list[tuple[str, str]]:
@@ -98,36 +98,25 @@ def _submitted_rows() -> list[tuple[str, str]]:
     return rows
 
 
-def _quarter_or_back(year: int, quarter: int):
-    try:
-        services.quarter_bounds(year, quarter)
-    except ClubError as error:
-        flash(error.message, "error")
-        return redirect(url_for(".best_partners"))
-    return None
-
-
 @bp.post("/<int:year>/q<int:quarter>/choose")
 @requires(Role.CLUB_MANAGER)
 def choose(year: int, quarter: int):
-    if (back := _quarter_or_back(year, quarter)) is not None:
-        return back
-    if not ConfirmForm().validate_on_submit():
+    on_refusal(url_for(".best_partners"))
+    period = services.checked_quarter(year, quarter)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
     rows = _submitted_rows()
     filled = [(company, citation) for company, citation in rows if company]
-    try:
-        services.choose_best(
-            db.session,
-            year,
-            quarter,
-            [company for company, _citation in filled],
-            current_user,
-            citations=[citation for _company, citation in filled],
-        )
-    except ClubError as error:
-        db.session.rollback()
-        return _best_partners_page(year, quarter, rows=rows, error=error.message)
+    on_refusal(lambda _error: _best_partners_page(period, rows=rows, form=form), form=form)
+    services.choose_best(
+        db.session,
+        year,
+        quarter,
+        [company for company, _citation in filled],
+        current_user,
+        citations=[citation for _company, citation in filled],
+    )
     db.session.commit()
     flash(
         _(
@@ -138,32 +127,28 @@ def choose(year: int, quarter: int):
         ),
         "success",
     )
-    return redirect(url_for(".best_partners", q=f"{year}-Q{quarter}"))
+    return redirect(url_for(".best_partners", q=period.arg))
 
 
 @bp.post("/<int:year>/q<int:quarter>/finalise")
 @requires(Role.CLUB_MANAGER)
 def finalise(year: int, quarter: int):
-    if (back := _quarter_or_back(year, quarter)) is not None:
-        return back
+    on_refusal(url_for(".best_partners"))
+    period = services.checked_quarter(year, quarter)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.finalise(db.session, year, quarter, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "The best partners of Q%(quarter)d %(year)d are final; their diplomas are ready.",
-                quarter=quarter,
-                year=year,
-            ),
-            "success",
-        )
-    return redirect(url_for(".best_partners", q=f"{year}-Q{quarter}"))
+    on_refusal(url_for(".best_partners", q=period.arg))
+    services.finalise(db.session, year, quarter, actor=current_user)
+    db.session.commit()
+    flash(
+        _(
+            "The best partners of Q%(quarter)d %(year)d are final; their diplomas are ready.",
+            quarter=quarter,
+            year=year,
+        ),
+        "success",
+    )
+    return redirect(url_for(".best_partners", q=period.arg))
 
 
 @bp.get("/certificates")
@@ -242,7 +227,7 @@ def membership_certificate(company_id: int):
                 certificate = services.issue_membership_certificate(
                     db.session, found, actor=db.session.get(User, actor_id)
                 )
-            except ClubError:
+            except AwardsError:  # it stopped being a member a moment ago: no certificate
                 db.session.rollback()
                 abort(404)
             db.session.commit()

@@ -282,3 +282,18 @@ def parse(
     if period.starts > club_today(now):
         raise InvalidPeriod(_("%(period)s has not started yet.", period=period.arg))
     return period
+
+
+def quarter_from_arg(
+    text: str | None, *, first_year: int = 2000, last_year: int = 9998
+) -> Period | None:
+    """A quarter as URLs write it (2026-Q4), begun or not: a planner looks ahead, where
+    `parse` refuses what has not started. None for anything else, so that a page falls
+    back to its own default."""
+    match = QUARTER_ARG.match((text or "").strip())
+    if match is None:
+        return None
+    found = quarter(int(match[1]), int(match[2]))
+    if not (first_year <= found.year <= last_year and 1 <= found.number <= 4):
+        return None
+    return found

@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
-from club.core.errors import ClubError
-from club.core.forms import choices, show_error
+from club.core.forms import choices
 from club.core.htmx import render_page_or_fragment
-from club.core.periods import club_today, club_zone
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.events import services
 from club.events.forms import MeetingForm, SearchForm, WalkInForm
@@ -25,13 +25,18 @@ from club.members.models import Company, MembershipStatus, User
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
 
 
+# The quarters the calendar pages through (a meeting is planned a few years ahead at most).
+LAST_YEAR = 2100
+
+
 @bp.get("")
 @requires(Role.CLUB_MANAGER)
 def meetings():
-    year, quarter = services.parse_quarter(
-        request.args.get("quarter", ""), today=club_today(utcnow())
-    )
-    months = services.quarter_calendar(db.session, year, quarter)
+    now = utcnow()
+    quarter = periods.quarter_from_arg(
+        request.args.get("quarter"), last_year=LAST_YEAR
+    ) or periods.this_quarter(now)
+    months = services.quarter_calendar(db.session, quarter)
     listed = [
         meeting for month in months for week in month.weeks for _d, day in week for meeting in day
     ]
@@ -41,16 +46,12 @@ def meetings():
     ids = [meeting.id for meeting in listed]
     return render_template(
         "events/manage_meetings.html",
-        year=year,
         quarter=quarter,
-        previous=services.shift_quarter(year, quarter, -1),
-        next=services.shift_quarter(year, quarter, 1),
         months=months,
         meetings=listed,
         seats=services.seats_by_meeting(db.session, ids),
         ratings=services.ratings(db.session, ids),
-        today=club_today(utcnow()),
-        zone=club_zone(),
+        today=periods.club_today(now),
     )
 
 
@@ -67,7 +68,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
     )
     if request.method == "GET":
         if meeting is None:
-            form.timezone.data = club_zone().key
+            form.timezone.data = periods.club_zone().key
         else:
             form.process(
                 data={
@@ -104,17 +105,17 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
 def _save(meeting: Meeting | None):
     form = _form(meeting)
     if form.validate_on_submit():
-        try:
-            saved = services.save_meeting(
-                db.session, meeting, form.data_for_service(), actor=current_user
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Meeting saved."), "success")
-            return redirect(url_for("events_manage.meeting", meeting_id=saved.id))
+        on_refusal(lambda _error: _form_page(form, meeting), form=form)
+        saved = services.save_meeting(
+            db.session, meeting, form.data_for_service(), actor=current_user
+        )
+        db.session.commit()
+        flash(_("Meeting saved."), "success")
+        return redirect(url_for("events_manage.meeting", meeting_id=saved.id))
+    return _form_page(form, meeting)
+
+
+def _form_page(form: MeetingForm, meeting: Meeting | None):
     status = 422 if request.method == "POST" else 200
     return render_template("events/manage_form.html", form=form, meeting=meeting), status
 
@@ -158,6 +159,7 @@ def meeting(meeting_id: int):
     return render_template(
         "events/manage_meeting.html",
         meeting=meeting,
+        quarter=periods.quarter_of(meeting.starts_at),
         seats=services.seats(db.session, meeting),
         registrations=registrations,
         rated=rated,
@@ -172,12 +174,8 @@ def _action(meeting_id: int, action, done_message):
     meeting = db.get_or_404(Meeting, meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        result = action(db.session, meeting, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("events_manage.meeting", meeting_id=meeting_id))
+    on_refusal(url_for("events_manage.meeting", meeting_id=meeting_id))
+    result = action(db.session, meeting, actor=current_user)
     db.session.commit()
     flash(done_message(result), "success")
     target = result if isinstance(result, Meeting) else meeting
@@ -268,17 +266,18 @@ def check_in(meeting_id: int, registration_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        fresh = services.check_in(db.session, registration, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    on_refusal(lambda _error: _after_check_in(meeting))
+    fresh = services.check_in(db.session, registration, actor=current_user)
+    db.session.commit()
+    if fresh:
+        flash(_("%(name)s checked in.", name=registration.user.name), "success")
     else:
-        db.session.commit()
-        if fresh:
-            flash(_("%(name)s checked in.", name=registration.user.name), "success")
-        else:
-            flash(_("%(name)s was already checked in.", name=registration.user.name), "info")
+        flash(_("%(name)s was already checked in.", name=registration.user.name), "info")
+    return _after_check_in(meeting)
+
+
+def _after_check_in(meeting: Meeting):
+    """htmx gets the refreshed list; a plain form post goes back to the list it came from."""
     if request.headers.get("HX-Request"):
         return _check_in_page(meeting)
     return redirect(
@@ -297,28 +296,29 @@ def walk_in(meeting_id: int):
     if person is None:
         form.email.errors = [_("Nobody in the club has this e-mail address.")]
         return _check_in_page(meeting, walk_in_form=form, status=422)
-    try:
-        services.walk_in(db.session, meeting, person, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return _check_in_page(meeting, walk_in_form=form, status=error.status_code)
+    on_refusal(
+        lambda error: _check_in_page(meeting, walk_in_form=form, status=error.status_code),
+        form=form,
+    )
+    services.walk_in(db.session, meeting, person, actor=current_user)
     db.session.commit()
     flash(_("%(name)s added and checked in.", name=person.name), "success")
     return redirect(url_for("events_manage.check_in_list", meeting_id=meeting.id))
+
+
+def _ticket_refused(error):
+    """The scanned ticket page with no one on it: the refusal is flashed above."""
+    return render_template("events/scan.html", registration=None), error.status_code
 
 
 @bp.get("/tickets/<token>")
 @requires(Role.CLUB_MANAGER)
 def scan(token: str):
     """What the manager sees after scanning a ticket's QR code."""
-    try:
-        registration = services.registration_of_ticket(db.session, token)
-    except ClubError as error:
-        return render_template("events/scan.html", error=error.message, registration=None), 404
+    on_refusal(_ticket_refused)
+    registration = services.registration_of_ticket(db.session, token)
     return render_template(
         "events/scan.html",
-        error=None,
         registration=registration,
         meeting=registration.meeting,
         token=token,
@@ -331,14 +331,9 @@ def scan(token: str):
 def scan_check_in(token: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        registration = services.registration_of_ticket(db.session, token)
-        fresh = services.check_in(db.session, registration, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        return render_template(
-            "events/scan.html", error=error.message, registration=None
-        ), 404 if isinstance(error, services.TicketInvalid) else error.status_code
+    on_refusal(_ticket_refused)
+    registration = services.registration_of_ticket(db.session, token)
+    fresh = services.check_in(db.session, registration, actor=current_user)
     db.session.commit()
     if fresh:
         flash(_("%(name)s checked in.", name=registration.user.name), "success")

@@ -102,7 +102,8 @@ class Meeting(db.Model):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    # The zone the meeting is held in (IANA name): times are shown in it.
+    # The zone the meeting is held in (IANA name): the manager plans in it and the mails
+    # write its times in it; pages show times in the club's zone, named.
     timezone: Mapped[str] = mapped_column(String(64), nullable=False)
     place: Mapped[str] = mapped_column(Text, nullable=False, default="")
     online_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")

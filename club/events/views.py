@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import segno
-from babel.dates import format_date, format_datetime, get_month_names
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,10 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
-from club.core.errors import ClubError
 from club.core.forms import choices
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
+from club.core.refusals import on_refusal
 from club.core.roles import ALL_ROLES, PARTNER_ROLES, Role
 from club.events import ics, services
 from club.events.forms import RatingForm, RegisterForm
@@ -36,27 +32,6 @@ from club.members.forms import ConfirmForm
 from club.members.models import User
 
 bp = Blueprint("events", __name__, url_prefix="/meetings")
-
-
-@bp.app_template_global()
-def month_name(month: int) -> str:
-    return get_month_names("wide", context="stand-alone", locale=str(get_locale()))[month]
-
-
-@bp.app_template_global()
-def weekday_name(day) -> str:
-    return format_date(day, "EEE", locale=str(get_locale()))
-
-
-@bp.app_template_global()
-def meeting_time(meeting: Meeting, moment=None, pattern: str = "EEE d MMM y, HH:mm") -> str:
-    """A moment of a meeting in the meeting's own time zone, in the reader's language."""
-    return format_datetime(
-        moment or meeting.starts_at,
-        pattern,
-        tzinfo=ZoneInfo(meeting.timezone),
-        locale=str(get_locale()),
-    )
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -106,7 +81,6 @@ def meetings():
         when=when,
         format=format,
         formats=FORMAT_LABELS,
-        local=services.local,
     )
 
 
@@ -159,8 +133,6 @@ def _panel_context(meeting: Meeting) -> dict:
         "company_registrations": company_registrations,
         "confirm_form": ConfirmForm(),
         "rating_form": rating_form,
-        "local": services.local,
-        "ticket_token": services.ticket_token,
     }
 
 
@@ -190,12 +162,8 @@ def register(meeting_id: int):
         person = db.session.get(User, form.person_id.data)
         if person is None:
             abort(404)
-    try:
-        registration = services.register(db.session, meeting, person, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _after_change(meeting)
+    on_refusal(lambda _error: _after_change(meeting))
+    registration = services.register(db.session, meeting, person, actor=current_user)
     db.session.commit()
     if registration.status == RegistrationStatus.REGISTERED:
         flash(_("%(name)s has a seat at this meeting.", name=person.name), "success")
@@ -220,12 +188,8 @@ def cancel(registration_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     was_waiting = registration.status == RegistrationStatus.WAITLISTED
-    try:
-        services.cancel_registration(db.session, registration, actor=current_user)
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _after_change(meeting)
+    on_refusal(lambda _error: _after_change(meeting))
+    services.cancel_registration(db.session, registration, actor=current_user)
     db.session.commit()
     flash(
         _("Left the waitlist.") if was_waiting else _("Registration cancelled; the seat is free."),
@@ -251,7 +215,6 @@ def ticket(registration_id: int):
         meeting=registration.meeting,
         qr=qr,
         link=link,
-        local=services.local,
     )
 
 
@@ -279,18 +242,14 @@ def rate(registration_id: int):
     if not form.validate_on_submit():
         flash(_("Choose from 1 to 5 stars."), "error")
         return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
-    try:
-        services.rate(
-            db.session,
-            registration,
-            person=current_user,
-            rating=form.rating.data,
-            comment=form.comment.data or "",
-        )
-    except ClubError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
+    on_refusal(url_for("events.meeting", meeting_id=registration.meeting_id))
+    services.rate(
+        db.session,
+        registration,
+        person=current_user,
+        rating=form.rating.data,
+        comment=form.comment.data or "",
+    )
     db.session.commit()
     flash(_("Thank you for your rating."), "success")
     return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
@@ -304,7 +263,7 @@ def company_attendance():
         .options(joinedload(Registration.user), joinedload(Registration.meeting))
         .limit(500)
     ).all()
-    return render_template("events/company.html", registrations=found, local=services.local)
+    return render_template("events/company.html", registrations=found)
 
 
 # --- calendar feed ---------------------------------------------------------------------
@@ -324,7 +283,6 @@ def calendar_feed():
         feed_url=None,
         registrations=registrations,
         form=ConfirmForm(),
-        local=services.local,
     )
 
 
@@ -347,7 +305,6 @@ def renew_feed():
         feed_url=url_for("events.feed", token=token, _external=True),
         registrations=registrations,
         form=ConfirmForm(),
-        local=services.local,
     )
 
 
@@ -387,5 +344,5 @@ def upcoming_card(user):
         .limit(3)
     ).all()
     return Markup(  # noqa: S704  (a rendered template, escaped by Jinja)
-        render_template("events/_home_card.html", registrations=found, local=services.local)
+        render_template("events/_home_card.html", registrations=found)
     )

@@ -15,6 +15,7 @@ from club.awards import services
 from club.awards.demo import play_awards
 from club.awards.errors import AwardFinalised, AwardsError, QuarterNotOver
 from club.awards.models import Distinction, MembershipCertificate, QuarterAward
+from club.core import periods
 from club.core.clock import as_utc
 from club.core.periods import club_zone
 from club.ledger import services as ledger
@@ -79,18 +80,24 @@ def nothing_written(session) -> bool:
 
 
 def test_quarters_are_calendar_quarters_in_the_club_time_zone(app_ctx):
-    assert services.quarter_bounds(2026, 3) == (at("2026-06-30T22:00"), at("2026-09-30T22:00"))
-    assert services.quarter_bounds(2026, 1) == (at("2025-12-31T23:00"), at("2026-03-31T22:00"))
-    assert services.quarter_bounds(2026, 4)[1] == at("2026-12-31T23:00")
+    assert services.checked_quarter(2026, 3).bounds() == (
+        at("2026-06-30T22:00"),
+        at("2026-09-30T22:00"),
+    )
+    assert services.checked_quarter(2026, 1).bounds() == (
+        at("2025-12-31T23:00"),
+        at("2026-03-31T22:00"),
+    )
+    assert services.checked_quarter(2026, 4).bounds()[1] == at("2026-12-31T23:00")
     # 23:30 on 30 September in Warsaw: Q3 is still on; half an hour later it is over.
-    assert services.last_completed_quarter(at("2026-09-30T21:30")) == (2026, 2)
-    assert services.last_completed_quarter(at("2026-09-30T22:30")) == (2026, 3)
-    assert services.last_completed_quarter(at("2026-01-01T09:00")) == (2025, 4)
-    assert services.is_over(2026, 3, now=at("2026-09-30T22:00"))
-    assert not services.is_over(2026, 3, now=at("2026-09-30T21:59"))
+    assert periods.this_quarter(at("2026-09-30T21:30")).previous() == periods.quarter(2026, 2)
+    assert periods.this_quarter(at("2026-09-30T22:30")).previous() == periods.quarter(2026, 3)
+    assert periods.this_quarter(at("2026-01-01T09:00")).previous() == periods.quarter(2025, 4)
+    assert periods.is_over(services.checked_quarter(2026, 3), now=at("2026-09-30T22:00"))
+    assert not periods.is_over(services.checked_quarter(2026, 3), now=at("2026-09-30T21:59"))
     for year, quarter in ((2026, 0), (2026, 5), (1999, 1), ("2026", 1), (True, 1)):
         with pytest.raises(AwardsError):
-            services.quarter_bounds(year, quarter)
+            services.checked_quarter(year, quarter)
 
 
 # --- the suggestion -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from club.audit.models import AuditEntry
 from club.awards import services
 from club.awards.models import Distinction, MembershipCertificate, QuarterAward
+from club.core import periods
 from club.core.clock import utcnow
 from club.ledger import services as ledger
 from club.members.models import MembershipStatus
@@ -139,7 +140,8 @@ def test_tampered_choices_get_a_clear_message_and_write_nothing(
 
 def test_an_unfinished_or_impossible_quarter_is_refused(client, club, db_session):
     login(client, club.club_manager)
-    year, quarter = services.quarter_of(utcnow())
+    current = periods.this_quarter(utcnow())
+    year, quarter = current.year, current.number
     page = client.get(f"/awards/?q={year}-Q{quarter}").get_data(as_text=True)
     assert "is not over yet" in page and 'id="awards-choose"' not in page
     response = client.post(
@@ -229,7 +231,7 @@ def test_the_manager_downloads_any_member_certificate(client, club, db_session, 
     )
     assert "ООО «Другая»" in text
     page = client.get("/awards/certificates").get_data(as_text=True)
-    year = services.quarter_of(utcnow())[0]
+    year = periods.this_quarter(utcnow()).year
     assert f"{year}/0001" in page
 
 
@@ -271,3 +273,20 @@ def test_the_manager_page_lists_members_in_the_picker(client, club, make_company
     form = page.split('id="awards-choose"')[1]
     assert "Hurtownia Żak" in form and "Kandydat" not in form
     assert form.count('name="company-') == 10
+
+
+def test_a_refused_list_is_said_once_above_the_form_and_the_picker_keeps_the_quarter(
+    client, club, db_session
+):
+    login(client, club.club_manager)
+    data = {"company-1": str(club.company.id), "company-2": str(club.company.id)}
+    response = client.post(f"/awards/{YEAR}/q{QUARTER}/choose", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert body.count("Each company can take only one place.") == 1
+    assert 'id="awards-error"' in body
+    assert f'<option value="{YEAR}-Q{QUARTER}" selected>Q{QUARTER} {YEAR}</option>' in body
+    # A quarter typed into the address, not offered by the picker, is shown and added to it.
+    page = client.get("/awards/?q=2019-Q2").get_data(as_text=True)
+    assert '<option value="2019-Q2" selected>Q2 2019</option>' in page
+    assert _nothing_written(db_session)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from club.core import periods
 from club.core.clock import utcnow
 from club.events import services
 from club.events.models import Meeting, MeetingStatus, Registration, RegistrationStatus
@@ -286,3 +288,75 @@ def test_cancelling_a_meeting_needs_the_confirmation_box(client, db_session, clu
     client.post(f"/manage/meetings/{meeting.id}/cancel")
     db_session.refresh(meeting)
     assert meeting.status == MeetingStatus.PUBLISHED
+
+
+def test_meeting_times_name_the_club_zone(client, db_session, club, make_meeting):
+    # Planned at 18:00 in London: the club (Europe/Warsaw) reads 19:00, the zone named.
+    start = (utcnow() + timedelta(days=30)).replace(tzinfo=None, hour=18, minute=0)
+    meeting = make_meeting(
+        capacity=3,
+        timezone="Europe/London",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    seat = services.register(db_session, meeting, club.staff, actor=club.staff)
+    services.check_in(db_session, seat, actor=club.club_manager)
+    db_session.commit()
+    login(client, club.staff)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "19:00 – 21:00 (Europe/Warsaw)" in page
+    listed = client.get("/meetings").get_data(as_text=True)
+    assert "19:00 (Europe/Warsaw)" in listed
+    ticket = client.get(f"/meetings/registrations/{seat.id}/ticket").get_data(as_text=True)
+    assert "19:00 – 21:00 (Europe/Warsaw)" in ticket and "Checked in at" in ticket
+    client.post("/logout")
+    login(client, club.club_manager)
+    check_in = client.get(f"/manage/meetings/{meeting.id}/check-in").get_data(as_text=True)
+    checked_at = seat.checked_in_at.astimezone(ZoneInfo("Europe/Warsaw")).strftime("%H:%M")
+    assert f"{checked_at} (Europe/Warsaw)" in check_in
+
+
+def test_the_quarter_calendar_pages_through_quarters_ahead(client, db_session, club, make_meeting):
+    # 1 October, 00:30 in Warsaw (still 30 September in UTC) is in the fourth quarter.
+    make_meeting(
+        title="Jesienna akademia",
+        starts_at=datetime(2031, 10, 1, 0, 30),
+        ends_at=datetime(2031, 10, 1, 2, 0),
+    )
+    login(client, club.club_manager)
+    page = client.get("/manage/meetings?quarter=2031-Q4").get_data(as_text=True)
+    assert "Meetings of 2031 Q4" in page and "Jesienna akademia" in page
+    assert "<caption>October 2031</caption>" in page and "<caption>December 2031</caption>" in page
+    assert "quarter=2031-Q3" in page and "quarter=2032-Q1" in page
+    assert "Jesienna akademia" not in client.get("/manage/meetings?quarter=2031-Q3").get_data(
+        as_text=True
+    )
+    current = periods.this_quarter(utcnow())
+    for nonsense in ("2031-Q5", "1999-Q1", "2101-Q1", "drop table"):
+        page = client.get(f"/manage/meetings?quarter={nonsense}").get_data(as_text=True)
+        assert f"Meetings of {current.year} Q{current.number}" in page, nonsense
+
+
+def test_registration_opening_later_names_its_time_and_zone(client, db_session, club, make_meeting):
+    opens = (utcnow() + timedelta(days=3)).replace(tzinfo=None, hour=9, minute=0)
+    meeting = make_meeting(capacity=3, registration_opens_at=opens)
+    login(client, club.staff)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"Registration opens {opens:%Y-%m-%d} 09:00 (Europe/Warsaw)." in page
+
+
+def test_a_refused_ticket_says_why_once(client, db_session, club, make_meeting):
+    meeting = make_meeting(capacity=3)
+    seat = services.register(db_session, meeting, club.staff, actor=club.staff)
+    services.cancel_registration(db_session, seat, actor=club.staff)
+    db_session.commit()
+    login(client, club.club_manager)
+    token = services.ticket_token(seat)
+    for response in (
+        client.get(f"/manage/meetings/tickets/{token}"),
+        client.post(f"/manage/meetings/tickets/{token}"),
+    ):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert page.count("the registration was cancelled") == 1
+        assert "Ticket not accepted" in page
