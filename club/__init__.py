@@ -39,7 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     from club.api.manage_views import bp as api_tokens_bp
     from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
-    from club.audit.views import bp as audit_bp
     from club.awards.views import bp as awards_bp
     from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
@@ -49,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from club.learning.manage_views import bp as learning_manage_bp
     from club.learning.views import bp as learning_bp
     from club.ledger.views import bp as ledger_bp
+    from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
     from club.purchases.views import bp as purchases_bp
 
