@@ -24,7 +24,7 @@ from club.core.access import enforce_declared_access
 from club.core.roles import Role
 from club.core.text import render_markdown
 from club.extensions import db, login_manager
-from club.members.services import MIN_PASSWORD_LENGTH
+from club.members.services import MIN_PASSWORD_LENGTH, load_user_for_session
 
 # The Content-Security-Policy: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -80,8 +80,6 @@ def _languages():
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    from club.members.services import load_user_for_session
-
     return load_user_for_session(db.session, session_id)
 
 
