@@ -36,6 +36,25 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limiter.init_app(app)
 
     from club import models  # noqa: F401  (every model registered with the metadata)
+
+    _register_blueprints(app)
+    web.init_app(app)
+    database.init_app(app)
+
+    from club.cli import register_commands
+
+    register_commands(app)
+
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from club.scheduler import start_in_background
+
+        start_in_background(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Imported when an app is built: this package runs before any `import club.<module>`,
+    # so importing the domains at its top would load them all for every import of one.
     from club.api.manage_views import bp as api_tokens_bp
     from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
@@ -52,31 +71,21 @@ def create_app(config: dict | None = None) -> Flask:
     from club.members.views import bp as members_bp
     from club.purchases.views import bp as purchases_bp
 
-    app.register_blueprint(members_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(ledger_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(catalog_manage_bp)
-    app.register_blueprint(purchases_bp)
-    app.register_blueprint(api_tokens_bp)
-    app.register_blueprint(personal_tokens_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(learning_manage_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(events_manage_bp)
-    app.register_blueprint(awards_bp)
-    app.register_blueprint(leaderboard_bp)
-
-    web.init_app(app)
-    database.init_app(app)
-
-    from club.cli import register_commands
-
-    register_commands(app)
-
-    if app.config.get("SCHEDULER_IN_PROCESS"):
-        from club.scheduler import start_in_background
-
-        start_in_background(app)
-    return app
+    for blueprint in (
+        members_bp,
+        audit_bp,
+        api_bp,
+        ledger_bp,
+        catalog_bp,
+        catalog_manage_bp,
+        purchases_bp,
+        api_tokens_bp,
+        personal_tokens_bp,
+        learning_bp,
+        learning_manage_bp,
+        events_bp,
+        events_manage_bp,
+        awards_bp,
+        leaderboard_bp,
+    ):
+        app.register_blueprint(blueprint)

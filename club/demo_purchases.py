@@ -195,17 +195,22 @@ def plan_purchases(clock: DemoClock, rng: random.Random) -> list[Planned]:
                         due = issue + timedelta(days=30)
                         mine.append(Planned(name, "invoice", issue, due, amount, None, issue))
             invoices.extend(mine)
-        order = {name: position for position, name in enumerate(BUYERS)}
-        number = rng.randint(12, 60)
-        for invoice in sorted(invoices, key=lambda p: (p.issue, order[p.company])):
-            invoice.number = f"FV/{period:%Y/%m}/{number:04d}"
-            number += rng.randint(1, 7)  # the supplier invoices other customers too
-        number = rng.randint(1, 3)
-        for note in sorted(notes, key=lambda p: (p.issue, order[p.company])):
-            note.number = f"KOR/{period:%Y/%m}/{number:04d}"
-            number += rng.randint(1, 2)
+        _number(period, invoices, notes, rng)
         planned.extend(invoices + notes)
     return planned
+
+
+def _number(period: date, invoices: list[Planned], notes: list[Planned], rng: random.Random):
+    """Number a month's invoices and credit notes in the order they were issued."""
+    order = {name: position for position, name in enumerate(BUYERS)}
+    number = rng.randint(12, 60)
+    for invoice in sorted(invoices, key=lambda p: (p.issue, order[p.company])):
+        invoice.number = f"FV/{period:%Y/%m}/{number:04d}"
+        number += rng.randint(1, 7)  # the supplier invoices other customers too
+    number = rng.randint(1, 3)
+    for note in sorted(notes, key=lambda p: (p.issue, order[p.company])):
+        note.number = f"KOR/{period:%Y/%m}/{number:04d}"
+        number += rng.randint(1, 2)
 
 
 def play_a_year_of_purchases(

@@ -19,6 +19,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from club.api.views import error_response
 from club.core import formatting, refusals
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
@@ -120,6 +121,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.init_app(app)
     refusals.init_app(app)
+    _error_pages(app)
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors answered as pages, or as the JSON API's errors under /api/."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -136,8 +142,6 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         if request.path.startswith("/api/"):
-            from club.api.views import error_response
-
             return error_response(
                 code, error.name.lower().replace(" ", "_"), str(ERROR_TEXTS.get(code, error.name))
             )
