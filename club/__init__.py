@@ -36,40 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limiter.init_app(app)
 
     from club import models  # noqa: F401  (every model registered with the metadata)
-    from club.api.manage_views import bp as api_tokens_bp
-    from club.api.personal_views import bp as personal_tokens_bp
-    from club.api.views import bp as api_bp
-    from club.audit.views import bp as audit_bp
-    from club.awards.views import bp as awards_bp
-    from club.catalog.manage_views import bp as catalog_manage_bp
-    from club.catalog.views import bp as catalog_bp
-    from club.events.manage_views import bp as events_manage_bp
-    from club.events.views import bp as events_bp
-    from club.health.views import bp as health_bp
-    from club.leaderboard.views import bp as leaderboard_bp
-    from club.learning.manage_views import bp as learning_manage_bp
-    from club.learning.views import bp as learning_bp
-    from club.ledger.views import bp as ledger_bp
-    from club.members.views import bp as members_bp
-    from club.purchases.views import bp as purchases_bp
 
-    app.register_blueprint(members_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(ledger_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(catalog_manage_bp)
-    app.register_blueprint(purchases_bp)
-    app.register_blueprint(api_tokens_bp)
-    app.register_blueprint(personal_tokens_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(learning_manage_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(events_manage_bp)
-    app.register_blueprint(awards_bp)
-    app.register_blueprint(leaderboard_bp)
-    app.register_blueprint(health_bp)
-
+    _register_blueprints(app)
     web.init_app(app)
     database.init_app(app)
 
@@ -82,3 +50,44 @@ def create_app(config: dict | None = None) -> Flask:
 
         start_in_background(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Imported when an app is built: this package runs before any `import club.<module>`,
+    # so importing the domains at its top would load them all for every import of one.
+    from club.api.manage_views import bp as api_tokens_bp
+    from club.api.personal_views import bp as personal_tokens_bp
+    from club.api.views import bp as api_bp
+    from club.awards.views import bp as awards_bp
+    from club.catalog.manage_views import bp as catalog_manage_bp
+    from club.catalog.views import bp as catalog_bp
+    from club.events.manage_views import bp as events_manage_bp
+    from club.events.views import bp as events_bp
+    from club.health.views import bp as health_bp
+    from club.leaderboard.views import bp as leaderboard_bp
+    from club.learning.manage_views import bp as learning_manage_bp
+    from club.learning.views import bp as learning_bp
+    from club.ledger.views import bp as ledger_bp
+    from club.members.audit_views import bp as audit_bp
+    from club.members.views import bp as members_bp
+    from club.purchases.views import bp as purchases_bp
+
+    for blueprint in (
+        members_bp,
+        audit_bp,
+        api_bp,
+        ledger_bp,
+        catalog_bp,
+        catalog_manage_bp,
+        purchases_bp,
+        api_tokens_bp,
+        personal_tokens_bp,
+        learning_bp,
+        learning_manage_bp,
+        events_bp,
+        events_manage_bp,
+        awards_bp,
+        leaderboard_bp,
+        health_bp,
+    ):
+        app.register_blueprint(blueprint)

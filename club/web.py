@@ -19,12 +19,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from club.api.views import error_response
 from club.core import formatting, refusals
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
 from club.core.text import render_markdown
 from club.extensions import db, login_manager
-from club.members.services import MIN_PASSWORD_LENGTH
+from club.members.services import MIN_PASSWORD_LENGTH, load_user_for_session
 
 # The Content-Security-Policy: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -80,8 +81,6 @@ def _languages():
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    from club.members.services import load_user_for_session
-
     return load_user_for_session(db.session, session_id)
 
 
@@ -122,6 +121,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.init_app(app)
     refusals.init_app(app)
+    _error_pages(app)
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors answered as pages, or as the JSON API's errors under /api/."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -138,8 +142,6 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         if request.path.startswith("/api/"):
-            from club.api.views import error_response
-
             return error_response(
                 code, error.name.lower().replace(" ", "_"), str(ERROR_TEXTS.get(code, error.name))
             )

@@ -12,15 +12,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from club.catalog.models import Privilege, Redemption, RedemptionStatus
 from club.core.clock import as_utc
-from club.core.periods import club_today
-from club.demo import DEMO_PASSWORD, SEED, WELCOME_BONUS, DemoClock, load_demo, plan_purchases
+from club.core.periods import club_today, month_start
+from club.demo import DEMO_PASSWORD, load_demo
+from club.demo_purchases import SEED, WELCOME_BONUS, DemoClock, plan_purchases
 from club.extensions import db
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.ledger.verify import verify
 from club.members.models import Company, User
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
-from club.purchases.services import month_start
 
 PURCHASE_KINDS = {
     EntryKind.EARN,
@@ -144,11 +145,6 @@ def test_the_plan_is_the_same_every_time(app_ctx):
 
 
 def test_demo_has_a_catalogue_and_redemptions_in_every_state(app, db_session):
-    from sqlalchemy import select
-
-    from club.catalog.models import Privilege, Redemption, RedemptionStatus
-    from club.demo import load_demo
-
     load_demo(db_session)
     db_session.commit()
     titles = db_session.scalars(select(Privilege.title)).all()

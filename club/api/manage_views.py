@@ -10,8 +10,7 @@ from club.api import services
 from club.api.forms import TokenForm
 from club.api.models import ApiToken
 from club.core.access import requires
-from club.core.errors import ClubError
-from club.core.forms import show_error
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -23,22 +22,17 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/manage/api-tokens")
 @requires(Role.CLUB_MANAGER)
 def tokens():
     form = TokenForm()
-    secret = None
-    status = 200
     if form.validate_on_submit():
-        try:
-            _token, secret = services.create_token(
-                db.session, name=form.name.data, scopes=form.scopes.data, actor=current_user
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            form = TokenForm(formdata=None)
-    elif form.is_submitted():
-        status = 422
+        on_refusal(lambda error: _tokens_page(form, None, 422), form=form)
+        _token, secret = services.create_token(
+            db.session, name=form.name.data, scopes=form.scopes.data, actor=current_user
+        )
+        db.session.commit()
+        return _tokens_page(TokenForm(formdata=None), secret, 200)
+    return _tokens_page(form, None, 422 if form.is_submitted() else 200)
+
+
+def _tokens_page(form: TokenForm, secret: str | None, status: int):
     # The secret is shown in this response only; it is never stored or shown again.
     return render_template(
         "api/tokens.html",

@@ -9,7 +9,7 @@ from flask_login import current_user
 from club.api import services
 from club.api.models import ApiToken
 from club.core.access import requires
-from club.core.errors import ClubError
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -20,22 +20,21 @@ bp = Blueprint("personal_tokens", __name__, url_prefix="/account/api-tokens")
 @bp.route("/", methods=["GET", "POST"])
 @requires(Role.ACCOUNT_HOLDER)
 def tokens():
-    form = ConfirmForm()
     secret = None
-    if form.validate_on_submit():
-        try:
-            _token, secret = services.create_token(
-                db.session,
-                name=_("Personal token of %(name)s", name=current_user.name),
-                scopes=services.PERSONAL_SCOPES,
-                actor=current_user,
-                user=current_user,
-            )
-        except ClubError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+    if ConfirmForm().validate_on_submit():
+        on_refusal(lambda error: _tokens_page(None))
+        _token, secret = services.create_token(
+            db.session,
+            name=_("Personal token of %(name)s", name=current_user.name),
+            scopes=services.PERSONAL_SCOPES,
+            actor=current_user,
+            user=current_user,
+        )
+        db.session.commit()
+    return _tokens_page(secret)
+
+
+def _tokens_page(secret: str | None):
     return render_template(
         "api/personal_tokens.html",
         secret=secret,

@@ -1,16 +1,20 @@
-"""Audit entries: append-only, like the ledger."""
+"""Audit entries: append-only, like the ledger.
+
+Every domain writes here, members included, so the audit package sits below them all:
+it names people and companies by their ids only (foreign keys by table name) and never
+imports the members domain. The page that shows their names lives with the members.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from club.core.clock import utcnow
 from club.core.types import UTCDateTime
 from club.extensions import db
-from club.members.models import Company, User
 
 
 class AuditEntry(db.Model):
@@ -37,9 +41,6 @@ class AuditEntry(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    company: Mapped[Company | None] = relationship(foreign_keys=[company_id])
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"

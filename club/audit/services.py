@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import Select, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from club.audit.models import AuditEntry
 from club.core.clock import utcnow
+from club.core.periods import days_bounds
 
 
 def record(
@@ -53,6 +54,8 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
 
 @dataclass(frozen=True)
 class AuditFilter:
+    """What the audit page filters by; `since` and `until` are the club's calendar days."""
+
     action: str | None = None
     actor_id: int | None = None
     company_id: int | None = None
@@ -71,12 +74,9 @@ def audit_query(filters: AuditFilter) -> Select:
         query = query.where(AuditEntry.company_id == filters.company_id)
     if filters.object_type:
         query = query.where(AuditEntry.object_type == filters.object_type)
-    if filters.since:
-        query = query.where(AuditEntry.created_at >= _start_of(filters.since))
-    if filters.until:
-        query = query.where(AuditEntry.created_at < _start_of(filters.until + timedelta(days=1)))
+    start, end = days_bounds(filters.since, filters.until)
+    if start is not None:
+        query = query.where(AuditEntry.created_at >= start)
+    if end is not None:
+        query = query.where(AuditEntry.created_at < end)
     return query
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)

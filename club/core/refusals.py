@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, make_response, redirect, request, url_for
+from flask import Flask, current_app, flash, g, make_response, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from club.core.errors import ClubError
 from club.core.forms import show_error
-from club.extensions import db
 
 Respond = str | Callable[[ClubError], object]
 
@@ -45,7 +44,8 @@ def _back() -> str:
 
 
 def answer_refusal(error: ClubError):
-    db.session.rollback()
+    # Flask-SQLAlchemy's extension, asked through the app: core imports no extension.
+    current_app.extensions["sqlalchemy"].session.rollback()
     respond, form = g.pop("club_refusal", (None, None))
     if form is not None:
         show_error(form, error)

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from club.core.forms import choices
 from club.members.models import MembershipStatus
-from club.members.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from club.members.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 LANGUAGES = [("en", "English"), ("pl", "Polski"), ("ru", "Русский")]
 

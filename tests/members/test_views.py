@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from club.audit import services as audit
 from club.audit.models import AuditEntry
 from club.core.roles import Role
 from club.members.models import Company, User
@@ -310,6 +312,24 @@ def test_audit_log_filters(client, club):
     assert "user.deactivated" in body and "Club Manager" in body
     empty = client.get("/manage/audit/?action=company.created").get_data(as_text=True)
     assert "No entries match." in empty
+
+
+def test_audit_log_dates_are_the_clubs_calendar_days(client, club, db_session):
+    # 23:30 on 31 December in Warsaw is 22:30 UTC; 00:30 on 1 January is 23:30 UTC the
+    # day before, which a filter cut at UTC midnight would put in the old year.
+    for action, moment in [
+        ("user.new_year_eve", datetime(2025, 12, 31, 22, 30, tzinfo=UTC)),
+        ("user.new_year_day", datetime(2025, 12, 31, 23, 30, tzinfo=UTC)),
+    ]:
+        audit.record(db_session, action, club.staff, actor=club.club_manager, now=moment)
+    login(client, club.club_manager)
+    entries = {"HX-Request": "true"}  # just the entries, not the filters' choices
+    to_new_year = client.get("/manage/audit/?until=2025-12-31", headers=entries)
+    from_new_year = client.get("/manage/audit/?since=2026-01-01", headers=entries)
+    body = to_new_year.get_data(as_text=True)
+    assert "user.new_year_eve" in body and "user.new_year_day" not in body
+    body = from_new_year.get_data(as_text=True)
+    assert "user.new_year_day" in body and "user.new_year_eve" not in body
 
 
 @pytest.mark.parametrize(("language", "text"), [("pl", "Zaloguj"), ("ru", "Войти")])

@@ -1,4 +1,9 @@
-"""The club manager browses and filters the audit log."""
+"""The club manager browses and filters the audit log.
+
+The page lives with the members, not in the audit package: it names the people and
+companies of each entry, and the audit package must not import the members domain, which
+writes to it (see club/audit/models.py).
+"""
 
 from __future__ import annotations
 
@@ -46,6 +51,12 @@ def log():
     object_types = db.session.scalars(
         select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
     )
+    # Everyone who appears in the log and every company: the filters' choices, and the
+    # names the entries show (an entry keeps only their ids).
+    actors = db.session.scalars(
+        select(User).where(User.id.in_(select(AuditEntry.actor_id))).order_by(User.name)
+    ).all()
+    companies = db.session.scalars(select(Company).order_by(Company.name)).all()
     return render_page_or_fragment(
         "audit/log.html",
         "audit/_entries.html",
@@ -53,8 +64,8 @@ def log():
         filters=filters,
         actions=list(actions),
         object_types=list(object_types),
-        companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
-        actors=db.session.scalars(
-            select(User).where(User.id.in_(select(AuditEntry.actor_id))).order_by(User.name)
-        ).all(),
+        companies=companies,
+        actors=actors,
+        actor_names={actor.id: actor.name for actor in actors},
+        company_names={company.id: company.name for company in companies},
     )
