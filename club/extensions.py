@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
 
-from club.core.ratelimit import RateLimiter
+from club.core.ratelimit import rate_limiter
 
 # Stable constraint names, so Alembic can name and drop them on every database.
 NAMING_CONVENTION = {
@@ -27,4 +27,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
-rate_limiter = RateLimiter()
+
+__all__ = ["babel", "csrf", "db", "htmx", "login_manager", "migrate", "rate_limiter"]

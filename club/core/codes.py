@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from club.extensions import rate_limiter
+from club.core.ratelimit import rate_limiter
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 10

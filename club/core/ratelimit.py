@@ -130,3 +130,7 @@ class RateLimiter:
                 counters.shared.storage.reset()
             except StorageError as error:
                 counters.store_failed(error)
+
+
+# The one limiter; bound to each app in create_app (club.extensions re-exports it).
+rate_limiter = RateLimiter()

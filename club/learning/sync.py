@@ -19,7 +19,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from club import ROOT
 from club.core.clock import utcnow
 from club.learning.course_checks import CourseSpec, LessonSpec, parse_course
 from club.learning.course_files import Problem, Problems
@@ -38,8 +37,10 @@ __all__ = [
 
 
 def courses_folder() -> Path:
-    """COURSES_FOLDER from the config, or courses/ beside the code."""
-    return Path(current_app.config.get("COURSES_FOLDER") or ROOT / "courses")
+    """COURSES_FOLDER from the config, or courses/ beside the code (the app's root is
+    the club package, so the project is its parent)."""
+    default = Path(current_app.root_path).parent / "courses"
+    return Path(current_app.config.get("COURSES_FOLDER") or default)
 
 
 # --- writing ------------------------------------------------------------------------
