@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import stdnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
@@ -21,7 +20,6 @@ from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from club.audit import services as audit
 from club.core.clock import utcnow
@@ -32,11 +30,11 @@ from club.extensions import rate_limiter
 from club.members.errors import (
     AccountHolderTaken,
     DuplicateEmail,
-    InvalidTaxId,
     MembersError,
     WrongCredentials,
 )
 from club.members.models import Company, LinkPurpose, MembershipStatus, OneTimeLink, User
+from club.members.tax_ids import normalize_tax_id
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -52,39 +50,6 @@ def normalize_email(raw: str) -> str:
     except EmailNotValidError:
         raise MembersError(_("Enter a valid e-mail address."), field="email") from None
     return checked.normalized.lower()
-
-
-def normalize_tax_id(country: str, raw: str) -> str:
-    """Check a tax id for its country and return its compact form.
-
-    PL: NIP with its checksum; RU: INN (10 or 12 digits) with its checksums; other
-    countries: their VAT number where python-stdnum knows it, else 4-20 letters or digits.
-    """
-    country = (country or "").upper()
-    value = (raw or "").strip()
-    if not value:
-        raise InvalidTaxId(_("Enter the tax id."), field="tax_id")
-    module = {"PL": "pl.nip", "RU": "ru.inn"}.get(country)
-    try:
-        if module:
-            return stdnum.get_cc_module(country.lower(), module.split(".")[1]).validate(value)
-        vat = stdnum.get_cc_module(country.lower(), "vat")
-        if vat is not None:
-            return vat.validate(value)
-    except StdnumValidationError:
-        if country == "PL":
-            message = _(
-                "This is not a valid Polish NIP: it needs 10 digits and a valid check digit."
-            )
-        elif country == "RU":
-            message = _("This is not a valid INN: it needs 10 or 12 digits and valid check digits.")
-        else:
-            message = _("This is not a valid tax id for the chosen country.")
-        raise InvalidTaxId(message, field="tax_id") from None
-    compact = "".join(ch for ch in value.upper() if ch.isalnum())
-    if not 4 <= len(compact) <= 20:
-        raise InvalidTaxId(_("A tax id has 4 to 20 letters or digits."), field="tax_id")
-    return compact
 
 
 def check_password_rules(password: str, *, email: str | None = None) -> None:
