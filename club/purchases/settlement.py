@@ -10,13 +10,13 @@ Settling again posts only the difference, so running it twice changes nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
-from club.core.periods import club_today, month_of, next_month
+from club.core.periods import club_today, local_midnight, month_of, next_month
 from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.purchases.models import PurchaseMonth
@@ -49,8 +49,9 @@ def settle_month(
 
 
 def earned_at(period: date) -> datetime:
-    """Points of a month count as earned at its last moment (for expiry)."""
-    return datetime.combine(next_month(period), time(0), tzinfo=UTC) - timedelta(seconds=1)
+    """A month's points count as earned at its last moment in the club's zone: expiry
+    runs from there, and the moment is in the month wherever the club reads it."""
+    return local_midnight(next_month(period)) - timedelta(seconds=1)
 
 
 def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
