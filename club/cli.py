@@ -175,26 +175,28 @@ def import_invoices_command(path: Path, dry_run: bool) -> None:
     """
     from club.extensions import db
     from club.purchases import services
-    from club.purchases.csv_import import parse_invoices
 
-    parsed = parse_invoices(path.read_bytes())
-    file_errors = [error for error in parsed.errors if error.line is None]
-    for error in file_errors:
-        click.echo(f"{path}: {error.message}", err=True)
-    if file_errors:
-        raise SystemExit(1)
-    problems = [(error.line, str(error.message)) for error in parsed.errors]
+    data = path.read_bytes()
     if dry_run:
-        problems += services.check_invoices(db.session, parsed.rows)
-        saved = f"{len(parsed.rows) - len(problems) + len(parsed.errors)} rows would be saved"
+        preview = services.preview_import(db.session, data)
+        parsed = preview.parsed
+        problems = [(line, message) for line, _column, message in preview.problems]
+        saved = f"{len(preview.valid)} rows would be saved"
     else:
-        _parsed, report = services.import_file(db.session, path.read_bytes(), filename=path.name)
-        db.session.commit()
+        parsed, report = services.import_file(db.session, data, filename=path.name)
         problems = report.rejected
         saved = (
             f"{report.created} new, {report.updated} payments updated, "
             f"{report.unchanged} unchanged, {report.months_settled} months settled"
         )
-    for line, message in sorted(problems, key=lambda item: item[0] or 0):
+    file_errors = [error for error in parsed.errors if error.line is None]
+    if file_errors:
+        db.session.rollback()  # nothing of an unreadable file is kept, not even its audit
+        for error in file_errors:
+            click.echo(f"{path}: {error.message}", err=True)
+        raise SystemExit(1)
+    if not dry_run:
+        db.session.commit()
+    for line, message in problems:
         click.echo(f"{path}:{line}: {message}", err=True)
     click.echo(f"{path}: {saved}; {len(problems)} rows rejected")

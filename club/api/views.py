@@ -6,7 +6,6 @@ JSON: {"error": {"code": "...", "message": "..."}} with a stable code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import wraps
@@ -31,7 +30,10 @@ from club.ledger import services as ledger
 from club.ledger.models import Entry
 from club.members import services as members
 from club.members.models import Company, MembershipStatus, User
+from club.members.tax_ids import compact_tax_id, companies_with_tax_id, normalize_tax_id
+from club.purchases import invoices
 from club.purchases import services as purchases
+from club.purchases.invoices import InvoiceRow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
@@ -102,11 +104,9 @@ def _json_body() -> dict:
 
 
 def _company(tax_id: str) -> Company:
-    compact = "".join(ch for ch in tax_id.upper() if ch.isalnum())
-    query = select(Company).where(Company.tax_id == compact)
-    if country := request.args.get("country"):
-        query = query.where(Company.country == country.upper())
-    found = db.session.scalars(query.limit(2)).all()
+    found = companies_with_tax_id(
+        db.session, compact_tax_id(tax_id), country=request.args.get("country") or None, limit=2
+    )
     if not found:
         raise ApiError(
             404,
@@ -132,19 +132,6 @@ def openapi():
 # --- invoices ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ApiInvoice:
-    line: int
-    number: str
-    tax_id: str
-    issue_date: date
-    due_date: date
-    net_amount: Decimal
-    currency: str
-    paid_date: date | None
-    kind: str
-
-
 def _date(value, name: str, *, required: bool = True) -> date | None:
     if value in (None, "") and not required:
         return None
@@ -154,48 +141,61 @@ def _date(value, name: str, *, required: bool = True) -> date | None:
         raise ValueError(_("%(field)s must be a date like 2026-11-03.", field=name)) from None
 
 
-def _invoice(index: int, item) -> ApiInvoice:
+def _invoice(index: int, item) -> InvoiceRow:
+    """One invoice of a request, read from its JSON and checked by the invoice rules
+    (club.purchases.invoices); a ValueError says in the API's terms what is wrong."""
     if not isinstance(item, dict):
         raise ValueError(_("Each invoice must be a JSON object."))
+    try:
+        return _checked_invoice(index, item)
+    except invoices.InvalidLine as invalid:
+        raise ValueError(_refusal(invalid.problem, item)) from None
+
+
+def _checked_invoice(index: int, item: dict) -> InvoiceRow:
     number = str(item.get("number") or "").strip()
-    if not number or len(number) > 64:
+    if not number:
         raise ValueError(_("number is required (up to 64 characters)."))
-    kind = item.get("kind", "invoice")
-    if kind not in ("invoice", "credit_note"):
-        raise ValueError(_("kind must be invoice or credit_note."))
+    invoices.check_number(number)
+    kind = invoices.check_kind(item.get("kind", invoices.INVOICE))
     try:
         amount = Decimal(str(item.get("net_amount")))
     except InvalidOperation:
-        raise ValueError(_('net_amount must be a number like "1234.50".')) from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise ValueError(_("net_amount must have at most two decimal places."))
-    if kind == "credit_note":
-        amount = -abs(amount)
-    elif amount < 0:
-        raise ValueError(_("A negative amount needs kind credit_note."))
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(_('net_amount must be a number like "1234.50".'))
+    amount = invoices.signed_amount(invoices.in_cents(amount), kind)
     issue, due = (
         _date(item.get("issue_date"), "issue_date"),
         _date(item.get("due_date"), "due_date"),
     )
-    if due < issue:
-        raise ValueError(_("due_date is before issue_date."))
-    currency = str(item.get("currency") or "PLN").upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise ValueError(_("currency must be a three-letter code."))
+    invoices.check_dates(issue, due)
+    currency = invoices.currency_code(str(item.get("currency") or ""))
     tax_id = str(item.get("tax_id") or "").strip()
     if not tax_id:
         raise ValueError(_("tax_id is required."))
-    return ApiInvoice(
-        index,
-        number,
-        tax_id,
-        issue,
-        due,
-        amount.quantize(Decimal("0.01")),
-        currency,
-        _date(item.get("paid_date"), "paid_date", required=False),
-        kind,
-    )
+    paid = _date(item.get("paid_date"), "paid_date", required=False)
+    return InvoiceRow(index, number, tax_id, issue, due, amount, currency, paid, kind)
+
+
+def _refusal(problem: invoices.Problem, item: dict) -> str:
+    """An invoice rule's refusal in the API's terms: its JSON fields."""
+    match problem:
+        case invoices.Problem.NUMBER_TOO_LONG:
+            return _("number is required (up to 64 characters).")
+        case invoices.Problem.NOT_A_KIND:
+            return _("kind must be invoice or credit_note.")
+        case invoices.Problem.AMOUNT_TOO_LARGE:
+            return _("“%(value)s” is too large for an amount.", value=item.get("net_amount"))
+        case invoices.Problem.AMOUNT_TOO_PRECISE:
+            return _("net_amount must have at most two decimal places.")
+        case invoices.Problem.NEGATIVE_INVOICE:
+            return _("A negative amount needs kind credit_note.")
+        case invoices.Problem.DUE_BEFORE_ISSUE:
+            return _("due_date is before issue_date.")
+        case invoices.Problem.NOT_A_CURRENCY:
+            return _("currency must be a three-letter code.")
+    raise AssertionError(problem)
 
 
 @bp.post("/invoices")
@@ -271,10 +271,9 @@ def put_company(tax_id: str):
     name = str(body.get("name") or "").strip()
     if not name or len(name) > 200:
         raise ApiError(400, "invalid_request", _("name is required (up to 200 characters)."))
-    compact = members.normalize_tax_id(country, tax_id)
-    company = db.session.scalar(
-        select(Company).where(Company.country == country, Company.tax_id == compact)
-    )
+    compact = normalize_tax_id(country, tax_id)
+    found = companies_with_tax_id(db.session, compact, country=country, limit=1)
+    company = found[0] if found else None
     details = members.CompanyDetails(
         name=name,
         tax_id=tax_id,

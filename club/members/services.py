@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import stdnum
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from club.audit import services as audit
 from club.core.clock import utcnow
@@ -32,7 +30,7 @@ from club.members.accounts import (
     update_profile,
 )
 from club.members.companies import search_companies, visible_companies, visible_company
-from club.members.errors import InvalidTaxId, MembersError
+from club.members.errors import MembersError
 from club.members.links import (
     accept_invitation,
     find_link,
@@ -49,6 +47,7 @@ from club.members.passwords import (
     hash_password,
 )
 from club.members.sign_in import authenticate, load_user_for_session
+from club.members.tax_ids import normalize_tax_id
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
@@ -84,39 +83,6 @@ __all__ = [
 
 
 # --- values -------------------------------------------------------------------------
-
-
-def normalize_tax_id(country: str, raw: str) -> str:
-    """Check a tax id for its country and return its compact form.
-
-    PL: NIP with its checksum; RU: INN (10 or 12 digits) with its checksums; other
-    countries: their VAT number where python-stdnum knows it, else 4-20 letters or digits.
-    """
-    country = (country or "").upper()
-    value = (raw or "").strip()
-    if not value:
-        raise InvalidTaxId(_("Enter the tax id."), field="tax_id")
-    module = {"PL": "pl.nip", "RU": "ru.inn"}.get(country)
-    try:
-        if module:
-            return stdnum.get_cc_module(country.lower(), module.split(".")[1]).validate(value)
-        vat = stdnum.get_cc_module(country.lower(), "vat")
-        if vat is not None:
-            return vat.validate(value)
-    except StdnumValidationError:
-        if country == "PL":
-            message = _(
-                "This is not a valid Polish NIP: it needs 10 digits and a valid check digit."
-            )
-        elif country == "RU":
-            message = _("This is not a valid INN: it needs 10 or 12 digits and valid check digits.")
-        else:
-            message = _("This is not a valid tax id for the chosen country.")
-        raise InvalidTaxId(message, field="tax_id") from None
-    compact = "".join(ch for ch in value.upper() if ch.isalnum())
-    if not 4 <= len(compact) <= 20:
-        raise InvalidTaxId(_("A tax id has 4 to 20 letters or digits."), field="tax_id")
-    return compact
 
 
 # --- companies ----------------------------------------------------------------------

@@ -9,19 +9,15 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from club.core.access import requires
 from club.core.clock import utcnow
-from club.core.errors import ClubError
-from club.core.forms import show_error
-from club.core.periods import club_today
+from club.core.periods import club_today, month_start
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.purchases import services
-from club.purchases.csv_import import parse_invoices
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
-from club.purchases.models import EarningRule
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
 
@@ -30,36 +26,29 @@ bp = Blueprint("purchases", __name__, url_prefix="/manage")
 @requires(Role.CLUB_MANAGER)
 def rules():
     form = RuleForm()
-    status = 200
     if form.validate_on_submit():
-        try:
-            services.set_rule(
-                db.session,
-                effective_from=form.effective_from.data,
-                rate=form.rate.data,
-                grace_days=form.grace_days.data,
-                actor=current_user,
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The rule is saved."), "success")
-            return redirect(url_for("purchases.rules"))
-    elif form.is_submitted():
-        status = 422
+        on_refusal(lambda _error: _rules_page(form, 422), form=form)
+        services.set_rule(
+            db.session,
+            effective_from=form.effective_from.data,
+            rate=form.rate.data,
+            grace_days=form.grace_days.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(_("The rule is saved."), "success")
+        return redirect(url_for("purchases.rules"))
+    return _rules_page(form, 422 if form.is_submitted() else 200)
+
+
+def _rules_page(form: RuleForm, status: int):
     today = club_today(utcnow())
-    current = services.rule_for(db.session, services.month_start(today))
-    history = db.session.scalars(
-        select(EarningRule).order_by(EarningRule.effective_from.desc())
-    ).all()
+    current = services.rule_for(db.session, month_start(today))
     return render_template(
         "purchases/rules.html",
         form=form,
         current=current,
-        history=history,
+        history=services.rule_history(db.session),
         today=today,
         default_rate=services.DEFAULT_RATE,
         default_grace=services.DEFAULT_GRACE_DAYS,
@@ -92,23 +81,6 @@ def _forget_old_uploads() -> None:
             path.unlink(missing_ok=True)
 
 
-def _preview(data: bytes):
-    parsed = parse_invoices(data)
-    file_errors = [error for error in parsed.errors if error.line is None]
-    problems = [
-        (error.line, error.column, str(error.message))
-        for error in parsed.errors
-        if error.line is not None
-    ]
-    problems += [
-        (line, None, message) for line, message in services.check_invoices(db.session, parsed.rows)
-    ]
-    problems.sort(key=lambda item: item[0])
-    rejected_lines = {line for line, _column, _message in problems}
-    valid = [row for row in parsed.rows if row.line not in rejected_lines]
-    return parsed, file_errors, problems, valid
-
-
 @bp.route("/invoices/import", methods=["GET", "POST"])
 @requires(Role.CLUB_MANAGER)
 def import_invoices():
@@ -117,22 +89,22 @@ def import_invoices():
         status = 422 if form.is_submitted() else 200
         return render_template("purchases/import.html", form=form), status
     data = form.file.data.read()
-    parsed, file_errors, problems, valid = _preview(data)
+    preview = services.preview_import(db.session, data)
     confirm = None
-    if valid and not file_errors:
+    if preview.valid and not preview.file_errors:
         _forget_old_uploads()
         upload = secrets.token_hex(16)
         (_upload_dir() / f"{upload}.csv").write_bytes(data)
         confirm = ConfirmImportForm(upload=upload)
     return render_template(
         "purchases/import_preview.html",
-        parsed=parsed,
-        file_errors=file_errors,
-        problems=problems,
-        valid=valid,
+        parsed=preview.parsed,
+        file_errors=preview.file_errors,
+        problems=preview.problems,
+        valid=preview.valid,
         confirm=confirm,
         filename=form.file.data.filename,
-    ), (422 if file_errors else 200)
+    ), (422 if preview.file_errors else 200)
 
 
 @bp.post("/invoices/import/confirm")

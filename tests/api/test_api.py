@@ -118,6 +118,49 @@ def test_invoices_in_with_bad_rows_reported_and_good_rows_saved(api, club, db_se
     assert str(credit.net_amount) == "-200.00"
 
 
+def test_invoices_in_follow_the_rules_the_csv_import_follows(api, club, db_session):
+    response = api.post(
+        "/invoices",
+        {
+            "invoices": [
+                invoice(club.company, number="FV/1", amount="1000000000000.00"),
+                invoice(club.company, number="FV/2", amount="1234.500"),
+                invoice(club.company, number="FV/3", currency="ZŁO"),
+                invoice(club.company, number="FV/4", amount="1234.505"),
+            ]
+        },
+    )
+    body = response.get_json()
+    # Too large for the column (it failed on PostgreSQL), and not a currency code.
+    assert [item["index"] for item in body["rejected"]] == [0, 2, 3]
+    assert "too large" in body["rejected"][0]["message"]
+    assert body["rejected"][1]["message"] == "currency must be a three-letter code."
+    assert body["rejected"][2]["message"] == "net_amount must have at most two decimal places."
+    # Zeros beyond cents change nothing, as in an export.
+    saved = db_session.scalar(select(Invoice).where(Invoice.number == "FV/2"))
+    assert str(saved.net_amount) == "1234.50"
+
+
+def test_invoices_name_their_company_by_tax_id_as_the_csv_import_does(api, club, db_session):
+    tax_id = club.company.tax_id
+    written = f"{tax_id[:3]}-{tax_id[3:6]}-{tax_id[6:8]}-{tax_id[8:]}"
+    response = api.post(
+        "/invoices",
+        {
+            "invoices": [
+                {**invoice(club.company, number="FV/1"), "tax_id": written},
+                # A country prefix is not matched by the API yet (issue #22).
+                {**invoice(club.company, number="FV/2"), "tax_id": f"PL{tax_id}"},
+            ]
+        },
+    )
+    body = response.get_json()
+    assert body["created"] == 1
+    assert body["rejected"] == [
+        {"index": 1, "message": f"No company with tax id PL{tax_id} is registered."}
+    ]
+
+
 def test_sending_an_invoice_twice_counts_once_and_updates_payment(api, club, db_session):
     api.post("/invoices", {"invoices": [invoice(club.company)]})
     response = api.post("/invoices", {"invoices": [invoice(club.company, paid_date="2026-10-19")]})

@@ -15,13 +15,8 @@ from flask_babel.speaklater import LazyString
 from hypothesis import given
 from hypothesis import strategies as st
 
-from club.purchases.csv_import import (
-    CREDIT_NOTE,
-    INVOICE,
-    InvoiceRow,
-    ParseResult,
-    parse_invoices,
-)
+from club.purchases.csv_import import InvoiceRow, ParseResult, parse_invoices
+from club.purchases.invoices import CREDIT_NOTE, INVOICE
 
 DATA = Path(__file__).parent / "data"
 HEADER = "number;tax_id;issue_date;due_date;net_amount;currency;paid_date;kind"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from club.purchases import services as purchases
+from club.purchases import month_facts
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
 OCTOBER = date(2026, 10, 1)
@@ -120,16 +120,16 @@ def test_facts_added_up_in_the_database_are_those_of_the_rows(
     if some:  # the whole period is read, other companies' invoices left out
         months = months[::2]
     if whole_period:  # read the whole period even for a few months (SQLite)
-        monkeypatch.setattr(purchases, "_MONTH_BATCH", 1)
-    summed = purchases._facts_of_months(db_session, months, today=today)
+        monkeypatch.setattr(month_facts, "MONTH_BATCH", 1)
+    summed = month_facts.facts_of_months(db_session, months, today=today)
     assert set(summed) == {month.id for month in months}
     for month in months:
-        one_by_one = purchases.month_facts(db_session, month, today=today)
+        one_by_one = month_facts.month_facts(db_session, month, today=today)
         assert _as_compared(summed[month.id]) == _as_compared(one_by_one), month.id
 
 
 def test_the_edge_cases_come_out_as_the_rules_say(db_session, months):
-    facts = purchases._facts_of_months(db_session, months, today=date(2026, 11, 1))
+    facts = month_facts.facts_of_months(db_session, months, today=date(2026, 11, 1))
     a7 = facts[107]  # company a, 7 days' grace, windows ended on 27 October
     assert a7.net_total == Decimal("2984.30") and str(a7.net_total) == "2984.30"
     assert a7.paid_in_time == Decimal("1000.31")  # 0.10 + 0.20 + paid on the last day
@@ -159,7 +159,7 @@ def test_an_amount_stored_with_more_than_cents_is_read_as_month_facts_reads_it(
         id=1, company_id=company.id, period=OCTOBER, rate=500, grace_days=7, multiplier_percent=100
     )
     today = date(2026, 11, 1)
-    summed = purchases._facts_of_months(db_session, [month], today=today)[1]
+    summed = month_facts.facts_of_months(db_session, [month], today=today)[1]
     assert _as_compared(summed) == _as_compared(
-        purchases.month_facts(db_session, month, today=today)
+        month_facts.month_facts(db_session, month, today=today)
     )

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from club.core.clock import as_utc
+from club.core.periods import local
 from club.jobs import close_months, expire_points, settle_payment_windows
 from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind
@@ -357,6 +359,39 @@ def test_purchase_points_expire_24_months_after_their_month(db_session, company)
     assert upcoming.points == 2 and upcoming.expires_at.date() == date(2028, 10, 31)
     run_jobs(db_session, date(2028, 11, 1))
     assert balances(db_session, company) == (0, 0, 0)
+
+
+def test_a_months_points_are_earned_at_its_last_moment_in_the_club_zone(db_session, company):
+    # Warsaw: June ends at 23:59:59 CEST (21:59:59 UTC), October at 23:59:59 CET
+    # (22:59:59 UTC); a moment in UTC would already be in the next month there.
+    purchases.record_invoices(
+        db_session,
+        [
+            invoice(
+                company, "FV/6/1", "1000", date(2026, 6, 1), date(2026, 6, 20), date(2026, 6, 19)
+            ),
+            invoice(
+                company, "FV/10/1", "500", date(2026, 10, 1), date(2026, 10, 20), date(2026, 10, 9)
+            ),
+        ],
+        now=at(date(2026, 10, 10)),
+    )
+    run_jobs(db_session, date(2026, 11, 1))
+    entries = db_session.scalars(select(Entry).order_by(Entry.id)).all()
+    earned = {(entry.details["period"], entry.kind): as_utc(entry.earned_at) for entry in entries}
+    june_end = datetime(2026, 6, 30, 21, 59, 59, tzinfo=UTC)
+    october_end = datetime(2026, 10, 31, 22, 59, 59, tzinfo=UTC)
+    assert earned == {
+        ("2026-06", EntryKind.EARN): june_end,
+        ("2026-06", EntryKind.CONFIRM): june_end,
+        ("2026-10", EntryKind.EARN): october_end,
+        ("2026-10", EntryKind.CONFIRM): october_end,
+    }
+    assert local(october_end).replace(tzinfo=None) == datetime(2026, 10, 31, 23, 59, 59)
+    # Expiry runs from that moment: June's points expire at its last local second too.
+    upcoming = ledger.next_expiry(db_session, ledger.wallet_for(db_session, company.id))
+    assert upcoming.points == 2
+    assert local(upcoming.expires_at).replace(tzinfo=None) == datetime(2028, 6, 30, 23, 59, 59)
 
 
 def test_record_payment_refuses_nonsense(db_session, company):

@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from club.core.clock import utcnow
-from club.core.periods import club_today
+from club.core.periods import club_today, month_start, next_month
 from club.purchases.models import EarningRule
-from club.purchases.services import month_start, next_month
 from tests.conftest import login
 
 

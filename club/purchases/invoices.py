@@ -1,0 +1,420 @@
+"""An invoice line, whichever way it comes (the ERP's CSV export, the JSON API): what its
+values must be, the company it names, and saving it once.
+
+Each way in reads its own format (the CSV's Polish amounts and dotted dates, the API's
+JSON) and words refusals in its own terms (the file's column, the JSON field); the rules
+are these, for both:
+- a number of at most 64 characters, unique: an invoice sent again may only change its
+  payment date (`record_invoices` updates it; other changes are refused);
+- an amount with at most 12 digits before the point and nothing beyond cents but zeros;
+  a credit note is stored negative however it is written, an invoice is never negative;
+- a due date on or after the issue date; a currency code of three letters (PLN when
+  none is given);
+- a tax id that a registered company has (club.members.tax_ids).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from club.core.clock import utcnow
+from club.core.periods import month_start
+from club.members.tax_ids import compact_tax_id, company_ids_by_tax_id
+from club.purchases.bulk import IN_LIST, batches, one_of
+from club.purchases.errors import PurchasesError, UnknownInvoice
+from club.purchases.invoice_writer import (
+    INSERTED_COLUMNS,
+    PAID_DATE,
+    PERIOD,
+    Converted,
+    InvoiceWriter,
+    update_paid_dates,
+)
+from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
+from club.purchases.month_close import settle_months
+from club.purchases.settlement import settle_month
+
+# --- a line's values --------------------------------------------------------------------
+
+# The values of InvoiceKind as plain strings: the CSV reader works without the ORM.
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+Kind = Literal["invoice", "credit_note"]
+KINDS = (INVOICE, CREDIT_NOTE)
+
+# Values every line has; a currency defaults to PLN, a kind to invoice, a payment date
+# may be missing (not paid yet).
+REQUIRED = ("number", "tax_id", "issue_date", "due_date", "net_amount")
+DEFAULT_CURRENCY = "PLN"
+MAX_NUMBER_LENGTH = 64  # Invoice.number is String(64)
+# Invoice.net_amount is Numeric(14, 2): at most 12 digits before the decimal point.
+MAX_AMOUNT_DIGITS = 12
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    """One invoice or credit note, checked. A credit note's net amount is never positive.
+    `line`: where it came from (the file's line, the request's index)."""
+
+    line: int
+    number: str
+    tax_id: str
+    issue_date: date
+    due_date: date
+    net_amount: Decimal
+    currency: str
+    paid_date: date | None
+    kind: Kind
+
+
+class Problem(enum.Enum):
+    """What is wrong with a line's value; each way in words it in its own terms."""
+
+    NUMBER_TOO_LONG = enum.auto()
+    NOT_A_KIND = enum.auto()
+    AMOUNT_TOO_LARGE = enum.auto()
+    AMOUNT_TOO_PRECISE = enum.auto()
+    NEGATIVE_INVOICE = enum.auto()
+    DUE_BEFORE_ISSUE = enum.auto()
+    NOT_A_CURRENCY = enum.auto()
+
+
+class InvalidLine(ValueError):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.name)
+        self.problem = problem
+
+
+def check_number(number: str) -> str:
+    if len(number) > MAX_NUMBER_LENGTH:
+        raise InvalidLine(Problem.NUMBER_TOO_LONG)
+    return number
+
+
+def check_kind(kind) -> Kind:
+    if kind not in KINDS:
+        raise InvalidLine(Problem.NOT_A_KIND)
+    return kind
+
+
+def in_cents(amount: Decimal) -> Decimal:
+    """A finite amount to two decimal places: 1234.5 and 1234.500 are 1234.50, and
+    -0.00 is 0.00 (no negative zero to trip the sign checks)."""
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise InvalidLine(Problem.AMOUNT_TOO_LARGE)
+    cents = amount.quantize(CENT)
+    if cents != amount:
+        raise InvalidLine(Problem.AMOUNT_TOO_PRECISE)
+    return cents if cents else ZERO
+
+
+def signed_amount(amount: Decimal, kind: Kind) -> Decimal:
+    """The amount as stored: ERPs write credit notes either way, the club negative."""
+    if kind == CREDIT_NOTE:
+        return -amount if amount > 0 else amount
+    if amount < 0:
+        raise InvalidLine(Problem.NEGATIVE_INVOICE)
+    return amount
+
+
+def check_dates(issue_date: date, due_date: date) -> None:
+    if due_date < issue_date:
+        raise InvalidLine(Problem.DUE_BEFORE_ISSUE)
+
+
+def currency_code(text: str) -> str:
+    if not text:
+        return DEFAULT_CURRENCY
+    code = text.upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise InvalidLine(Problem.NOT_A_CURRENCY)
+    return code
+
+
+# --- the company, and what was sent before ----------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int | None, str]] = field(default_factory=list)
+    months_settled: int = 0
+
+
+class _CompanyOf:
+    """The company id for a line's tax id (None: not registered), each tax id once."""
+
+    def __init__(self, session: Session) -> None:
+        self.companies = company_ids_by_tax_id(session)
+        self.known: dict[str, int | None] = {}
+
+    def __call__(self, tax_id: str) -> int | None:
+        try:
+            return self.known[tax_id]
+        except KeyError:
+            company_id = self.known[tax_id] = self.companies.get(compact_tax_id(tax_id))
+            return company_id
+
+
+# Rows looked up and saved together: one query finds which of them were sent before, one
+# statement saves the new ones.
+IMPORT_CHUNK = 5_000
+# What the import compares of an invoice sent again.
+_SAVED_COLUMNS = (
+    Invoice.id,
+    Invoice.number,
+    Invoice.company_id,
+    Invoice.kind,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.net_amount,
+    Invoice.currency,
+    Invoice.paid_date,
+)
+# Where _Saved's values are among those inserted, in its order.
+_COMPARED = tuple(
+    INSERTED_COLUMNS.index(name)
+    for name in (
+        "company_id",
+        "kind",
+        "issue_date",
+        "due_date",
+        "net_amount",
+        "currency",
+        "paid_date",
+    )
+)
+
+
+class _Saved:
+    """An invoice as the import sees it: saved before, or new in this chunk (no id yet,
+    `values` is what will be inserted)."""
+
+    __slots__ = (
+        "company_id",
+        "currency",
+        "due_date",
+        "id",
+        "issue_date",
+        "kind",
+        "net_amount",
+        "paid_date",
+        "values",
+    )
+
+    def __init__(self, id, company_id, kind, issue_date, due_date, net_amount, currency, paid):
+        self.id, self.company_id, self.kind = id, company_id, kind
+        self.issue_date, self.due_date, self.net_amount = issue_date, due_date, net_amount
+        self.currency, self.paid_date = currency, paid
+        self.values: list | None = None
+
+    @classmethod
+    def of(cls, values: list) -> _Saved:
+        """One created earlier in this chunk: `values` are those to insert."""
+        saved = cls(None, *(values[index] for index in _COMPARED))
+        saved.values = values
+        return saved
+
+
+def _saved_invoices(session: Session, numbers: Iterable[str]) -> dict[str, _Saved]:
+    """The invoices already saved under these numbers, one query per few thousand."""
+    saved = {}
+    dialect = session.get_bind().dialect
+    for batch in batches(numbers, IN_LIST):
+        query = select(*_SAVED_COLUMNS).where(one_of(Invoice.number, batch, dialect))
+        for row in session.execute(query):
+            saved[row[1]] = _Saved(row[0], *row[2:])
+    return saved
+
+
+def _saved_of_chunk(session: Session, chunk: list, companies: list) -> dict[str, _Saved]:
+    """_saved_invoices of the chunk's lines that name a registered company."""
+    return _saved_invoices(
+        session,
+        {
+            row.number
+            for row, company_id in zip(chunk, companies, strict=True)
+            if company_id is not None
+        },
+    )
+
+
+_KINDS = {kind.value: kind for kind in InvoiceKind}
+
+
+def _kind(value: str) -> InvoiceKind:
+    """InvoiceKind(value), without the enum's slow lookup a million times."""
+    kind = _KINDS.get(value)
+    return kind if kind is not None else InvoiceKind(value)  # ValueError if not a kind
+
+
+def _problem(row, company_id: int | None, invoice: _Saved | None) -> str | None:
+    """Why a checked line cannot be saved, or None."""
+    if company_id is None:
+        return _("No company with tax id %(tax_id)s is registered.", tax_id=row.tax_id)
+    if invoice is not None and not (
+        invoice.company_id == company_id
+        and invoice.kind == _kind(row.kind)
+        and invoice.issue_date == row.issue_date
+        and invoice.due_date == row.due_date
+        and invoice.net_amount == row.net_amount
+        and invoice.currency == row.currency
+    ):
+        return _(
+            "Invoice %(number)s was sent before with other details; only its payment "
+            "date can change. Send a credit note to correct it.",
+            number=row.number,
+        )
+    return None
+
+
+# --- saving -----------------------------------------------------------------------------
+
+
+def check_invoices(session: Session, rows) -> list[tuple[int | None, str]]:
+    """The rows that record_invoices would refuse, with reasons; writes nothing."""
+    company_of = _CompanyOf(session)
+    problems = []
+    for chunk in batches(rows, IMPORT_CHUNK):
+        companies = [company_of(row.tax_id) for row in chunk]
+        saved = _saved_of_chunk(session, chunk, companies)
+        for row, company_id in zip(chunk, companies, strict=True):
+            if (problem := _problem(row, company_id, saved.get(row.number))) is not None:
+                problems.append((row.line, problem))
+    return problems
+
+
+def record_invoices(session: Session, rows, *, now: datetime | None = None) -> ImportReport:
+    """Save checked invoice lines; a re-sent invoice updates its payment date only.
+
+    `rows` are InvoiceRow (or anything with the same fields), in a list or streamed (any
+    iterable: they are read a chunk at a time, not kept). Rows that cannot be saved are
+    reported with their line and reason; the rest go in. Closed months that the rows
+    touch are settled again at once.
+    """
+    now = now or utcnow()
+    report = ImportReport()
+    company_of = _CompanyOf(session)
+    touched: set[tuple[int, date]] = set()
+    writer = InvoiceWriter(session, now)
+    for chunk in batches(rows, IMPORT_CHUNK):
+        _record_chunk(session, chunk, company_of, writer, report, touched, now)
+    session.flush()
+    month_ids = _closed_months(session, touched)
+    settle_months(session, month_ids, now=now)
+    report.months_settled = len(month_ids)
+    return report
+
+
+def _record_chunk(
+    session: Session,
+    chunk: list,
+    company_of: _CompanyOf,
+    writer: InvoiceWriter,
+    report: ImportReport,
+    touched: set[tuple[int, date]],
+    now: datetime,
+) -> None:
+    """The rows in order, as one by one; then one insert and one update for them all."""
+    known, look_up = company_of.known, company_of
+    companies = [known[row.tax_id] if row.tax_id in known else look_up(row.tax_id) for row in chunk]
+    saved: dict[str, _Saved | list] = {}
+    saved.update(_saved_of_chunk(session, chunk, companies))
+    created: list[list] = []
+    paid: dict[int, date] = {}
+    periods = Converted(month_start)
+    for row, company_id in zip(chunk, companies, strict=True):
+        invoice = saved.get(row.number)
+        if invoice is None and company_id is not None:  # a new invoice: most rows
+            issued = row.issue_date
+            values = saved[row.number] = [
+                row.number,
+                company_id,
+                _kind(row.kind),
+                issued,
+                periods[issued],
+                row.due_date,
+                row.net_amount,
+                row.currency,
+                row.paid_date,
+            ]
+            created.append(values)
+            touched.add((company_id, values[PERIOD]))
+            continue
+        if isinstance(invoice, list):  # created earlier in this chunk
+            invoice = _Saved.of(invoice)
+        if (problem := _problem(row, company_id, invoice)) is not None:
+            report.rejected.append((row.line, problem))
+            continue
+        if invoice.paid_date == row.paid_date or row.paid_date is None:
+            report.unchanged += 1
+            continue
+        if invoice.values is not None:
+            invoice.values[PAID_DATE] = row.paid_date
+        else:
+            invoice.paid_date = row.paid_date
+            paid[invoice.id] = row.paid_date
+        report.updated += 1
+        touched.add((company_id, periods[row.issue_date]))
+    report.created += len(created)
+    if created:
+        writer.insert(created)
+    if paid:
+        update_paid_dates(session, paid, now=now)
+
+
+def _closed_months(session: Session, keys: set[tuple[int, date]]) -> list[int]:
+    """The ids of the months among (company, period) that have closed, in that order."""
+    by_period: dict[date, list[int]] = {}
+    for company_id, period in keys:
+        by_period.setdefault(period, []).append(company_id)
+    found: dict[tuple[int, date], int] = {}
+    for period, company_ids in by_period.items():
+        for ids in batches(sorted(company_ids), IN_LIST):
+            months = session.execute(
+                select(PurchaseMonth.company_id, PurchaseMonth.id).where(
+                    PurchaseMonth.period == period, PurchaseMonth.company_id.in_(ids)
+                )
+            )
+            found.update(((company_id, period), month_id) for company_id, month_id in months)
+    return [found[key] for key in sorted(keys) if key in found]
+
+
+def record_payment(
+    session: Session, number: str, paid_date: date, *, now: datetime | None = None
+) -> Invoice:
+    """A payment recorded later; the month is settled again if it has closed."""
+    now = now or utcnow()
+    invoice = session.scalar(select(Invoice).where(Invoice.number == number))
+    if invoice is None:
+        raise UnknownInvoice(_("There is no invoice %(number)s.", number=number))
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        raise PurchasesError(_("A credit note is not paid."))
+    if paid_date < invoice.issue_date:
+        raise PurchasesError(_("The payment date is before the invoice date."), field="paid_date")
+    if invoice.paid_date != paid_date:
+        invoice.paid_date = paid_date
+        invoice.updated_at = now
+        session.flush()
+        month = session.scalar(
+            select(PurchaseMonth).where(
+                PurchaseMonth.company_id == invoice.company_id,
+                PurchaseMonth.period == invoice.period,
+            )
+        )
+        if month is not None:
+            settle_month(session, month, now=now)
+    return invoice
