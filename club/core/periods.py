@@ -282,3 +282,19 @@ def parse(
     if period.starts > club_today(now):
         raise InvalidPeriod(_("%(period)s has not started yet.", period=period.arg))
     return period
+
+
+def from_arg(text: str | None) -> Period | None:
+    """A period as URLs and stored details write it (2026-11, 2026-Q4, 2026, all), or
+    None for anything else. Unlike `parse`, no check against today or a first year: for
+    reading what was written (a statement's filter, an entry's purchase month)."""
+    text = (text or "").strip()
+    if text.lower() == "all":
+        return ALL
+    if match := MONTH_ARG.match(text):
+        return month(int(match[1]), int(match[2])) if 1 <= int(match[2]) <= 12 else None
+    if match := QUARTER_ARG.match(text):
+        return quarter(int(match[1]), int(match[2])) if 1 <= int(match[2]) <= 4 else None
+    if match := YEAR_ARG.match(text):
+        return year(int(match[1]))
+    return None
