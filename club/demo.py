@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from club.awards.demo import play_awards
 from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
-from club.core.periods import club_today, club_zone
+from club.core.periods import add_months, club_today, club_zone
 from club.core.roles import Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
@@ -409,7 +409,7 @@ class DemoClock:
     def welcome_bonus_at(self) -> datetime:
         """25 months before now, so the bonus expired a month ago (expiry: 24 months)."""
         local = datetime.combine(self.today, time(10, 30), tzinfo=self.zone)
-        return ledger.add_months(local, -25).astimezone(UTC)
+        return add_months(local, -25).astimezone(UTC)
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         """A moment of a club-calendar day, in UTC."""
