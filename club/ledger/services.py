@@ -18,7 +18,7 @@ from club.ledger.earning import confirm, earn, forfeit
 from club.ledger.expiry import NextExpiry, expire, expire_due, next_expiry
 from club.ledger.posting import expiry_for
 from club.ledger.spending import capture, hold, release
-from club.ledger.statement import parse_period, statement_query
+from club.ledger.statement import statement_query
 from club.ledger.wallets import MANUAL, Source, wallet_for, wallet_to_read
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "forfeit",
     "hold",
     "next_expiry",
-    "parse_period",
     "post_many",
     "release",
     "statement_query",

@@ -2,43 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from club.core.periods import add_months
+from club.core.periods import days_bounds
 from club.ledger.models import Entry, EntryKind, Wallet
-
-
-def parse_period(text: str | None) -> tuple[datetime, datetime] | None:
-    """ "2026" or "2026-10" as [start, end) in UTC; None for anything else."""
-    text = (text or "").strip()
-    try:
-        if len(text) == 4:
-            start = datetime(int(text), 1, 1, tzinfo=UTC)
-            return start, start.replace(year=start.year + 1)
-        if len(text) == 7 and text[4] == "-":
-            start = datetime(int(text[:4]), int(text[5:]), 1, tzinfo=UTC)
-            return start, add_months(start, 1)
-    except ValueError:
-        return None
-    return None
 
 
 def statement_query(
     wallet: Wallet,
     *,
     kind: EntryKind | None = None,
-    period: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
     person_id: int | None = None,
 ):
-    """A wallet's entries, newest first, filtered for the statement page and its CSV."""
+    """The wallet's entries of `kind`, made from the day `first` to the day `last`
+    (calendar days in the club's zone, either side open), of `person_id` if given."""
     query = select(Entry).where(Entry.wallet_id == wallet.id)
     if kind is not None:
         query = query.where(Entry.kind == kind)
-    if (bounds := parse_period(period)) is not None:
-        query = query.where(Entry.created_at >= bounds[0], Entry.created_at < bounds[1])
+    start, end = days_bounds(first, last)
+    if start is not None:
+        query = query.where(Entry.created_at >= start)
+    if end is not None:
+        query = query.where(Entry.created_at < end)
     if person_id is not None:
         query = query.where(Entry.person_id == person_id)
     # Entries are explained with the names of who earned and who corrected them.

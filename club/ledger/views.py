@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from club.core import periods
 from club.core.access import requires
 from club.core.csvfile import csv_response
 from club.core.errors import ClubError
@@ -28,10 +29,14 @@ PAGE_SIZE = 50
 
 
 def _filters() -> dict:
+    """The kind and the period (a month as 2026-10, or a year) asked for; a period that
+    cannot be read filters nothing."""
     kind = request.args.get("kind", "")
+    text = request.args.get("period", "")[:7]
     return {
         "kind": EntryKind(kind) if kind in set(EntryKind) else None,
-        "period": request.args.get("period", "")[:7],
+        "period": text,
+        "within": periods.from_arg(text) or periods.ALL,
     }
 
 
@@ -41,7 +46,8 @@ def _statement(company: Company, *, own_only: bool):
     query = ledger.statement_query(
         wallet,
         kind=filters["kind"],
-        period=filters["period"],
+        first=filters["within"].starts,
+        last=filters["within"].ends,
         person_id=current_user.id if own_only else None,
     )
     return wallet, filters, query
@@ -98,7 +104,7 @@ def _csv(company: Company, *, own_only: bool, filename: str) -> Response:
     ]
     rows = (
         [
-            entry.created_at.date().isoformat(),
+            periods.local(entry.created_at).date().isoformat(),  # the club's calendar day
             kind_label(entry.kind),
             explain(entry),
             entry.available_delta,
