@@ -10,10 +10,9 @@ from markupsafe import Markup
 from club.core import periods
 from club.core.access import requires
 from club.core.csvfile import csv_response
-from club.core.errors import ClubError
-from club.core.forms import show_error
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
@@ -151,22 +150,20 @@ def company_wallet_csv(company_id: int):
 def adjust(company_id: int):
     company = db.get_or_404(Company, company_id)
     form = AdjustForm()
-    if form.validate_on_submit():
-        wallet = ledger.wallet_for(db.session, company.id)
-        try:
-            ledger.adjust(
-                db.session, wallet, form.points.data, reason=form.reason.data, actor=current_user
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The correction is recorded."), "success")
-            return redirect(url_for("ledger.company_wallet", company_id=company.id))
-    return _render(
-        company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
-    )
+
+    def again(_error=None):
+        return _render(
+            company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
+        )
+
+    if not form.validate_on_submit():
+        return again()
+    on_refusal(again, form=form)
+    wallet = ledger.wallet_for(db.session, company.id)
+    ledger.adjust(db.session, wallet, form.points.data, reason=form.reason.data, actor=current_user)
+    db.session.commit()
+    flash(_("The correction is recorded."), "success")
+    return redirect(url_for("ledger.company_wallet", company_id=company.id))
 
 
 @home_card(order=10)
