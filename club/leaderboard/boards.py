@@ -78,18 +78,7 @@ class _Queries:
     index range and read everything above zero)."""
 
     def __init__(self, board: str, league: bool) -> None:
-        if board == "people":
-            table = PersonTotal.__table__
-            owner, points, reached = table.c.person_id, table.c.points, table.c.reached_at
-        elif board == "companies":
-            table = CompanyTotal.__table__
-            owner, points, reached = table.c.company_id, table.c.points, table.c.reached_at
-        elif board == "activity":
-            table = CompanyTotal.__table__
-            owner = table.c.company_id
-            points, reached = table.c.activity_points, table.c.activity_reached_at
-        else:
-            raise UnknownBoard(_("Choose the people, companies or activity board."))
+        table, owner, points, reached = _columns(board)
         row_id = table.c.id
 
         def in_league(owner_column):
@@ -136,46 +125,73 @@ class _Queries:
         # The viewer's own row, with the rows above it counted in the same statement:
         # from the score counts, or within a league by counting the league's rows.
         if league:
-            rival = table.alias("rival")
-            above = (
-                select(func.count())
-                .where(
-                    rival.c.period == table.c.period,
-                    in_league(rival.c[owner.key]),
-                    rival.c[points.key] > points,
-                )
-                .scalar_subquery()
-            )
-            self.held = (
-                select(points, func.count())
-                .where(*where, points >= bindparam("low"), points <= bindparam("high"))
-                .group_by(points)
-            )
+            above, self.held = _league_counts(table, owner, points, where, in_league)
         else:
-            scores = [SCORES.c.board == board, SCORES.c.period == bindparam("period")]
-            above = (
-                select(func.coalesce(func.sum(SCORES.c.holders), 0))
-                .where(
-                    SCORES.c.board == board,
-                    SCORES.c.period == table.c.period,
-                    SCORES.c.points > points,
-                )
-                .scalar_subquery()
-            )
-            self.held = (
-                select(SCORES.c.points, func.sum(SCORES.c.holders))
-                .where(
-                    *scores,
-                    SCORES.c.points >= bindparam("low"),
-                    SCORES.c.points <= bindparam("high"),
-                )
-                .group_by(SCORES.c.points)
-            )
+            above, self.held = _score_counts(board, table, points)
         self.own = select(row_id, owner, points, reached, above).where(
             *where, owner == bindparam("owner"), points > 0
         )
         self.next_higher = select(func.min(points)).where(*where, points > value)
         self.next_lower = select(func.max(points)).where(*where, points < value, points > 0)
+
+
+def _columns(board: str):
+    """A board's table, and its owner, points and reached-at columns."""
+    if board == "people":
+        table = PersonTotal.__table__
+        return table, table.c.person_id, table.c.points, table.c.reached_at
+    if board == "companies":
+        table = CompanyTotal.__table__
+        return table, table.c.company_id, table.c.points, table.c.reached_at
+    if board == "activity":
+        table = CompanyTotal.__table__
+        return table, table.c.company_id, table.c.activity_points, table.c.activity_reached_at
+    raise UnknownBoard(_("Choose the people, companies or activity board."))
+
+
+def _league_counts(table, owner, points, where, in_league):
+    """Within a league: the rows above a row (a subquery of the row's statement), and the
+    rows holding each score between two bounds, counted in the league's rows."""
+    rival = table.alias("rival")
+    above = (
+        select(func.count())
+        .where(
+            rival.c.period == table.c.period,
+            in_league(rival.c[owner.key]),
+            rival.c[points.key] > points,
+        )
+        .scalar_subquery()
+    )
+    held = (
+        select(points, func.count())
+        .where(*where, points >= bindparam("low"), points <= bindparam("high"))
+        .group_by(points)
+    )
+    return above, held
+
+
+def _score_counts(board: str, table, points):
+    """The whole club: the same two, summed from the score counts."""
+    above = (
+        select(func.coalesce(func.sum(SCORES.c.holders), 0))
+        .where(
+            SCORES.c.board == board,
+            SCORES.c.period == table.c.period,
+            SCORES.c.points > points,
+        )
+        .scalar_subquery()
+    )
+    held = (
+        select(SCORES.c.points, func.sum(SCORES.c.holders))
+        .where(
+            SCORES.c.board == board,
+            SCORES.c.period == bindparam("period"),
+            SCORES.c.points >= bindparam("low"),
+            SCORES.c.points <= bindparam("high"),
+        )
+        .group_by(SCORES.c.points)
+    )
+    return above, held
 
 
 @cache
