@@ -15,7 +15,12 @@ from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
+from club.events.services import send_reminders
+from club.leaderboard.rollups import compact_scores
+from club.ledger.notices import warn_expiring_points
+from club.ledger.services import expire_due
 from club.members.models import OneTimeLink
+from club.purchases.services import close_due_months, settle_open_months
 
 # Used or expired links are kept this long for support questions, then removed.
 LINK_RETENTION = timedelta(days=30)
@@ -42,43 +47,31 @@ def purge_one_time_links(session: Session, *, now: datetime | None = None) -> in
 
 def close_months(session: Session, *, now: datetime | None = None) -> int:
     """Close every finished purchase month (catches up on months never closed)."""
-    from club.purchases.services import close_due_months
-
     return close_due_months(session, now=now)
 
 
 def settle_payment_windows(session: Session, *, now: datetime | None = None) -> int:
     """Confirm or forfeit pending purchase points as payment windows close."""
-    from club.purchases.services import settle_open_months
-
     return settle_open_months(session, now=now)
 
 
 def expire_points(session: Session, *, now: datetime | None = None) -> int:
     """Lots past their expiry date leave their wallets."""
-    from club.ledger.services import expire_due
-
     return expire_due(session, now=now)
 
 
 def warn_expiring(session: Session, *, now: datetime | None = None) -> int:
     """E-mail account holders about points that expire within 30 days (once per lot)."""
-    from club.ledger.notices import warn_expiring_points
-
     return warn_expiring_points(session, now=now)
 
 
 def remind_meetings(session: Session, *, now: datetime | None = None) -> int:
     """E-mail people with a seat a week and a day before their meeting (each once)."""
-    from club.events.services import send_reminders
-
     return send_reminders(session, now=now)
 
 
 def compact_board_scores(session: Session, *, now: datetime | None = None) -> int:
     """Fold the leaderboards' score changes into one row per score (ranks read them)."""
-    from club.leaderboard.rollups import compact_scores
-
     return compact_scores(session)
 
 

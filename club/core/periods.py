@@ -284,16 +284,29 @@ def parse(
     return period
 
 
+def from_arg(text: str | None) -> Period | None:
+    """A period as URLs and stored details write it (2026-11, 2026-Q4, 2026, all), or
+    None for anything else. Unlike `parse`, no check against today or a first year: for
+    reading what was written (a statement's filter, an entry's purchase month)."""
+    text = (text or "").strip()
+    if text.lower() == "all":
+        return ALL
+    if match := MONTH_ARG.match(text):
+        return month(int(match[1]), int(match[2])) if 1 <= int(match[2]) <= 12 else None
+    if match := QUARTER_ARG.match(text):
+        return quarter(int(match[1]), int(match[2])) if 1 <= int(match[2]) <= 4 else None
+    if match := YEAR_ARG.match(text):
+        return year(int(match[1]))
+    return None
+
+
 def quarter_from_arg(
     text: str | None, *, first_year: int = 2000, last_year: int = 9998
 ) -> Period | None:
     """A quarter as URLs write it (2026-Q4), begun or not: a planner looks ahead, where
     `parse` refuses what has not started. None for anything else, so that a page falls
     back to its own default."""
-    match = QUARTER_ARG.match((text or "").strip())
-    if match is None:
-        return None
-    found = quarter(int(match[1]), int(match[2]))
-    if not (first_year <= found.year <= last_year and 1 <= found.number <= 4):
+    found = from_arg(text)
+    if found is None or found.kind != "quarter" or not first_year <= found.year <= last_year:
         return None
     return found

@@ -5,15 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from club.extensions import db
+from club.leaderboard.rollups import rebuild
+
 leaderboard_cli = AppGroup("leaderboard", help="Leaderboards and their rollups.")
 
 
 @leaderboard_cli.command("rebuild")
 def rebuild_command() -> None:
     """Recompute every leaderboard rollup from the ledger (new entries wait meanwhile)."""
-    from club.extensions import db
-    from club.leaderboard.rollups import rebuild
-
     done = rebuild(db.session)
     db.session.commit()
     click.echo(

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from club.core.access import requires, signed_in
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.leaderboard import services
@@ -79,6 +80,7 @@ def company_visibility():
         abort(400)
     company = db.session.get(Company, current_user.company_id)
     shown = request.form.get("shown") == "1"
+    on_refusal(url_for(".boards", board="companies"))
     services.set_company_shown(db.session, company, shown, actor=current_user)
     db.session.commit()
     flash(

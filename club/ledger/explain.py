@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
+from club.core.formatting import amount, period_label
+from club.core.periods import from_arg
 from club.ledger.models import Entry, EntryKind
 
 KIND_LABELS = {
@@ -42,77 +43,82 @@ def _invoice_list(items: list[dict]) -> str:
     return ", ".join(item["number"] for item in items)
 
 
-def _month(period: str) -> str:
-    """ "2026-10" as "October 2026" in the reader's language."""
-    try:
-        return format_date(date(int(period[:4]), int(period[5:7]), 1), "LLLL y")
-    except (ValueError, IndexError):
-        return period
+def _month(text: str) -> str:
+    """ "2026-10" as "October 2026" in the reader's language (anything else as it is)."""
+    period = from_arg(text)
+    return period_label(period) if period is not None and period.kind == "month" else text
 
 
-def _money(amount: str | None) -> str:
+def _money(text: str | None) -> str:
+    """A sum kept in the entry's details as text; the details name no currency."""
     try:
-        return format_decimal(Decimal(amount), format="#,##0.00")
+        return amount(Decimal(text))
     except (InvalidOperation, TypeError):
         return "?"
 
 
-def explain(entry: Entry) -> str:
-    """One sentence a member understands, from the entry's kind, source and details."""
+def _purchases(entry: Entry) -> str | None:
+    """A month's purchase points: earned, confirmed, forfeited (and why), taken back."""
     details = entry.details or {}
     period = _month(details.get("period", ""))
     points = abs(entry.amount) or abs(entry.held_delta)
-    if entry.source_type == "purchase_month":
-        if entry.kind == EntryKind.EARN:
-            return _(
-                "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
-                "pending until the invoices are paid.",
-                period=period,
-                total=_money(details.get("net_total")),
-                rate=details.get("rate", "?"),
-            )
-        if entry.kind == EntryKind.CONFIRM:
-            return _(
-                "Invoices for %(period)s paid within the payment window: points confirmed.",
-                period=period,
-            )
-        if entry.kind == EntryKind.FORFEIT:
-            if details.get("why") == "credit_note":
-                return _("A credit note lowered the purchases of %(period)s.", period=period)
-            parts = []
-            for item in details.get("late", []):
-                parts.append(
-                    ngettext(
-                        "invoice %(number)s paid %(num)d day after the window",
-                        "invoice %(number)s paid %(num)d days after the window",
-                        item["days_late"],
-                        number=item["number"],
-                    )
+    if entry.kind == EntryKind.EARN:
+        return _(
+            "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
+            "pending until the invoices are paid.",
+            period=period,
+            total=_money(details.get("net_total")),
+            rate=details.get("rate", "?"),
+        )
+    if entry.kind == EntryKind.CONFIRM:
+        return _(
+            "Invoices for %(period)s paid within the payment window: points confirmed.",
+            period=period,
+        )
+    if entry.kind == EntryKind.FORFEIT:
+        if details.get("why") == "credit_note":
+            return _("A credit note lowered the purchases of %(period)s.", period=period)
+        parts = []
+        for item in details.get("late", []):
+            parts.append(
+                ngettext(
+                    "invoice %(number)s paid %(num)d day after the window",
+                    "invoice %(number)s paid %(num)d days after the window",
+                    item["days_late"],
+                    number=item["number"],
                 )
-            if details.get("unpaid"):
-                parts.append(_("not paid: %(numbers)s", numbers=_invoice_list(details["unpaid"])))
-            return ngettext(
-                "%(period)s: %(why)s; %(num)d point forfeited.",
-                "%(period)s: %(why)s; %(num)d points forfeited.",
-                points,
-                period=period,
-                why="; ".join(parts) or _("not paid in time"),
             )
-        if entry.kind == EntryKind.CLAWBACK:
-            carried = details.get("carried", 0)
-            text = ngettext(
-                "A credit note lowered the purchases of %(period)s: %(num)d point taken back.",
-                "A credit note lowered the purchases of %(period)s: %(num)d points taken back.",
-                points,
-                period=period,
+        if details.get("unpaid"):
+            parts.append(_("not paid: %(numbers)s", numbers=_invoice_list(details["unpaid"])))
+        return ngettext(
+            "%(period)s: %(why)s; %(num)d point forfeited.",
+            "%(period)s: %(why)s; %(num)d points forfeited.",
+            points,
+            period=period,
+            why="; ".join(parts) or _("not paid in time"),
+        )
+    if entry.kind == EntryKind.CLAWBACK:
+        carried = details.get("carried", 0)
+        text = ngettext(
+            "A credit note lowered the purchases of %(period)s: %(num)d point taken back.",
+            "A credit note lowered the purchases of %(period)s: %(num)d points taken back.",
+            points,
+            period=period,
+        )
+        if carried:
+            text += " " + ngettext(
+                "%(num)d more point will be taken from later earnings.",
+                "%(num)d more points will be taken from later earnings.",
+                carried,
             )
-            if carried:
-                text += " " + ngettext(
-                    "%(num)d more point will be taken from later earnings.",
-                    "%(num)d more points will be taken from later earnings.",
-                    carried,
-                )
-            return text
+        return text
+    return None
+
+
+def explain(entry: Entry) -> str:
+    """One sentence a member understands, from the entry's kind, source and details."""
+    if entry.source_type == "purchase_month" and (text := _purchases(entry)) is not None:
+        return text
     if entry.kind == EntryKind.ADJUST:
         return _(
             "Correction by %(who)s: %(reason)s",

@@ -1,4 +1,5 @@
-"""Recompute every wallet from its entries and check every invariant of the ledger."""
+"""Recompute every wallet from its entries and check every invariant of the ledger, and
+have whoever keeps figures beside it (signals.verifying) check theirs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.ledger.models import Allocation, Entry, EntryKind, Hold, HoldStatus, Lot, Wallet
+from club.ledger.signals import verifying
 
 # Entries whose allocations must add up to what they took from (or gave back to) lots.
 ALLOCATING = (
@@ -34,6 +36,18 @@ class Report:
 
 def verify(session: Session) -> Report:
     report = Report()
+    _check_wallets(session, report)
+    _check_lots(session, report)
+    _check_allocations(session, report)
+    # What others keep beside the ledger (the leaderboards' rollups) must agree with it
+    # too: each listener checks its own and answers with its problems.
+    for _listener, problems in verifying.send(session):
+        report.problems += problems
+    return report
+
+
+def _check_wallets(session: Session, report: Report) -> None:
+    """Each wallet's balances against its entries, its lots and its open holds."""
     wallets = {wallet.id: wallet for wallet in session.scalars(select(Wallet))}
     report.wallets = len(wallets)
 
@@ -82,6 +96,9 @@ def verify(session: Session) -> Report:
             if getattr(wallet, name) < 0:
                 report.problems.append(f"wallet {wallet_id}: {name} is negative")
 
+
+def _check_lots(session: Session, report: Report) -> None:
+    """Each lot against the entry that made it and the allocations taken from it."""
     allocated = (
         select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
         .group_by(Allocation.lot_id)
@@ -108,6 +125,9 @@ def verify(session: Session) -> Report:
                 f"is {points - taken}"
             )
 
+
+def _check_allocations(session: Session, report: Report) -> None:
+    """Each entry that took from lots (or gave back) against its allocations."""
     per_entry = session.execute(
         select(
             Entry.id,
@@ -126,9 +146,3 @@ def verify(session: Session) -> Report:
             report.problems.append(
                 f"entry {entry_id} ({kind.value}): moved {delta}, allocations say {-taken}"
             )
-
-    # The leaderboards' rollups must agree with the entries too.
-    from club.leaderboard.rollups import check as check_rollups
-
-    report.problems += check_rollups(session)
-    return report

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from club.core import periods
 from club.core.access import requires
 from club.core.csvfile import csv_response
-from club.core.errors import ClubError
-from club.core.forms import show_error
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
+from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
@@ -28,10 +28,14 @@ PAGE_SIZE = 50
 
 
 def _filters() -> dict:
+    """The kind and the period (a month as 2026-10, or a year) asked for; a period that
+    cannot be read filters nothing."""
     kind = request.args.get("kind", "")
+    text = request.args.get("period", "")[:7]
     return {
         "kind": EntryKind(kind) if kind in set(EntryKind) else None,
-        "period": request.args.get("period", "")[:7],
+        "period": text,
+        "within": periods.from_arg(text) or periods.ALL,
     }
 
 
@@ -41,7 +45,8 @@ def _statement(company: Company, *, own_only: bool):
     query = ledger.statement_query(
         wallet,
         kind=filters["kind"],
-        period=filters["period"],
+        first=filters["within"].starts,
+        last=filters["within"].ends,
         person_id=current_user.id if own_only else None,
     )
     return wallet, filters, query
@@ -98,7 +103,7 @@ def _csv(company: Company, *, own_only: bool, filename: str) -> Response:
     ]
     rows = (
         [
-            entry.created_at.date().isoformat(),
+            periods.local(entry.created_at).date().isoformat(),  # the club's calendar day
             kind_label(entry.kind),
             explain(entry),
             entry.available_delta,
@@ -145,22 +150,20 @@ def company_wallet_csv(company_id: int):
 def adjust(company_id: int):
     company = db.get_or_404(Company, company_id)
     form = AdjustForm()
-    if form.validate_on_submit():
-        wallet = ledger.wallet_for(db.session, company.id)
-        try:
-            ledger.adjust(
-                db.session, wallet, form.points.data, reason=form.reason.data, actor=current_user
-            )
-        except ClubError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The correction is recorded."), "success")
-            return redirect(url_for("ledger.company_wallet", company_id=company.id))
-    return _render(
-        company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
-    )
+
+    def again(_error=None):
+        return _render(
+            company, own_only=False, endpoint="ledger.company_wallet", adjust_form=form, status=422
+        )
+
+    if not form.validate_on_submit():
+        return again()
+    on_refusal(again, form=form)
+    wallet = ledger.wallet_for(db.session, company.id)
+    ledger.adjust(db.session, wallet, form.points.data, reason=form.reason.data, actor=current_user)
+    db.session.commit()
+    flash(_("The correction is recorded."), "success")
+    return redirect(url_for("ledger.company_wallet", company_id=company.id))
 
 
 @home_card(order=10)

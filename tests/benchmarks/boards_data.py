@@ -354,7 +354,7 @@ def build(people: int = 100_000, seed: int = 7, log=print) -> dict:
         from club.ledger.models import EntryKind
 
         sums = rollups.Sums()
-        board_months = rollups._Months(db.session)
+        board_months = rollups.Months(db.session)
         counting = {kind.value for kind in rollups.COUNTING}
     except ImportError:
         sums = None

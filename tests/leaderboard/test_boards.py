@@ -175,7 +175,7 @@ def test_leagues_filter_companies_and_their_people(app_ctx, db_session, club, mo
         boards.board(db_session, "people", OCTOBER, league="Gold")
     gold = club.company.id
     monkeypatch.setattr(
-        "club.leaderboard.services.company_tiers",
+        "club.leaderboard.leagues.company_tiers",
         lambda session: {
             company.id: "Gold" if company.id == gold else "Silver"
             for company in (club.company, club.other_company)
@@ -295,7 +295,7 @@ def test_every_viewers_neighbours_and_ranks_match_the_definition(
     check(people)
     gold = club.company.id
     monkeypatch.setattr(
-        "club.leaderboard.services.company_tiers",
+        "club.leaderboard.leagues.company_tiers",
         lambda session: {club.company.id: "Gold", club.other_company.id: "Silver"},
     )
     boards.forget_leagues()

@@ -16,6 +16,7 @@ from club.ledger import services as ledger
 from club.ledger.models import Entry
 from club.ledger.verify import verify
 from club.purchases import services as purchases
+from tests.conftest import make_test_app
 from tests.leaderboard.conftest import at, company_points, earn, person_points
 from tests.purchases.test_services import invoice, run_jobs
 from tests.race import race
@@ -308,6 +309,26 @@ def test_verify_reports_a_tampered_rollup(db_session, club):
     ), problems
     rebuild(db_session)
     assert verify(db_session).problems == []
+
+
+def test_the_verify_command_runs_the_rollup_check_beside_the_ledgers(app, db_session, club):
+    earn(db_session, club.staff, 10, at(2026, 10, 1))
+    db_session.execute(
+        text("UPDATE leaderboard_person SET points = points + 1 WHERE period = 'M2026-10'")
+    )
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["club", "ledger", "verify"])
+    assert result.exit_code == 1
+    assert f"leaderboard person {club.staff.id} M2026-10: rollup has 11 points" in result.output
+
+
+def test_the_rollups_listen_once_however_many_apps_a_process_makes(database_url, db_session, club):
+    # The tests make an app per database, a server may make several: an entry still
+    # counts once on the boards.
+    make_test_app(database_url, None)
+    earn(db_session, club.staff, 10, at(2026, 10, 1))
+    assert person_points(db_session, club.staff, "ALL") == 10
+    assert company_points(db_session, club.company, "ALL") == (10, 10)
 
 
 def test_many_writers_at_once_keep_the_rollups_equal_to_the_ledger(app, db_session, club):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -212,3 +212,22 @@ def test_allocations_record_what_each_spend_took(db_session, wallet):
         .order_by(Allocation.id)
     ).all()
     assert taken == [(a.id, 5), (b.id, 2)]
+
+
+def test_the_statement_cuts_days_at_the_clubs_midnight(db_session, wallet):
+    # Warsaw is UTC+1 in winter: 23:30 on 31 December there is 22:30 UTC, and 00:30 on
+    # 1 January there is still 31 December (23:30) in UTC.
+    late = ledger.earn(
+        db_session, wallet, 5, source=QUIZ, now=datetime(2025, 12, 31, 22, 30, tzinfo=UTC)
+    )
+    early = ledger.earn(
+        db_session, wallet, 7, source=QUIZ, now=datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
+    )
+
+    def listed(**days):
+        return {entry.id for entry in db_session.scalars(ledger.statement_query(wallet, **days))}
+
+    assert listed(last=date(2025, 12, 31)) == {late.id}
+    assert listed(first=date(2026, 1, 1)) == {early.id}
+    assert listed(first=date(2025, 12, 31), last=date(2025, 12, 31)) == {late.id}
+    assert listed() == {late.id, early.id}

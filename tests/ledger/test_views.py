@@ -112,3 +112,33 @@ def test_member_home_shows_the_points_card(client, club, wallet, db_session):
     client.post("/logout")
     login(client, club.club_manager)
     assert 'id="points-card"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.fixture
+def new_year(db_session, club):
+    """Two corrections either side of midnight on New Year's Eve in Warsaw (UTC+1): the
+    second is on 1 January there but still on 31 December in UTC."""
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    for reason, moment in (
+        ("Late on New Year's Eve", datetime(2025, 12, 31, 22, 30, tzinfo=UTC)),
+        ("Just after midnight", datetime(2025, 12, 31, 23, 30, tzinfo=UTC)),
+    ):
+        ledger.adjust(db_session, wallet, 5, reason=reason, actor=club.club_manager, now=moment)
+    db_session.commit()
+
+
+@pytest.mark.parametrize("who", ["holder", "club_manager"])
+def test_statement_months_cut_at_the_clubs_midnight_on_the_page_and_in_the_csv(
+    client, club, new_year, who
+):
+    login(client, getattr(club, who))
+    page = "/wallet" if who == "holder" else f"/manage/companies/{club.company.id}/wallet"
+    december = client.get(f"{page}?period=2025-12").get_data(as_text=True)
+    assert "Late on New Year&#39;s Eve" in december and "Just after midnight" not in december
+    january = client.get(f"{page}?period=2026-01").get_data(as_text=True)
+    assert "Just after midnight" in january and "New Year&#39;s Eve" not in january
+    rows = client.get(f"{page}/statement.csv?period=2025-12").get_data(as_text=True).splitlines()
+    assert len(rows) == 2 and rows[1].startswith("2025-12-31,") and "New Year's Eve" in rows[1]
+    rows = client.get(f"{page}/statement.csv?period=2026-01").get_data(as_text=True).splitlines()
+    # Dated by the club's calendar too: 1 January, though 31 December in UTC.
+    assert len(rows) == 2 and rows[1].startswith("2026-01-01,") and "midnight" in rows[1]

@@ -1,0 +1,32 @@
+"""The boards follow the ledger: the rollups listen to its signals.
+
+Connected when the leaderboard package is imported (its __init__ imports this module),
+which every process that posts does: create_app registers every model, the leaderboard's
+among them, for the web app, the commands, the scheduler and the tests alike. A module
+is imported once per process, and blinker keeps a receiver once however often it is
+connected, so each entry counts once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from club.leaderboard.live import record
+from club.leaderboard.rebuild import check
+from club.ledger.models import Entry
+from club.ledger.signals import entries_posted, entry_posted, verifying
+
+
+@entry_posted.connect
+def _count_entry(session: Session, *, entry: Entry) -> None:
+    record(session, (entry,))
+
+
+@entries_posted.connect
+def _count_entries(session: Session, *, rows: list[dict]) -> None:
+    record(session, rows)
+
+
+@verifying.connect
+def _check_rollups(session: Session) -> list[str]:
+    return check(session)
