@@ -26,6 +26,7 @@ from club.core.errors import ClubError
 from club.core.periods import club_today
 from club.core.roles import Role
 from club.extensions import csrf, db
+from club.leaderboard import services as boards
 from club.ledger import services as ledger
 from club.ledger.models import Entry
 from club.members import services as members
@@ -490,8 +491,6 @@ def get_rebates():
 
 
 def _board_json(board: str, view: str | None = None):
-    from club.leaderboard import services as boards
-
     limit = request.args.get("limit", str(boards.TOP)).strip()
     limit = int(limit) if limit.isdigit() else 0
     if not 1 <= limit <= boards.TOP:
