@@ -50,18 +50,19 @@ def home():
 @bp.route("/account", methods=["GET", "POST"])
 @signed_in
 def account():
-    form = ProfileForm(obj=current_user)
+    user = _signed_in_user()
+    form = ProfileForm(obj=user)
     password_form = ChangePasswordForm(prefix="pw")
     if form.submit.data and form.validate_on_submit():
         services.update_profile(
             db.session,
-            current_user,
+            user,
             name=form.name.data,
             language=form.language.data,
             is_shown_on_boards=form.is_shown_on_boards.data,
         )
         db.session.commit()
-        session["language"] = current_user.language
+        session["language"] = user.language
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("members.account"))
     status = 422 if form.is_submitted() and form.submit.data else 200
@@ -71,21 +72,27 @@ def account():
 @bp.post("/account/password")
 @signed_in
 def change_password():
-    form = ProfileForm(obj=current_user)
+    user = _signed_in_user()
+    form = ProfileForm(obj=user)
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         on_refusal(lambda error: _account_page(form, password_form, 422), form=password_form)
         services.change_password(
             db.session,
-            current_user,
+            user,
             current=password_form.current_password.data,
             new=password_form.password.data,
         )
         db.session.commit()
-        login_user(current_user)  # stay signed in here with the new session generation
+        login_user(user)  # stay signed in here with the new session generation
         flash(_("Your password is changed. Other browsers have been signed out."), "success")
         return redirect(url_for("members.account"))
     return _account_page(form, password_form, 422)
+
+
+def _signed_in_user() -> User:
+    """The User row itself: services and audit records take it, not Flask-Login's proxy."""
+    return current_user._get_current_object()
 
 
 def _account_page(form: ProfileForm, password_form: ChangePasswordForm, status: int):
