@@ -84,7 +84,7 @@ def change_password():
             new=password_form.password.data,
         )
         db.session.commit()
-        login_user(user)  # stay signed in here with the new session generation
+        login_user(user)  # this browser's new session key goes into its cookie
         flash(_("Your password is changed. Other browsers have been signed out."), "success")
         return redirect(url_for("members.account"))
     return _account_page(form, password_form, 422)

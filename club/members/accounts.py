@@ -16,7 +16,7 @@ from club.core.roles import SUPPLIER_ROLES, Role
 from club.members.errors import MembersError
 from club.members.models import User
 from club.members.passwords import check_password_rules, hash_password, verify_password
-from club.members.sign_in import end_sessions
+from club.members.sign_in import end_sessions, start_session
 
 
 def normalize_email(raw: str) -> str:
@@ -32,11 +32,14 @@ def normalize_email(raw: str) -> str:
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """A new password ends every other session of the person; the browser that changed
+    it stays signed in, under a new session key (`user.get_id()`, for login_user)."""
     if not verify_password(user.password_hash, current):
         raise MembersError(_("Your current password is not correct."), field="current_password")
     check_password_rules(new, email=user.email)
     user.password_hash = hash_password(new)
-    end_sessions(user)  # other browsers are signed out; the view signs this one in again
+    end_sessions(user)
+    start_session(session, user)  # also removes the sessions the new generation ended
     audit.record(session, "user.password_changed", user, actor=user, company_id=user.company_id)
     session.flush()
 

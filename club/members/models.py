@@ -141,8 +141,8 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), nullable=False, default="en")
     is_shown_on_boards: Mapped[bool] = mapped_column(nullable=False, default=True)
     is_active: Mapped[bool] = mapped_column(nullable=False, default=True)
-    # Bumped on deactivation, role change and password change: every session that
-    # carries an older number is signed out on its next request.
+    # Bumped on deactivation, role change and password change: every session started
+    # under an older number (UserSession.generation) is signed out on its next request.
     session_generation: Mapped[int] = mapped_column(nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -151,17 +151,53 @@ class User(UserMixin, db.Model):
         back_populates="users", foreign_keys=[company_id]
     )
 
+    # The key of the server-side session this object was signed in or loaded through
+    # (not a column: set by sign_in.start_session and load_user_for_session).
+    session_key = None
+
     @property
     def is_invited(self) -> bool:
         """Invited but has not set a password yet."""
         return self.password_hash is None
 
     def get_id(self) -> str:
-        # Flask-Login keeps this in the session; the generation makes old sessions stale.
-        return f"{self.id}:{self.session_generation}"
+        """What Flask-Login keeps in the cookie: the key of this browser's UserSession."""
+        if self.session_key is None:
+            raise RuntimeError("start a session (sign_in.start_session) before login_user")
+        return self.session_key
+
+    # Rows compare as rows: UserMixin compares get_id(), which is now one browser's key.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its cookie carries a random key; only the key's hash is
+    stored, so a leaked database holds no usable session.
+
+    Logging out deletes the row, so a copy of the cookie no longer signs anyone in; a
+    session started under an older `User.session_generation` no longer loads either.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    generation: Mapped[int] = mapped_column(nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id} generation={self.generation}>"
 
 
 class LinkPurpose(enum.StrEnum):

@@ -46,7 +46,12 @@ from club.members.passwords import (
     check_password_rules,
     hash_password,
 )
-from club.members.sign_in import authenticate, load_user_for_session
+from club.members.sign_in import (
+    authenticate,
+    end_session,
+    load_user_for_session,
+    start_session,
+)
 from club.members.tax_ids import normalize_tax_id
 
 __all__ = [
@@ -61,6 +66,7 @@ __all__ = [
     "check_password_rules",
     "company_account_holder",
     "create_company",
+    "end_session",
     "find_link",
     "hash_password",
     "invite",
@@ -75,6 +81,7 @@ __all__ = [
     "search_users",
     "set_active",
     "set_language",
+    "start_session",
     "update_company",
     "update_profile",
     "visible_companies",

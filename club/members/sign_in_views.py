@@ -14,7 +14,7 @@ from club.extensions import db
 from club.members import services
 from club.members.blueprint import bp, safe_next
 from club.members.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from club.members.models import LinkPurpose
+from club.members.models import LinkPurpose, User
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,9 +32,7 @@ def login():
             ip=request.remote_addr or "unknown",
             language=session.get("language"),
         )
-        db.session.commit()
-        session.clear()  # a new session at login: nothing carries over from before
-        login_user(user)
+        _sign_in(user)
         return redirect(safe_next(form.next.data))
     return _login_page(form, 422 if form.is_submitted() else 200)
 
@@ -43,9 +41,20 @@ def _login_page(form: LoginForm, status: int):
     return render_template("members/login.html", form=form), status
 
 
+def _sign_in(user: User) -> None:
+    """Start a server-side session for this browser and a fresh cookie carrying its key:
+    nothing carries over from the session before."""
+    services.start_session(db.session, user)
+    db.session.commit()
+    session.clear()
+    login_user(user)
+
+
 @bp.post("/logout")
 @signed_in
 def logout():
+    services.end_session(db.session, current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -84,9 +93,7 @@ def _set_password_page(token: str, purpose: LinkPurpose, template: str, accept):
         except InvalidToken as error:  # used or expired meanwhile: the link's own page
             db.session.rollback()
             return _link_invalid(error)
-        db.session.commit()
-        session.clear()
-        login_user(user)
+        _sign_in(user)
         flash(_("Your password is set. Welcome to the club!"), "success")
         return redirect(url_for("members.home"))
     return page(422 if form.is_submitted() else 200)

@@ -117,6 +117,20 @@ def _audit(db_session, action: str) -> list[AuditEntry]:
     return list(db_session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
+def _copy_session(app, source):
+    """A second browser holding a copy of `source`'s session cookie."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = source.get_cookie(name, domain="club.test")
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie(name, cookie.value, domain="club.test")
+    return thief
+
+
+def _is_signed_out(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 # --- the profile and the password through the page's forms ------------------------------
 
 
@@ -194,3 +208,43 @@ def test_a_wrong_current_password_is_shown_and_nothing_changes(client, club, db_
     assert club.staff.password_hash == before
     assert not _audit(db_session, "user.password_changed")
     assert client.get("/account").status_code == 200
+
+
+# --- sessions end on the server ----------------------------------------------------------
+
+
+def test_logout_ends_the_session_on_the_server(app, client, club):
+    login(client, club.staff)
+    copy = _copy_session(app, client)
+    assert copy.get("/account").status_code == 200  # the copy works while the session lives
+    client.post("/logout")
+    assert _is_signed_out(client.get("/account"))
+    assert _is_signed_out(copy.get("/account"))
+
+
+def test_logout_on_one_device_keeps_the_others(app, client, club):
+    login(client, club.staff)
+    phone = app.test_client()
+    login(phone, club.staff)
+    client.post("/logout")
+    assert _is_signed_out(client.get("/account"))
+    assert phone.get("/account").status_code == 200
+
+
+def test_a_password_change_ends_the_other_sessions_only(app, client, club, db_session):
+    login(client, club.staff)
+    copy = _copy_session(app, client)
+    phone = app.test_client()
+    login(phone, club.staff)
+    response = client.post(
+        "/account/password",
+        data={
+            "pw-current_password": PASSWORD,
+            "pw-password": NEW_PASSWORD,
+            "pw-confirm": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200  # this browser: still signed in
+    assert _is_signed_out(phone.get("/account"))  # another device: signed out
+    assert _is_signed_out(copy.get("/account"))  # a copy of this browser's old cookie too

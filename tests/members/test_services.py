@@ -13,7 +13,15 @@ from club.core.errors import InvalidToken, NotAllowed, RateLimited
 from club.core.roles import Role
 from club.members import services
 from club.members.errors import AccountHolderTaken, DuplicateEmail, InvalidTaxId, WrongCredentials
-from club.members.models import Company, LinkPurpose, MembershipStatus, OneTimeLink, User
+from club.members.models import (
+    Company,
+    LinkPurpose,
+    MembershipStatus,
+    OneTimeLink,
+    User,
+    UserSession,
+)
+from club.members.sign_in import MAX_SESSIONS_PER_USER
 from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -182,7 +190,8 @@ def test_passwords_are_argon2id(app_ctx):
 
 
 def test_a_session_goes_stale_when_the_generation_moves(db_session, club):
-    session_id = club.staff.get_id()
+    session_id = services.start_session(db_session, club.staff)
+    db_session.commit()
     assert services.load_user_for_session(db_session, session_id) == club.staff
     services.set_active(db_session, club.staff, active=False, actor=club.holder)
     db_session.commit()
@@ -192,6 +201,49 @@ def test_a_session_goes_stale_when_the_generation_moves(db_session, club):
     # Reactivated, but the old session stays dead: they sign in again.
     assert services.load_user_for_session(db_session, session_id) is None
     assert services.load_user_for_session(db_session, "garbage") is None
+    assert services.load_user_for_session(db_session, "") is None
+
+
+def _count(db_session, model) -> int:
+    return db_session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_session_is_a_row_holding_only_its_keys_hash(db_session, club):
+    key = services.start_session(db_session, club.staff)
+    db_session.commit()
+    assert club.staff.get_id() == key and len(key) >= 43
+    (row,) = db_session.scalars(select(UserSession))
+    assert row.user_id == club.staff.id and key not in row.key_hash
+    assert row.generation == club.staff.session_generation
+    loaded = services.load_user_for_session(db_session, key)
+    assert loaded is club.staff and loaded.get_id() == key
+    services.end_session(db_session, club.staff)
+    db_session.commit()
+    assert _count(db_session, UserSession) == 0
+    assert services.load_user_for_session(db_session, key) is None
+
+
+def test_a_person_keeps_a_bounded_number_of_sessions(db_session, club):
+    keys = [services.start_session(db_session, club.staff) for _ in range(12)]
+    services.start_session(db_session, club.holder)
+    db_session.commit()
+    limit = MAX_SESSIONS_PER_USER
+    kept = [key for key in keys if services.load_user_for_session(db_session, key)]
+    assert kept == keys[-limit:]  # the oldest beyond the limit ended
+    assert _count(db_session, UserSession) == limit + 1
+
+
+def test_a_new_password_leaves_only_the_browser_that_changed_it(db_session, club):
+    other = services.start_session(db_session, club.staff)
+    this = services.start_session(db_session, club.staff)
+    services.change_password(db_session, club.staff, current=PASSWORD, new="a brand new passphrase")
+    db_session.commit()
+    new = club.staff.get_id()
+    assert new not in (this, other)
+    assert services.load_user_for_session(db_session, new) is club.staff
+    assert services.load_user_for_session(db_session, this) is None
+    assert services.load_user_for_session(db_session, other) is None
+    assert _count(db_session, UserSession) == 1
 
 
 # --- invitations ----------------------------------------------------------------------
