@@ -407,9 +407,13 @@ def work_measure(url: str, rounds: int, posts: int, load_seconds: int, connectio
 
     rng = random.Random(SEED + 1)
     result: dict = {}
-    with app.app_context():
+    from club.core.database import write_intent
+    from club.members.services import start_session
+
+    with app.app_context(), write_intent():
         users = _sample_users(db.session, 200, rng)
-        session_ids = [user.get_id() for user in users]
+        session_ids = [start_session(db.session, user) for user in users]  # server-side
+        db.session.commit()
         user_ids = [user.id for user in users]
         email = users[0].email
         from club.leaderboard.services import this_month, this_quarter
@@ -428,7 +432,6 @@ def work_measure(url: str, rounds: int, posts: int, load_seconds: int, connectio
     # a kept PostgreSQL database still holds the changes the last run's posts made. Then
     # VACUUM, so that each run on a kept database starts as on a fresh build (the last
     # run's posts left dead rows and pages that index-only scans must check).
-    from club.core.database import write_intent
     from club.leaderboard.rollups import compact_scores
 
     with app.app_context(), write_intent():
