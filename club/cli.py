@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from club.core.database import write_intent
+from club.purchases.csv_encoding import ENCODINGS
 
 
 @click.group("club", cls=AppGroup)
@@ -166,7 +167,13 @@ def token_revoke_command(token_id: int) -> None:
 @club_cli.command("import-invoices")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; save nothing.")
-def import_invoices_command(path: Path, dry_run: bool) -> None:
+@click.option(
+    "--encoding",
+    type=click.Choice(list(ENCODINGS)),
+    default=None,
+    help="The file's encoding; without it the command finds it out, or says it cannot.",
+)
+def import_invoices_command(path: Path, dry_run: bool, encoding: str | None) -> None:
     """Import invoices and credit notes from an ERP's CSV export.
 
     Rejected rows are listed with their line and reason; the good rows go in. Sending
@@ -178,12 +185,14 @@ def import_invoices_command(path: Path, dry_run: bool) -> None:
 
     data = path.read_bytes()
     if dry_run:
-        preview = services.preview_import(db.session, data)
+        preview = services.preview_import(db.session, data, encoding=encoding)
         parsed = preview.parsed
         problems = [(line, message) for line, _column, message in preview.problems]
         saved = f"{len(preview.valid)} rows would be saved"
     else:
-        parsed, report = services.import_file(db.session, data, filename=path.name)
+        parsed, report = services.import_file(
+            db.session, data, filename=path.name, encoding=encoding
+        )
         problems = report.rejected
         saved = (
             f"{report.created} new, {report.updated} payments updated, "

@@ -34,6 +34,20 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _pixels(value: str) -> int:
+    """A pixel count written as 16777216 or as 4096x4096."""
+    try:
+        width, _x, height = value.strip().lower().partition("x")
+        count = int(width) * int(height) if height else int(width)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ConfigError(
+            f"IMAGE_MAX_PIXELS={value!r} is not a pixel count: write e.g. 4096x4096 or 16777216."
+        )
+    return count
+
+
 def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config from the environment.
 
@@ -119,4 +133,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # Development: run the periodic jobs inside the web process (make run sets it).
         "SCHEDULER_IN_PROCESS": _bool(env.get("CLUB_SCHEDULER")),
         "SCHEDULER_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
+        # Uploaded pictures: larger files, or more pixels (a decompression bomb declares
+        # billions in a few kilobytes), are refused before anything is decoded.
+        "IMAGE_MAX_BYTES": int(env.get("IMAGE_MAX_BYTES", 5 * 1024 * 1024)),
+        "IMAGE_MAX_PIXELS": _pixels(env.get("IMAGE_MAX_PIXELS", "4096x4096")),
     }

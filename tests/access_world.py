@@ -45,6 +45,12 @@ from club.purchases.csv_import import InvoiceRow
 AWARD_YEAR, AWARD_QUARTER = 2025, 3
 
 COURSE_SLUG = "access-course"
+# A 1 × 1 PNG: uploads are decoded and drawn anew, so it must be a real picture.
+PICTURE = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xd0\x00\x00\x04\x81\x01\x80,U"
+    b"\xce\xb0\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 ATTACHMENT = "sheet.pdf"
 COURSE_FILES = {
     "course.yaml": """\
@@ -311,7 +317,7 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         money_value=Decimal("800.00"),
         brief=[{"key": "topic", "label": "Topic", "type": "text", "required": True}],
     )
-    catalog.set_image(session, privilege, b"\x89PNG\r\n\x1a\n picture", actor=cm)
+    catalog.set_image(session, privilege, PICTURE, actor=cm)
     session.commit()
 
     folder = courses_folder / COURSE_SLUG

@@ -30,6 +30,7 @@ from wtforms.widgets import TextInput
 
 from club.catalog.errors import CatalogError
 from club.catalog.models import Category
+from club.catalog.pictures import max_megabytes
 from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, choices, strip
 
@@ -145,12 +146,19 @@ class PrivilegeForm(FlaskForm):
         self.category.choices = choices((category.value, category.label) for category in Category)
         if isinstance(self.brief.data, list):  # from the privilege being edited
             self.brief.data = brief_as_text(self.brief.data)
+        self.image.label.text = _(
+            "Picture (PNG, JPEG or WebP, up to %(size)s MB)", size=max_megabytes()
+        )
 
     def validate_sponsor_share_percent(self, field):
         if field.data and not self.sponsor.data:
             raise ValidationError(_("Name the sponsor that pays this share."))
 
-    image = FileField(_l("Picture (PNG, JPEG or WebP, up to 2 MB)"), validators=[Optional()])
+    image = FileField(
+        _l("Picture"),
+        validators=[Optional()],
+        render_kw={"accept": "image/png,image/jpeg,image/webp"},
+    )
 
     def privilege_fields(self) -> dict:
         """The keyword arguments of services.save_privilege; CatalogError on a bad brief."""

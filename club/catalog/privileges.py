@@ -1,16 +1,13 @@
 """Privileges: the catalogue the club manager keeps (fields, brief questions, order,
-picture, retirement) and what can be redeemed today: dates, capacity per quarter and
-stock."""
+retirement; pictures are in pictures.py) and what can be redeemed today: dates, capacity
+per quarter and stock."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -303,48 +300,3 @@ def catalogue(
             func.lower(Privilege.title).like(pattern) | func.lower(Privilege.summary).like(pattern)
         )
     return query.order_by(Privilege.position, Privilege.id)
-
-
-# --- images ---------------------------------------------------------------------------
-
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-# The file's first bytes say what it is; the name and the browser's word do not count.
-IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-)
-
-
-def image_folder() -> Path:
-    folder = Path(current_app.config["DATA_FOLDER"]) / "privilege-images"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def set_image(
-    session: Session, privilege: Privilege, data: bytes, *, actor: User, now: datetime | None = None
-) -> str:
-    """Store a PNG or JPEG picture for the privilege; returns the stored file name."""
-    if len(data) > MAX_IMAGE_BYTES:
-        raise CatalogError(_("The picture is larger than 2 MB."), field="image")
-    kind = next((ext for signature, ext in IMAGE_SIGNATURES if data.startswith(signature)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "webp"
-    if kind is None:
-        raise CatalogError(_("Upload a PNG, JPEG or WebP picture."), field="image")
-    name = f"{privilege.id}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
-    (image_folder() / name).write_bytes(data)
-    before = privilege.image
-    privilege.image = name
-    privilege.updated_at = now or utcnow()
-    session.flush()
-    audit.record(
-        session,
-        "privilege.image_set",
-        privilege,
-        actor=actor,
-        before={"image": before},
-        after={"image": name},
-        now=now,
-    )
-    return name

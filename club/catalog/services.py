@@ -1,7 +1,7 @@
 """Rules of the catalogue, as views, the API and other domains call them: privileges and
-what is left of them (privileges), redeeming and the redemption timeline (redemptions),
-staff proposals (wishes), and the yearly tax and sponsor reports (reports). Each lives in
-its own module; this one names them all."""
+what is left of them (privileges), their pictures (pictures), redeeming and the
+redemption timeline (redemptions), staff proposals (wishes), and the yearly tax and
+sponsor reports (reports). Each lives in its own module; this one names them all."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from club.catalog.errors import (
     InvalidTransition,
     PrivilegeUnavailable,
 )
+from club.catalog.pictures import clean_picture, image_folder, set_image
 from club.catalog.privileges import (
-    MAX_IMAGE_BYTES,
     PRIVILEGE_FIELDS,
     QUESTION_TYPES,
     Remaining,
     catalogue,
     check_brief_definition,
-    image_folder,
     move_in_catalogue,
     remaining,
     retire,
     save_privilege,
-    set_image,
     unavailable_reason,
 )
 from club.catalog.redemptions import (
@@ -47,7 +45,6 @@ from club.catalog.wishes import decide_wish, propose
 
 __all__ = [
     "MAX_ANSWER_LENGTH",
-    "MAX_IMAGE_BYTES",
     "PRIVILEGE_FIELDS",
     "QUESTION_TYPES",
     "TRANSITIONS",
@@ -61,6 +58,7 @@ __all__ = [
     "catalogue",
     "check_answers",
     "check_brief_definition",
+    "clean_picture",
     "decide_wish",
     "fulfilled_rebates",
     "image_folder",

@@ -25,6 +25,8 @@ from club.members.services import visible_company
 bp = Blueprint("ledger", __name__)
 
 PAGE_SIZE = 50
+# Beyond any real statement; a larger page number would overflow the database's OFFSET.
+LAST_PAGE = 1_000_000
 
 
 def _filters() -> dict:
@@ -56,7 +58,7 @@ def _render(company: Company, *, own_only: bool, endpoint: str, adjust_form=None
     wallet, filters, query = _statement(company, own_only=own_only)
     page = db.paginate(
         query,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE),
         per_page=PAGE_SIZE,
         error_out=False,
     )

@@ -3,15 +3,19 @@ of what importing them would do, and the import itself.
 
 What real exports look like, and what is accepted:
 
-- encoding: UTF-8 with or without BOM, else Windows-1250 (Polish Excel's "CSV");
+- encoding: UTF-8 with or without BOM, else Windows-1250 or ISO-8859-2 (Polish),
+  Windows-1251 or KOI8-R (Russian), found out from the text or chosen
+  (club.purchases.csv_encoding); a file whose encoding cannot be told is refused, naming
+  the candidates;
 - separator: `;`, `,` or tab, whichever the header line uses most;
 - values and headers as club.purchases.csv_rows describes them.
 
 Line numbers are physical lines of the file (the header is line 1, blank lines count), so
-the club manager can find a row in Excel. Messages are lazy strings
-(flask_babel.lazy_gettext), so they are translated into the reader's language only when
-shown. Reading needs no database; `preview_import` and `import_file` look up companies
-and earlier sendings through club.purchases.invoices.
+the club manager can find a row in Excel. A row with a quote left open is one bad row at
+its line; the rows after it are read as they are (club.purchases.csv_text.Records).
+Messages are lazy strings (flask_babel.lazy_gettext), so they are translated into the
+reader's language only when shown. Reading needs no database; `preview_import` and
+`import_file` look up companies and earlier sendings through club.purchases.invoices.
 """
 
 from __future__ import annotations
@@ -55,32 +59,38 @@ DEFAULT_MAX_ROWS = 1_000_000
 class ParseResult:
     rows: list[InvoiceRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    # How the file was read ("utf-8", "utf-8-sig", "windows-1250"; ";", ",", "\t"), for
-    # the preview: mojibake in a name tells the manager the guess was wrong.
+    # How the file was read ("utf-8", "utf-8-sig", "windows-1250", "koi8-r", ...; ";",
+    # ",", "\t"), for the preview: mojibake in a name tells the manager the guess was
+    # wrong.
     encoding: str | None = None
     delimiter: str | None = None
 
 
-def parse_invoices(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> ParseResult:
+def parse_invoices(
+    data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS, encoding: str | None = None
+) -> ParseResult:
     """Read an invoice export. Good rows come through even when others are rejected.
 
-    A problem with the whole file (not text, no header, missing columns, more than
-    `max_rows` rows) gives one error with line None and no rows.
+    A problem with the whole file (not text, or not clean text in the `encoding` chosen
+    (a name of csv_encoding.ENCODINGS; None finds it out), no header, missing columns,
+    more than `max_rows` rows) gives one error with line None and no rows.
     """
-    stream = read_invoices(data, max_rows=max_rows)
+    stream = read_invoices(data, max_rows=max_rows, encoding=encoding)
     rows = list(stream)
     return ParseResult(
         rows=rows, errors=stream.errors, encoding=stream.encoding, delimiter=stream.delimiter
     )
 
 
-def read_invoices(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> InvoiceStream:
+def read_invoices(
+    data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS, encoding: str | None = None
+) -> InvoiceStream:
     """parse_invoices for files too big to hold as rows: the rows come one at a time.
 
     The same checks, rows and errors as parse_invoices, in the same order; problems with
     the whole file, too many rows included, are found before the first row is given.
     """
-    return InvoiceStream(data, max_rows)
+    return InvoiceStream(data, max_rows, encoding)
 
 
 class InvoiceStream:
@@ -92,14 +102,14 @@ class InvoiceStream:
     not kept; only every number seen (to report duplicates) is.
     """
 
-    def __init__(self, data: bytes, max_rows: int) -> None:
+    def __init__(self, data: bytes, max_rows: int, encoding: str | None = None) -> None:
         self.errors: list[RowError] = []
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self._reader = None
         self._rows: RowReader | None = None
         try:
-            self._open(data, max_rows)
+            self._open(data, max_rows, encoding)
         except FileProblem as problem:
             self.errors = [RowError(None, None, problem.message)]
             self._reader = self._rows = None
@@ -111,13 +121,14 @@ class InvoiceStream:
         self._reader = self._rows = None  # rows are read once
         yield from read_rows(reader, rows, self.errors)
 
-    def _open(self, data: bytes, max_rows: int) -> None:
+    def _open(self, data: bytes, max_rows: int, encoding: str | None) -> None:
         # Each finding is kept as soon as it is made: the preview shows how far it got.
-        start, codec, self.encoding = encoding_of(data)
+        start, codec, self.encoding = encoding_of(data, encoding)
         source, header_line = text_of(data, start, codec)
         self.delimiter = delimiter_of(header_line)
         reader, header = records(source, start, codec, self.delimiter)
         rows = RowReader(header)
+        reader.expect(len(rows.header), rows.position.values())
         check_size(source, start, codec, self.delimiter, max_rows)
         self._reader, self._rows = reader, rows
 
@@ -135,10 +146,10 @@ class ImportPreview:
     valid: list[InvoiceRow]  # the rows that would be saved
 
 
-def preview_import(session: Session, data: bytes) -> ImportPreview:
+def preview_import(session: Session, data: bytes, *, encoding: str | None = None) -> ImportPreview:
     """Each line's problems, those of its values, then those of its company and of an
     earlier sending of the invoice, and the rows that would be saved."""
-    parsed = parse_invoices(data)
+    parsed = parse_invoices(data, encoding=encoding)
     file_errors = [error for error in parsed.errors if error.line is None]
     problems = [
         (error.line, error.column, str(error.message))
@@ -153,7 +164,13 @@ def preview_import(session: Session, data: bytes) -> ImportPreview:
 
 
 def import_file(
-    session: Session, data: bytes, *, actor=None, filename: str = "", now: datetime | None = None
+    session: Session,
+    data: bytes,
+    *,
+    actor=None,
+    filename: str = "",
+    encoding: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[ParseResult, ImportReport]:
     """Parse an ERP export and save its good rows; the import is audited.
 
@@ -162,7 +179,7 @@ def import_file(
     delimiter, and no rows.
     """
     now = now or utcnow()
-    stream = read_invoices(data)
+    stream = read_invoices(data, encoding=encoding)
     report = record_invoices(session, stream, now=now)
     parsed = ParseResult(
         rows=[], errors=stream.errors, encoding=stream.encoding, delimiter=stream.delimiter

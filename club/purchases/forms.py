@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SubmitField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, NumberRange
+
+from club.core.forms import choices
+from club.purchases.csv_encoding import ENCODINGS
 
 
 class RuleForm(FlaskForm):
@@ -22,9 +25,15 @@ class RuleForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV file from the ERP"), validators=[FileRequired()])
+    encoding = SelectField(
+        _l("Encoding"),
+        choices=choices([("", _l("Find it out from the file"))] + [(n, n) for n in ENCODINGS]),
+        default="",
+    )
     submit = SubmitField(_l("Check the file"))
 
 
 class ConfirmImportForm(FlaskForm):
     upload = HiddenField(validators=[DataRequired()])
+    encoding = HiddenField(validators=[AnyOf(["", *ENCODINGS])], default="")
     submit = SubmitField(_l("Import the valid rows"))

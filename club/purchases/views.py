@@ -89,13 +89,14 @@ def import_invoices():
         status = 422 if form.is_submitted() else 200
         return render_template("purchases/import.html", form=form), status
     data = form.file.data.read()
-    preview = services.preview_import(db.session, data)
+    encoding = form.encoding.data or None
+    preview = services.preview_import(db.session, data, encoding=encoding)
     confirm = None
     if preview.valid and not preview.file_errors:
         _forget_old_uploads()
         upload = secrets.token_hex(16)
         (_upload_dir() / f"{upload}.csv").write_bytes(data)
-        confirm = ConfirmImportForm(upload=upload)
+        confirm = ConfirmImportForm(upload=upload, encoding=form.encoding.data)
     return render_template(
         "purchases/import_preview.html",
         parsed=preview.parsed,
@@ -116,7 +117,11 @@ def confirm_import():
         flash(_("This upload has expired. Upload the file again."), "error")
         return redirect(url_for("purchases.import_invoices"))
     _parsed, report = services.import_file(
-        db.session, path.read_bytes(), actor=current_user, filename=form.upload.data
+        db.session,
+        path.read_bytes(),
+        actor=current_user,
+        filename=form.upload.data,
+        encoding=form.encoding.data or None,
     )
     db.session.commit()
     path.unlink(missing_ok=True)

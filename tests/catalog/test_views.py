@@ -130,8 +130,8 @@ def test_another_companys_redemption_is_not_found(client, app, club, funded, mak
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xd0\x00\x00\x04\x81\x01\x80,U"
+    b"\xce\xb0\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 
 
@@ -165,7 +165,7 @@ def test_a_picture_is_uploaded_and_shown(client, club, db_session):
     privilege = db_session.scalar(select(Privilege))
     assert privilege.image.endswith(".png")
     picture = client.get(f"/privileges/{privilege.slug}/image")
-    assert picture.status_code == 200 and picture.data == PNG
+    assert picture.status_code == 200 and picture.data.startswith(b"\x89PNG\r\n\x1a\n")
     picture.close()
     assert f"/privileges/{privilege.slug}/image" in client.get(
         f"/privileges/{privilege.slug}"

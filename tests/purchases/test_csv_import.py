@@ -455,10 +455,20 @@ def test_row_with_more_values_than_columns():
 
 
 def test_unclosed_quote_is_reported_not_swallowed_silently():
-    result = parse(HEADER, 'FV/1;5260250274;2026-11-03;2026-11-17;"10,00;PLN;;invoice', GOOD, GOOD)
+    rows = [GOOD.replace("FV/1", f"FV/{number}") for number in (2, 3)]
+    result = parse(HEADER, 'FV/1;5260250274;2026-11-03;2026-11-17;"10,00;PLN;;invoice', *rows)
     assert problems(result) == [
-        (2, None, "This row runs on to line 4: a quote is probably not closed.")
+        (
+            2,
+            None,
+            "This row cannot be read as CSV: a quote may not be closed, "
+            "or a value is far too long.",
+        )
     ]
+    assert [row.line for row in result.rows] == [
+        3,
+        4,
+    ]  # more in tests/purchases/test_csv_encoding.py
 
 
 def test_messages_are_lazy_so_they_translate_when_shown():
@@ -517,7 +527,8 @@ def test_bytes_that_are_neither_utf8_nor_windows_1250():
     # 0x98 is not a character in Windows-1250 and starts no UTF-8 sequence.
     data = (HEADER + "\n" + GOOD + "\n").encode() + b"\x98"
     assert file_problem(parse_invoices(data)) == (
-        "The file is neither UTF-8 nor Windows-1250 text; it is not a CSV export."
+        "The file is not text in any encoding the club reads (UTF-8, Windows-1250, "
+        "ISO-8859-2, Windows-1251, KOI8-R); it is not a CSV export."
     )
 
 
@@ -546,7 +557,7 @@ def test_too_many_rows():
 
 
 def test_default_row_limit_is_one_million():
-    assert parse_invoices.__kwdefaults__ == {"max_rows": 1_000_000}
+    assert parse_invoices.__kwdefaults__ == {"max_rows": 1_000_000, "encoding": None}
 
 
 # --- the property ----------------------------------------------------------------------------
