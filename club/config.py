@@ -6,6 +6,9 @@ import os
 import secrets
 from pathlib import Path
 
+from club.core.countries import is_country
+from club.core.currencies import is_currency
+
 LANGUAGES = ("en", "pl", "ru")
 
 # A key shorter than this is refused in production: it can be guessed.
@@ -82,6 +85,21 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             "guesses: set REDIS_URL=redis://HOST:6379/0 (or RATELIMIT_STORAGE_URI)."
         )
 
+    # The club's main currency (earning rules before any is set, invoices that name none)
+    # and the country of invoice lines that name none (ERP exports without the column).
+    club_currency = env.get("CLUB_CURRENCY", "PLN").strip().upper()
+    if not is_currency(club_currency):
+        raise ConfigError(
+            f"CLUB_CURRENCY={club_currency!r} is not an ISO 4217 currency in use, "
+            "e.g. PLN, EUR or RUB."
+        )
+    invoice_country = env.get("INVOICE_DEFAULT_COUNTRY", "PL").strip().upper()
+    if not is_country(invoice_country):
+        raise ConfigError(
+            f"INVOICE_DEFAULT_COUNTRY={invoice_country!r} is not an ISO 3166-1 alpha-2 "
+            "country code, e.g. PL, DE or RU."
+        )
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
     # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
     for prefix in ("postgres://", "postgresql://"):
@@ -128,6 +146,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # argon2id cost; tests lower it, production keeps the library's RFC 9106 defaults.
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
+        "CLUB_CURRENCY": club_currency,
+        "INVOICE_DEFAULT_COUNTRY": invoice_country,
         # Points expire this many months after they were earned.
         "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),
         # Development: run the periodic jobs inside the web process (make run sets it).

@@ -1,6 +1,9 @@
 """A year of the demo club's purchases (see club/demo.py), played day by day in simulated
 time through the real services: the ERP sends each day's invoices, payments come in,
-months close on the 1st, the payment-window and expiry jobs run every Monday."""
+months close on the 1st, the payment-window and expiry jobs run every Monday.
+
+Polish partners buy in PLN, Russian ones in RUB: the rule gives each currency its rate
+(500 PLN, 10,000 RUB a point), and each company's month is counted per currency."""
 
 from __future__ import annotations
 
@@ -29,12 +32,17 @@ class Buyer:
     """How a demo company buys from the supplier and pays its invoices."""
 
     invoices: tuple[int, int]  # invoices a month: fewest, most
-    amounts: tuple[int, int]  # net PLN of one invoice: smallest, largest (log-uniform)
+    amounts: tuple[int, int]  # net amount of one invoice: smallest, largest (log-uniform)
     terms: tuple[int, ...]  # payment terms in days; one is picked per invoice
     on_time: float  # the share paid by the due date,
     in_grace: float  # within the grace days after it,
     late: float  # after the payment window; the rest is never paid
     months: tuple[int, int] = (0, MONTHS)  # which of the twelve months it buys in
+    currency: str = "PLN"  # what its invoices are in
+
+
+# The rule the club manager sets for the year: net amount per point in each currency.
+RATES = {"PLN": 500, "RUB": 10_000}
 
 
 BUYERS = {
@@ -44,21 +52,28 @@ BUYERS = {
     "Agencja Reklamowa Źródło": Buyer((2, 4), (300, 6_500), (14,), 0.66, 0.24, 0.08),
     # The applicant buys to reach the membership threshold: its last three months.
     "Elektro-Bałtyk S.A.": Buyer((2, 3), (1_500, 12_000), (14,), 0.9, 0.1, 0.0, (9, MONTHS)),
-    "ООО «ЭлектроСнаб»": Buyer((4, 8), (3_000, 60_000), (30,), 0.85, 0.10, 0.05),
-    "АО «Северный Монтаж»": Buyer((3, 6), (1_500, 25_000), (14, 30), 0.72, 0.13, 0.13),
-    "ООО «Аптечная сеть Здоровье»": Buyer((2, 5), (800, 15_000), (14, 30), 0.9, 0.08, 0.02),
+    # The Russian partners are invoiced in roubles.
+    "ООО «ЭлектроСнаб»": Buyer(
+        (4, 8), (60_000, 1_200_000), (30,), 0.85, 0.10, 0.05, currency="RUB"
+    ),
+    "АО «Северный Монтаж»": Buyer(
+        (3, 6), (30_000, 500_000), (14, 30), 0.72, 0.13, 0.13, currency="RUB"
+    ),
+    "ООО «Аптечная сеть Здоровье»": Buyer(
+        (2, 5), (16_000, 300_000), (14, 30), 0.9, 0.08, 0.02, currency="RUB"
+    ),
     # Paid later and later, then stopped paying and buying, and was suspended.
-    "ИП Ёлкин А. В.": Buyer((2, 4), (500, 5_000), (14,), 0.45, 0.15, 0.25, (0, 8)),
+    "ИП Ёлкин А. В.": Buyer((2, 4), (10_000, 100_000), (14,), 0.45, 0.15, 0.25, (0, 8), "RUB"),
 }
 # Credit notes that reach the club after their month was confirmed: points are clawed back.
 # (company, month index, net amount, month index and day it arrives)
 LATE_CREDIT_NOTES = [
     ("Hurtownia Elektryczna Żak sp. z o.o.", 7, Decimal("-4870.00"), 9, 20),
-    ("АО «Северный Монтаж»", 9, Decimal("-2960.00"), 11, 16),
+    ("АО «Северный Монтаж»", 9, Decimal("-59200.00"), 11, 16),
 ]
 # Invoices issued at the end of the last month, not yet paid: points pending at `now`.
 STILL_OPEN = [
-    ("ООО «ЭлектроСнаб»", Decimal("18450.00")),
+    ("ООО «ЭлектроСнаб»", Decimal("369000.00")),
     ("Apteka Pod Złotym Lwem", Decimal("6320.00")),
 ]
 NEVER_PAID_MONTH = ("ИП Ёлкин А. В.", 7)  # its last month: nothing paid, all forfeited
@@ -83,6 +98,7 @@ class DemoRow:
     currency: str = "PLN"
     paid_date: date | None = None
     line: int | None = None
+    country: str | None = None
 
 
 @dataclass
@@ -96,8 +112,17 @@ class Planned:
     arrives: date  # when the ERP sends it: the issue date, or later (a late credit note)
     number: str = ""
 
-    def row(self, tax_id: str) -> DemoRow:
-        return DemoRow(self.number, tax_id, self.issue, self.due, self.amount, self.kind)
+    def row(self, company: Company) -> DemoRow:
+        return DemoRow(
+            self.number,
+            company.tax_id,
+            self.issue,
+            self.due,
+            self.amount,
+            self.kind,
+            currency=BUYERS[self.company].currency,
+            country=company.country,
+        )
 
 
 class DemoClock:
@@ -219,7 +244,6 @@ def play_a_year_of_purchases(
     """Run the year through the services in time order, as the ERP and the jobs would."""
     rng = random.Random(SEED)
     planned = plan_purchases(clock, rng)
-    tax_ids = {name: company.tax_id for name, company in companies.items()}
     events: list[tuple[datetime, int, Callable[[datetime], object]]] = []
 
     def at(moment: datetime, action: Callable[[datetime], object], order: int = 5) -> None:
@@ -232,7 +256,7 @@ def play_a_year_of_purchases(
         lambda now: purchases.set_rule(
             session,
             effective_from=clock.months[0],
-            rate=purchases.DEFAULT_RATE,
+            rates=RATES,
             grace_days=purchases.DEFAULT_GRACE_DAYS,
             actor=manager,
             now=now,
@@ -242,7 +266,7 @@ def play_a_year_of_purchases(
     arriving: dict[tuple[date, bool], list[DemoRow]] = defaultdict(list)
     for item in planned:
         late = item.arrives != item.issue
-        arriving[item.arrives, late].append(item.row(tax_ids[item.company]))
+        arriving[item.arrives, late].append(item.row(companies[item.company]))
     for (day, late), rows in arriving.items():
         at(clock.at(day, 10, 15) if late else clock.at(day, 19), _recorder(session, rows))
     # Payments reach the supplier's bank and the club in the afternoon.

@@ -10,13 +10,14 @@ from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.models import Company, OneTimeLink, User
-from club.purchases.models import EarningRule, Invoice, PurchaseMonth
+from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
     "Allocation",
     "ApiToken",
     "AuditEntry",
     "Company",
+    "EarningRate",
     "EarningRule",
     "Entry",
     "Hold",

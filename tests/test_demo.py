@@ -75,13 +75,19 @@ def test_a_year_of_purchases_shows_every_kind_of_entry(db_session, now):
     assert set(kinds) >= PURCHASE_KINDS, kinds
     assert kinds[EntryKind.ADJUST] == 2 and kinds[EntryKind.CLAWBACK] >= 2
 
-    # Invoices: a year of them, ending with the month before now, in PLN, numbered.
+    # Invoices: a year of them, ending with the month before now, numbered; Polish
+    # partners in PLN, Russian ones in RUB, each currency's months counted on their own.
     invoices = db_session.scalars(select(Invoice)).all()
     periods = sorted({invoice.period for invoice in invoices})
     this_month = month_start(club_today(now))
     assert len(periods) == 12 and periods[-1] == month_start(this_month - timedelta(days=1))
     assert 250 <= len(invoices) <= 700
-    assert {invoice.currency for invoice in invoices} == {"PLN"}
+    assert {invoice.currency for invoice in invoices} == {"PLN", "RUB"}
+    for invoice in invoices:
+        assert invoice.currency == ("RUB" if invoice.company.country == "RU" else "PLN")
+    months = db_session.scalars(select(PurchaseMonth)).all()
+    assert {month.currency for month in months} == {"PLN", "RUB"}
+    assert all(month.rate == {"PLN": 500, "RUB": 10_000}[month.currency] for month in months)
     for invoice in invoices:
         prefix = "FV" if invoice.kind == InvoiceKind.INVOICE else "KOR"
         assert re.fullmatch(rf"{prefix}/{invoice.period:%Y/%m}/\d{{4}}", invoice.number)
@@ -89,7 +95,11 @@ def test_a_year_of_purchases_shows_every_kind_of_entry(db_session, now):
         assert (invoice.due_date - invoice.issue_date).days in (
             (14, 30) if prefix == "FV" else (0,)
         )
-    amounts = [invoice.net_amount for invoice in invoices if invoice.kind == InvoiceKind.INVOICE]
+    amounts = [
+        invoice.net_amount
+        for invoice in invoices
+        if invoice.kind == InvoiceKind.INVOICE and invoice.currency == "PLN"
+    ]
     assert min(amounts) < Decimal(1000) and max(amounts) > Decimal(20000)
     notes = [invoice for invoice in invoices if invoice.kind == InvoiceKind.CREDIT_NOTE]
     assert 3 <= len(notes) <= 25 and all(note.net_amount < 0 for note in notes)

@@ -74,30 +74,51 @@ def sponsor_report(session: Session, year: int):
 
 @dataclass(frozen=True)
 class ProgrammeCost:
-    fulfilled_value: Decimal
-    purchases: Decimal
+    """Privileges fulfilled against net purchases, each by currency: amounts in
+    different currencies are never added up, so the share is known only when both are
+    in one and the same currency."""
+
+    fulfilled: dict[str, Decimal]
+    purchases: dict[str, Decimal]
+
+    @property
+    def fulfilled_value(self) -> Decimal | None:
+        """The money value fulfilled, when it is in one currency (or none)."""
+        if len(self.fulfilled) > 1:
+            return None
+        return next(iter(self.fulfilled.values()), Decimal("0"))
 
     @property
     def percent(self) -> Decimal | None:
-        if not self.purchases:
+        if len(self.purchases) != 1 or len(self.fulfilled) > 1:
             return None
-        return (self.fulfilled_value * 100 / self.purchases).quantize(Decimal("0.01"))
+        ((currency, purchases),) = self.purchases.items()
+        if not purchases or (self.fulfilled and currency not in self.fulfilled):
+            return None
+        value = self.fulfilled.get(currency, Decimal("0"))
+        return (value * 100 / purchases).quantize(Decimal("0.01"))
 
 
 def programme_cost(session: Session, start: date, end: date) -> ProgrammeCost:
     """Privileges fulfilled from the day `start` up to the day `end` (local days, `end`
-    not included) against net purchases invoiced on those days."""
-    value = session.scalar(
-        select(func.coalesce(func.sum(Redemption.money_value), 0)).where(
-            *_fulfilled_between(periods.local_midnight(start), periods.local_midnight(end))
-        )
+    not included) against net purchases invoiced on those days, by currency."""
+    fulfilled = session.execute(
+        select(Privilege.currency, func.sum(Redemption.money_value))
+        .join(Privilege, Privilege.id == Redemption.privilege_id)
+        .where(*_fulfilled_between(periods.local_midnight(start), periods.local_midnight(end)))
+        .group_by(Privilege.currency)
+        .order_by(Privilege.currency)
+    ).all()
+    purchases = session.execute(
+        select(Invoice.currency, func.sum(Invoice.net_amount))
+        .where(Invoice.issue_date >= start, Invoice.issue_date < end)
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    ).all()
+    return ProgrammeCost(
+        {currency: Decimal(value) for currency, value in fulfilled},
+        {currency: Decimal(value) for currency, value in purchases},
     )
-    purchases = session.scalar(
-        select(func.coalesce(func.sum(Invoice.net_amount), 0)).where(
-            Invoice.issue_date >= start, Invoice.issue_date < end
-        )
-    )
-    return ProgrammeCost(Decimal(value), Decimal(purchases))
 
 
 def fulfilled_rebates(session: Session, *, since: datetime):

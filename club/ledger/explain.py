@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from club.core.formatting import amount, period_label
+from club.core.formatting import money, period_label
 from club.core.periods import from_arg
 from club.ledger.models import Entry, EntryKind
 
@@ -49,11 +49,12 @@ def _month(text: str) -> str:
     return period_label(period) if period is not None and period.kind == "month" else text
 
 
-def _money(text: str | None) -> str:
-    """A sum kept in the entry's details as text; the details name no currency."""
+def _money(text: str | int | None, currency: str | None) -> str:
+    """A sum kept in the entry's details as text, with the currency the details name
+    (entries written before months were per currency name none: the sum alone)."""
     try:
-        return amount(Decimal(text))
-    except (InvalidOperation, TypeError):
+        return money(Decimal(text), currency if isinstance(currency, str) else None)
+    except (InvalidOperation, TypeError, ValueError):
         return "?"
 
 
@@ -67,8 +68,10 @@ def _purchases(entry: Entry) -> str | None:
             "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
             "pending until the invoices are paid.",
             period=period,
-            total=_money(details.get("net_total")),
-            rate=details.get("rate", "?"),
+            total=_money(details.get("net_total"), details.get("currency")),
+            rate=_money(details.get("rate"), details.get("currency"))
+            if details.get("currency")
+            else details.get("rate", "?"),
         )
     if entry.kind == EntryKind.CONFIRM:
         return _(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from club.core.countries import country_code, country_name
 from club.core.roles import Role
 from club.members.models import Company, MembershipStatus, User
 
@@ -45,10 +46,20 @@ def search_companies(
         query = query.where(or_(*conditions))
     if status:
         query = query.where(Company.status == MembershipStatus(status))
-    if country:
-        query = query.where(Company.country == country.upper())
+    if country and (code := country_code(country)) is not None:
+        query = query.where(Company.country == code)
     if account_manager_id:
         query = query.where(Company.account_manager_id == account_manager_id)
     return query.options(selectinload(Company.account_manager)).order_by(
         func.lower(Company.name), Company.id
     )
+
+
+def company_countries(session: Session, viewer: User, locale) -> list[tuple[str, str]]:
+    """The countries of the companies a viewer sees, as (code, name in `locale`), for a
+    filter menu; by name."""
+    codes = session.scalars(
+        visible_companies(viewer).with_only_columns(Company.country).distinct()
+    ).all()
+    named = [(code, country_name(code, locale)) for code in codes]
+    return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,12 +11,14 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from club.core import countries
 from club.core.forms import choices
 from club.members.models import MembershipStatus
 from club.members.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -117,19 +120,7 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-# Countries where the club's partners usually are; listed first in the country menu.
-COMMON_COUNTRIES = ("PL", "RU", "BY", "UA", "LT", "LV", "EE", "DE", "CZ", "SK", "KZ")
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166 countries named in the user's language, common ones first."""
-    from flask_babel import get_locale
-
-    names = get_locale().territories
-    codes = sorted(
-        (code for code in names if len(code) == 2 and code.isalpha() and code not in {"ZZ"}),
-        key=lambda code: names[code],
-    )
-    common = [code for code in COMMON_COUNTRIES if code in names]
-    ordered = common + [code for code in codes if code not in common]
-    return choices((code, names[code]) for code in ordered)
+def country_choices() -> list[SelectChoice]:
+    """ISO 3166 countries named in the user's language, common ones first
+    (club.core.countries: real countries only, no regions such as EU or 001)."""
+    return choices(countries.country_choices(get_locale() or "en"))

@@ -4,6 +4,7 @@ companies and people, and the account managers' portfolios."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from club.core.roles import Role
 from club.extensions import db
 from club.members import services
 from club.members.blueprint import PAGE_SIZE, bp, page_number, safe_next
+from club.members.companies import company_countries
 from club.members.forms import (
     CompanyForm,
     ConfirmForm,
@@ -196,12 +198,7 @@ def companies():
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    countries = db.session.scalars(
-        services.visible_companies(current_user)
-        .with_only_columns(Company.country)
-        .distinct()
-        .order_by(Company.country)
-    ).all()
+    countries = company_countries(db.session, current_user, get_locale() or "en")
     return render_page_or_fragment(
         "members/companies.html",
         "members/_company_results.html",

@@ -4,9 +4,9 @@
 country prefix, in upper case. Ids that come from outside (an ERP's export, the API's
 URLs) are compacted the same way before they are looked up.
 
-Not yet here: the import and the API match an id to a company whatever its country
-(the same digits may belong to two countries); matching on country and tax id together
-is issue #22.
+A company is named by its country and tax id together: national numbering schemes
+overlap, so the same digits may belong to a Polish and a German company. A VAT prefix
+("PL5260250274", "EL094014201") names the country too (`split_tax_id`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from club.core.countries import is_country
 from club.members.errors import InvalidTaxId
 from club.members.models import Company
 
@@ -36,13 +37,35 @@ def without_country_prefix(compact: str) -> str:
     return compact
 
 
+# VAT prefixes that are not the country's ISO code: Greece writes EL.
+_VAT_PREFIX_COUNTRIES = {"EL": "GR"}
+
+
+def split_tax_id(text: str) -> tuple[str | None, str]:
+    """A tax id as written, as (the country its VAT prefix names, or None; the compact id
+    without the prefix): "PL 526-025-02-74" -> ("PL", "5260250274"), "EL094014201" ->
+    ("GR", "094014201"), "526-025-02-74" -> (None, "5260250274")."""
+    compact = compact_tax_id(text)
+    bare = without_country_prefix(compact)
+    if bare == compact:
+        return None, bare
+    prefix = compact[:2]
+    country = _VAT_PREFIX_COUNTRIES.get(prefix, prefix)
+    return (country if is_country(country) else None), bare
+
+
 def normalize_tax_id(country: str, raw: str) -> str:
     """Check a tax id for its country and return its compact form.
 
     PL: NIP with its checksum; RU: INN (10 or 12 digits) with its checksums; other
     countries: their VAT number where python-stdnum knows it, else 4-20 letters or digits.
+    The country must be an ISO 3166-1 alpha-2 code (club.core.countries).
     """
-    country = (country or "").upper()
+    country = (country or "").strip().upper()
+    if not is_country(country):
+        raise InvalidTaxId(
+            _("Choose a country: an ISO 3166 code such as PL, DE or RU."), field="country"
+        )
     value = (raw or "").strip()
     if not value:
         raise InvalidTaxId(_("Enter the tax id."), field="tax_id")
@@ -80,7 +103,13 @@ def companies_with_tax_id(
     return session.scalars(query.limit(limit)).all()
 
 
-def company_ids_by_tax_id(session: Session) -> dict[str, int]:
-    """Every company's id by its stored tax id, for matching many ids at once. Of two
-    companies with the same id in different countries, one is kept (issue #22)."""
-    return dict(session.execute(select(Company.tax_id, Company.id)).all())
+def company_ids_by_country_and_tax_id(session: Session) -> dict[tuple[str, str], list[int]]:
+    """Every company's id by (country, stored tax id), for matching many lines at once.
+    The pair is unique (Company's constraint), so each list has one id; a caller still
+    refuses a list of two rather than pick one."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for country, tax_id, company_id in session.execute(
+        select(Company.country, Company.tax_id, Company.id).order_by(Company.id)
+    ):
+        found.setdefault((country, tax_id), []).append(company_id)
+    return found

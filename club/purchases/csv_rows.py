@@ -1,6 +1,12 @@
 """An ERP export's columns and rows: headers in English or Polish, values as real exports
 write them, each row an InvoiceRow or the reasons it cannot be one.
 
+- countries: an optional column of ISO 3166-1 alpha-2 codes (country, kraj); without it,
+  or with the value left empty, a tax id's VAT prefix names the country ("PL5260250274"),
+  else the club's default country does (club.purchases.defaults); a prefix that differs
+  from the column is refused;
+- currencies: an optional column of ISO 4217 codes (currency, waluta); without it, or
+  with the value left empty, the club's main currency;
 - amounts: decimal point or comma, thousands grouped by space, non-breaking space,
   apostrophe, dot or comma ("12 345,67", "12.345,67", "12,345.67", "1'234.50", "1234");
 - dates: 2026-11-03 or 03.11.2026;
@@ -25,11 +31,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from club.members.tax_ids import compact_tax_id, without_country_prefix
+from club.members.tax_ids import split_tax_id
 from club.purchases.csv_text import FileProblem
+from club.purchases.defaults import main_currency
 from club.purchases.invoices import (
     CREDIT_NOTE,
-    DEFAULT_CURRENCY,
     INVOICE,
     MAX_NUMBER_LENGTH,
     REQUIRED,
@@ -40,6 +46,7 @@ from club.purchases.invoices import (
     check_dates,
     check_kind,
     check_number,
+    country_of,
     currency_code,
     in_cents,
     signed_amount,
@@ -64,7 +71,7 @@ class RowError:
 # --- columns ----------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("number", "tax_id", "issue_date", "due_date", "net_amount", "paid_date")
-OPTIONAL_COLUMNS = ("currency", "kind")
+OPTIONAL_COLUMNS = ("country", "currency", "kind")
 # Columns whose value may not be empty: a kind column, when the file has one, too.
 _REQUIRED_VALUES = frozenset(REQUIRED) | {"kind"}
 
@@ -72,6 +79,7 @@ _REQUIRED_VALUES = frozenset(REQUIRED) | {"kind"}
 _POLISH_NAMES = {
     "number": "numer",
     "tax_id": "nip",
+    "country": "kraj",
     "issue_date": "data_wystawienia",
     "due_date": "termin_platnosci",
     "net_amount": "kwota_netto",
@@ -139,6 +147,8 @@ def _refusal(problem: Problem, text: str = "") -> LazyString:
             return _l("The due date is before the issue date.")
         case Problem.NOT_A_CURRENCY:
             return _l("“%(value)s” is not a currency code such as PLN or EUR.", value=value)
+        case Problem.NOT_A_COUNTRY:
+            return _l("“%(value)s” is not a country code such as PL, DE or RU.", value=value)
     raise AssertionError(problem)
 
 
@@ -234,16 +244,24 @@ def parse_date(text: str) -> date:
 
 
 @lru_cache(maxsize=1 << 16)  # a month's export from tens of thousands of companies
-def _parse_tax_id(text: str) -> str:
-    """As Company.tax_id stores it, without a country prefix: "PL 526-025-02-74" ->
-    "5260250274"."""
-    compact = without_country_prefix(compact_tax_id(text))
+def _parse_tax_id(text: str) -> tuple[str | None, str]:
+    """The country a VAT prefix names (or None), and the id as Company.tax_id stores it,
+    without the prefix: "PL 526-025-02-74" -> ("PL", "5260250274")."""
+    prefixed, compact = split_tax_id(text)
     if not compact:
         raise InvalidValue(_l("“%(value)s” is not a tax ID.", value=_shown(text)))
-    return compact
+    return prefixed, compact
 
 
-_parse_currency = lru_cache(maxsize=256)(_worded(currency_code))
+_currency_code = lru_cache(maxsize=256)(_worded(currency_code))
+
+
+def _parse_currency(text: str) -> str:
+    # Empty: the main currency, which is configuration, so not cached with the codes.
+    return _currency_code(text) if text else main_currency()
+
+
+_parse_country = lru_cache(maxsize=256)(_worded(country_of))
 
 
 @lru_cache(maxsize=256)
@@ -260,6 +278,7 @@ def _parse_paid_date(text: str) -> date | None:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "number": _worded(check_number),
     "tax_id": _parse_tax_id,
+    "country": _parse_country,
     "issue_date": parse_date,
     "due_date": parse_date,
     "net_amount": parse_amount,
@@ -267,8 +286,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "paid_date": _parse_paid_date,
     "kind": _parse_kind,
 }
-# Values of columns the file may leave out: every row is then an invoice in PLN.
-_ABSENT_COLUMN_VALUES = {"currency": DEFAULT_CURRENCY, "kind": INVOICE}
+# Values of columns the file may leave out: every row is then an invoice in the main
+# currency (filled in when a file is read), in the country its tax id or the club names.
+_ABSENT_COLUMN_VALUES = {"country": None, "currency": None, "kind": INVOICE}
 _MISSING = _l("This value is missing.")
 
 
@@ -346,8 +366,9 @@ class RowReader:
             (column, position, self.name[column], _PARSERS[column], column in _REQUIRED_VALUES)
             for column, position in sorted(self.position.items(), key=lambda item: item[1])
         ]
+        self.currency = main_currency()
         self.absent_values = {
-            column: value
+            column: self.currency if column == "currency" else value
             for column, value in _ABSENT_COLUMN_VALUES.items()
             if column not in self.position
         }
@@ -364,9 +385,10 @@ class RowReader:
         issued_at, due_at = position["issue_date"], position["due_date"]
         amount_at, paid_at = position["net_amount"], position["paid_date"]
         currency_at, kind_at = position.get("currency"), position.get("kind")
+        country_at, main = position.get("country"), self.currency
         first_line_of = self.first_line_of.setdefault
         date_or_none, tax_id_of, read_amount = _date_or_none, _parse_tax_id, _read_amount
-        currency_of, kind_of = _parse_currency, _parse_kind
+        currency_of, kind_of, country_of_text = _parse_currency, _parse_kind, _parse_country
         new_row = InvoiceRow
 
         def quick(line: int, last_line: int, record: list[str]) -> InvoiceRow | None:
@@ -388,19 +410,21 @@ class RowReader:
             try:
                 check_number(number)
                 check_dates(issued, due)
-                tax_id = tax_id_of(record[tax_id_at].strip())
-                currency = (
-                    DEFAULT_CURRENCY
-                    if currency_at is None
-                    else currency_of(record[currency_at].strip())
+                prefixed, tax_id = tax_id_of(record[tax_id_at].strip())
+                country = (
+                    None if country_at is None else country_of_text(record[country_at].strip())
                 )
+                currency = main if currency_at is None else currency_of(record[currency_at].strip())
                 kind = INVOICE if kind_at is None else kind_of(record[kind_at].strip())
                 amount = signed_amount(in_cents(read_amount(record[amount_at].strip())), kind)
             except (InvalidValue, InvalidLine):
                 return None
+            if prefixed is not None and country is not None and prefixed != country:
+                return None  # `read` says why
             if first_line_of(number, line) != line:
                 return None  # a duplicate: `read` says of which line
-            return new_row(line, number, tax_id, issued, due, amount, currency, paid, kind)
+            country = country or prefixed
+            return new_row(line, number, tax_id, issued, due, amount, currency, paid, kind, country)
 
         return quick
 
@@ -444,8 +468,27 @@ class RowReader:
 
     def _check_line(self, line: int, values: dict[str, Any]) -> list[RowError]:
         """The rules across values: the due date after the issue date, the amount's sign
-        for the kind (a credit note's amount made negative in `values`)."""
+        for the kind (a credit note's amount made negative in `values`), the tax id's VAT
+        prefix and the country (the tax id without its prefix in `values`)."""
         errors = []
+        if values["tax_id"] is not None:
+            prefixed, values["tax_id"] = values["tax_id"]
+            country = values["country"]
+            if prefixed is not None and country is not None and prefixed != country:
+                errors.append(
+                    RowError(
+                        line,
+                        self.name["tax_id"],
+                        _l(
+                            "The tax id %(tax_id)s has the prefix of %(prefix)s, but the "
+                            "line names the country %(country)s.",
+                            tax_id=values["tax_id"],
+                            prefix=prefixed,
+                            country=country,
+                        ),
+                    )
+                )
+            values["country"] = country or prefixed
         issue_date, due_date = values["issue_date"], values["due_date"]
         if issue_date is not None and due_date is not None:
             try:

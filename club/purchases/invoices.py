@@ -8,9 +8,16 @@ are these, for both:
   payment date (`record_invoices` updates it; other changes are refused);
 - an amount with at most 12 digits before the point and nothing beyond cents but zeros;
   a credit note is stored negative however it is written, an invoice is never negative;
-- a due date on or after the issue date; a currency code of three letters (PLN when
-  none is given);
-- a tax id that a registered company has (club.members.tax_ids).
+- a due date on or after the issue date; a currency in use (ISO 4217; the club's main
+  currency, `CLUB_CURRENCY`, when none is given);
+- a country (ISO 3166-1 alpha-2; `INVOICE_DEFAULT_COUNTRY` when none is given, unless the
+  tax id's VAT prefix names one), and a tax id that exactly one company of that country
+  has (club.members.tax_ids): never a company of another country with the same digits;
+- an earning rate for the currency in the rule of the invoice's month;
+- an invoice date and a payment date no later than today in the club's time zone, and a
+  payment date no earlier than the invoice date.
+The first four are checked where a line is read (`check_*`, `in_cents`, ...); all of them
+again by `check_invoices` and `record_invoices`, which refuse a line with its reason.
 """
 
 from __future__ import annotations
@@ -27,17 +34,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
-from club.core.periods import month_start
-from club.members.tax_ids import compact_tax_id, company_ids_by_tax_id
+from club.core.countries import is_country
+from club.core.currencies import is_currency
+from club.core.formatting import date_
+from club.core.periods import club_today
 from club.purchases.bulk import IN_LIST, batches, one_of
+from club.purchases.defaults import main_currency
 from club.purchases.errors import PurchasesError, UnknownInvoice
 from club.purchases.invoice_writer import (
     INSERTED_COLUMNS,
     PAID_DATE,
     PERIOD,
-    Converted,
     InvoiceWriter,
     update_paid_dates,
+)
+from club.purchases.line_checks import (
+    CREDIT_NOTE,
+    INVOICE,  # noqa: F401  (named here for the ways in: csv_rows, the API)
+    KINDS,
+    MAX_AMOUNT_DIGITS,
+    MAX_NUMBER_LENGTH,
+    LineChecks,
 )
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 from club.purchases.month_close import settle_months
@@ -45,19 +62,16 @@ from club.purchases.settlement import settle_month
 
 # --- a line's values --------------------------------------------------------------------
 
-# The values of InvoiceKind as plain strings: the CSV reader works without the ORM.
-INVOICE = "invoice"
-CREDIT_NOTE = "credit_note"
+# The values of InvoiceKind as plain strings (INVOICE, CREDIT_NOTE, KINDS: defined with
+# the line checks, named here): the CSV reader works without the ORM.
 Kind = Literal["invoice", "credit_note"]
-KINDS = (INVOICE, CREDIT_NOTE)
 
-# Values every line has; a currency defaults to PLN, a kind to invoice, a payment date
-# may be missing (not paid yet).
+# Values every line has; a currency defaults to the club's main one, a country to the
+# configured default, a kind to invoice, a payment date may be missing (not paid yet).
 REQUIRED = ("number", "tax_id", "issue_date", "due_date", "net_amount")
-DEFAULT_CURRENCY = "PLN"
-MAX_NUMBER_LENGTH = 64  # Invoice.number is String(64)
-# Invoice.net_amount is Numeric(14, 2): at most 12 digits before the decimal point.
-MAX_AMOUNT_DIGITS = 12
+DEFAULT_CURRENCY = "PLN"  # the main currency outside an application (club.purchases.defaults)
+# MAX_NUMBER_LENGTH (Invoice.number is String(64)) and MAX_AMOUNT_DIGITS (Numeric(14, 2):
+# 12 digits before the point) come with the line checks too.
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -76,6 +90,9 @@ class InvoiceRow:
     currency: str
     paid_date: date | None
     kind: Kind
+    # ISO 3166-1 alpha-2, upper case; None: the configured default country (a CSV export
+    # without a country column), or the one the tax id's VAT prefix names.
+    country: str | None = None
 
 
 class Problem(enum.Enum):
@@ -88,6 +105,7 @@ class Problem(enum.Enum):
     NEGATIVE_INVOICE = enum.auto()
     DUE_BEFORE_ISSUE = enum.auto()
     NOT_A_CURRENCY = enum.auto()
+    NOT_A_COUNTRY = enum.auto()
 
 
 class InvalidLine(ValueError):
@@ -134,12 +152,34 @@ def check_dates(issue_date: date, due_date: date) -> None:
 
 
 def currency_code(text: str) -> str:
+    """An ISO 4217 currency in use, upper case; the club's main currency when empty."""
     if not text:
-        return DEFAULT_CURRENCY
+        return main_currency()
     code = text.upper()
-    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+    if not is_currency(code):
         raise InvalidLine(Problem.NOT_A_CURRENCY)
     return code
+
+
+def country_of(text: str) -> str | None:
+    """An ISO 3166-1 alpha-2 country, upper case; None (the default) when empty."""
+    if not text:
+        return None
+    code = text.upper()
+    if not is_country(code):
+        raise InvalidLine(Problem.NOT_A_COUNTRY)
+    return code
+
+
+def totals_by_currency(rows) -> list[tuple[str, int, Decimal]]:
+    """(currency, lines, net total) of checked lines, by currency: amounts in different
+    currencies are never added up."""
+    totals: dict[str, list] = {}
+    for row in rows:
+        total = totals.setdefault(row.currency, [0, ZERO])
+        total[0] += 1
+        total[1] += row.net_amount
+    return [(currency, count, net) for currency, (count, net) in sorted(totals.items())]
 
 
 # --- the company, and what was sent before ----------------------------------------------
@@ -152,21 +192,6 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[tuple[int | None, str]] = field(default_factory=list)
     months_settled: int = 0
-
-
-class _CompanyOf:
-    """The company id for a line's tax id (None: not registered), each tax id once."""
-
-    def __init__(self, session: Session) -> None:
-        self.companies = company_ids_by_tax_id(session)
-        self.known: dict[str, int | None] = {}
-
-    def __call__(self, tax_id: str) -> int | None:
-        try:
-            return self.known[tax_id]
-        except KeyError:
-            company_id = self.known[tax_id] = self.companies.get(compact_tax_id(tax_id))
-            return company_id
 
 
 # Rows looked up and saved together: one query finds which of them were sent before, one
@@ -240,13 +265,13 @@ def _saved_invoices(session: Session, numbers: Iterable[str]) -> dict[str, _Save
     return saved
 
 
-def _saved_of_chunk(session: Session, chunk: list, companies: list) -> dict[str, _Saved]:
-    """_saved_invoices of the chunk's lines that name a registered company."""
+def _saved_of_chunk(session: Session, chunk: list, checked: list) -> dict[str, _Saved]:
+    """_saved_invoices of the chunk's lines that passed `LineChecks`."""
     return _saved_invoices(
         session,
         {
             row.number
-            for row, company_id in zip(chunk, companies, strict=True)
+            for row, (company_id, _problem) in zip(chunk, checked, strict=True)
             if company_id is not None
         },
     )
@@ -261,10 +286,9 @@ def _kind(value: str) -> InvoiceKind:
     return kind if kind is not None else InvoiceKind(value)  # ValueError if not a kind
 
 
-def _problem(row, company_id: int | None, invoice: _Saved | None) -> str | None:
-    """Why a checked line cannot be saved, or None."""
-    if company_id is None:
-        return _("No company with tax id %(tax_id)s is registered.", tax_id=row.tax_id)
+def _changed(row, company_id: int, invoice: _Saved | None) -> str | None:
+    """Why a line that passed `LineChecks` cannot be saved (it was sent before with other
+    details), or None."""
     if invoice is not None and not (
         invoice.company_id == company_id
         and invoice.kind == _kind(row.kind)
@@ -284,15 +308,19 @@ def _problem(row, company_id: int | None, invoice: _Saved | None) -> str | None:
 # --- saving -----------------------------------------------------------------------------
 
 
-def check_invoices(session: Session, rows) -> list[tuple[int | None, str]]:
+def check_invoices(
+    session: Session, rows, *, now: datetime | None = None
+) -> list[tuple[int | None, str]]:
     """The rows that record_invoices would refuse, with reasons; writes nothing."""
-    company_of = _CompanyOf(session)
+    lines = LineChecks(session, now or utcnow())
     problems = []
     for chunk in batches(rows, IMPORT_CHUNK):
-        companies = [company_of(row.tax_id) for row in chunk]
-        saved = _saved_of_chunk(session, chunk, companies)
-        for row, company_id in zip(chunk, companies, strict=True):
-            if (problem := _problem(row, company_id, saved.get(row.number))) is not None:
+        checked = [lines(row) for row in chunk]
+        saved = _saved_of_chunk(session, chunk, checked)
+        for row, (company_id, problem) in zip(chunk, checked, strict=True):
+            if problem is None:
+                problem = _changed(row, company_id, saved.get(row.number))
+            if problem is not None:
                 problems.append((row.line, problem))
     return problems
 
@@ -307,11 +335,11 @@ def record_invoices(session: Session, rows, *, now: datetime | None = None) -> I
     """
     now = now or utcnow()
     report = ImportReport()
-    company_of = _CompanyOf(session)
-    touched: set[tuple[int, date]] = set()
+    lines = LineChecks(session, now)
+    touched: set[tuple[int, date, str]] = set()
     writer = InvoiceWriter(session, now)
     for chunk in batches(rows, IMPORT_CHUNK):
-        _record_chunk(session, chunk, company_of, writer, report, touched, now)
+        _record_chunk(session, chunk, lines, writer, report, touched, now)
     session.flush()
     month_ids = _closed_months(session, touched)
     settle_months(session, month_ids, now=now)
@@ -322,23 +350,25 @@ def record_invoices(session: Session, rows, *, now: datetime | None = None) -> I
 def _record_chunk(
     session: Session,
     chunk: list,
-    company_of: _CompanyOf,
+    lines: LineChecks,
     writer: InvoiceWriter,
     report: ImportReport,
-    touched: set[tuple[int, date]],
+    touched: set[tuple[int, date, str]],
     now: datetime,
 ) -> None:
     """The rows in order, as one by one; then one insert and one update for them all."""
-    known, look_up = company_of.known, company_of
-    companies = [known[row.tax_id] if row.tax_id in known else look_up(row.tax_id) for row in chunk]
+    checked = [lines(row) for row in chunk]
     saved: dict[str, _Saved | list] = {}
-    saved.update(_saved_of_chunk(session, chunk, companies))
+    saved.update(_saved_of_chunk(session, chunk, checked))
     created: list[list] = []
     paid: dict[int, date] = {}
-    periods = Converted(month_start)
-    for row, company_id in zip(chunk, companies, strict=True):
+    periods = lines.periods
+    for row, (company_id, problem) in zip(chunk, checked, strict=True):
+        if problem is not None:
+            report.rejected.append((row.line, problem))
+            continue
         invoice = saved.get(row.number)
-        if invoice is None and company_id is not None:  # a new invoice: most rows
+        if invoice is None:  # a new invoice: most rows
             issued = row.issue_date
             values = saved[row.number] = [
                 row.number,
@@ -352,11 +382,11 @@ def _record_chunk(
                 row.paid_date,
             ]
             created.append(values)
-            touched.add((company_id, values[PERIOD]))
+            touched.add((company_id, values[PERIOD], row.currency))
             continue
         if isinstance(invoice, list):  # created earlier in this chunk
             invoice = _Saved.of(invoice)
-        if (problem := _problem(row, company_id, invoice)) is not None:
+        if (problem := _changed(row, company_id, invoice)) is not None:
             report.rejected.append((row.line, problem))
             continue
         if invoice.paid_date == row.paid_date or row.paid_date is None:
@@ -368,7 +398,7 @@ def _record_chunk(
             invoice.paid_date = row.paid_date
             paid[invoice.id] = row.paid_date
         report.updated += 1
-        touched.add((company_id, periods[row.issue_date]))
+        touched.add((company_id, periods[row.issue_date], row.currency))
     report.created += len(created)
     if created:
         writer.insert(created)
@@ -376,20 +406,24 @@ def _record_chunk(
         update_paid_dates(session, paid, now=now)
 
 
-def _closed_months(session: Session, keys: set[tuple[int, date]]) -> list[int]:
-    """The ids of the months among (company, period) that have closed, in that order."""
-    by_period: dict[date, list[int]] = {}
-    for company_id, period in keys:
-        by_period.setdefault(period, []).append(company_id)
-    found: dict[tuple[int, date], int] = {}
+def _closed_months(session: Session, keys: set[tuple[int, date, str]]) -> list[int]:
+    """The ids of the months among (company, period, currency) that have closed, in that
+    order."""
+    by_period: dict[date, set[int]] = {}
+    for company_id, period, _currency in keys:
+        by_period.setdefault(period, set()).add(company_id)
+    found: dict[tuple[int, date, str], int] = {}
     for period, company_ids in by_period.items():
         for ids in batches(sorted(company_ids), IN_LIST):
             months = session.execute(
-                select(PurchaseMonth.company_id, PurchaseMonth.id).where(
+                select(PurchaseMonth.company_id, PurchaseMonth.currency, PurchaseMonth.id).where(
                     PurchaseMonth.period == period, PurchaseMonth.company_id.in_(ids)
                 )
             )
-            found.update(((company_id, period), month_id) for company_id, month_id in months)
+            found.update(
+                ((company_id, period, currency), month_id)
+                for company_id, currency, month_id in months
+            )
     return [found[key] for key in sorted(keys) if key in found]
 
 
@@ -405,6 +439,17 @@ def record_payment(
         raise PurchasesError(_("A credit note is not paid."))
     if paid_date < invoice.issue_date:
         raise PurchasesError(_("The payment date is before the invoice date."), field="paid_date")
+    today = club_today(now)
+    if paid_date > today:
+        raise PurchasesError(
+            _(
+                "The payment date %(date)s is after today (%(today)s): record a "
+                "payment once the money has arrived.",
+                date=date_(paid_date),
+                today=date_(today),
+            ),
+            field="paid_date",
+        )
     if invoice.paid_date != paid_date:
         invoice.paid_date = paid_date
         invoice.updated_at = now
@@ -413,6 +458,7 @@ def record_payment(
             select(PurchaseMonth).where(
                 PurchaseMonth.company_id == invoice.company_id,
                 PurchaseMonth.period == invoice.period,
+                PurchaseMonth.currency == invoice.currency,
             )
         )
         if month is not None:

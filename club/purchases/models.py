@@ -56,12 +56,12 @@ class Invoice(db.Model):
 
 
 class EarningRule(db.Model):
-    """How purchases turn into points, from a month on. A change never rewrites history:
-    each purchase month keeps the rate it was closed with."""
+    """How purchases turn into points, from a month on: the grace days and a rate per
+    currency (EarningRate). A change never rewrites history: each purchase month keeps
+    the rate it was closed with."""
 
     __tablename__ = "earning_rule"
     __table_args__ = (
-        CheckConstraint("rate > 0", name="rate_positive"),
         CheckConstraint("grace_days >= 0", name="grace_not_negative"),
         UniqueConstraint("effective_from", name="uq_earning_rule_effective_from"),
     )
@@ -69,8 +69,6 @@ class EarningRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Always the first day of a month: rules change between months, never within one.
     effective_from: Mapped[date] = mapped_column(nullable=False)
-    # Net currency units per point: points = floor(net total / rate).
-    rate: Mapped[int] = mapped_column(nullable=False)
     # Days after the due date within which a payment still confirms points.
     grace_days: Mapped[int] = mapped_column(nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -79,13 +77,44 @@ class EarningRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     created_by: Mapped[User | None] = relationship()
+    rates: Mapped[list[EarningRate]] = relationship(
+        back_populates="rule",
+        cascade="all, delete-orphan",
+        order_by="EarningRate.currency",
+        lazy="selectin",
+    )
 
     def __repr__(self) -> str:
-        return f"<EarningRule from {self.effective_from}: 1 point per {self.rate}>"
+        return f"<EarningRule from {self.effective_from}>"
+
+
+class EarningRate(db.Model):
+    """A rule's rate in one currency: net currency units per point, points = floor(net
+    total / rate). An invoice in a currency its month's rule has no rate for is refused."""
+
+    __tablename__ = "earning_rate"
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("length(currency) = 3", name="currency_iso4217"),
+        UniqueConstraint("rule_id", "currency", name="uq_earning_rate_rule_currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("earning_rule.id", ondelete="CASCADE"), nullable=False
+    )
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    rate: Mapped[int] = mapped_column(nullable=False)
+
+    rule: Mapped[EarningRule] = relationship(back_populates="rates")
+
+    def __repr__(self) -> str:
+        return f"<EarningRate 1 point per {self.rate} {self.currency}>"
 
 
 class PurchaseMonth(db.Model):
-    """One company's purchases in one calendar month, once the month has closed.
+    """One company's purchases in one calendar month and one currency, once the month
+    has closed: amounts in different currencies are never added up.
 
     The counters record what the ledger has been told so far, so settling the month
     again posts only the difference (and nothing when nothing changed).
@@ -93,7 +122,9 @@ class PurchaseMonth(db.Model):
 
     __tablename__ = "purchase_month"
     __table_args__ = (
-        UniqueConstraint("company_id", "period", name="uq_purchase_month_company_period"),
+        UniqueConstraint(
+            "company_id", "period", "currency", name="uq_purchase_month_company_period_currency"
+        ),
         CheckConstraint("rate > 0", name="rate_positive"),
         CheckConstraint("multiplier_percent > 0", name="multiplier_positive"),
         CheckConstraint(
@@ -109,6 +140,8 @@ class PurchaseMonth(db.Model):
         ForeignKey("company.id", ondelete="RESTRICT"), nullable=False
     )
     period: Mapped[date] = mapped_column(nullable=False)
+    # The invoices' currency (ISO 4217): net_total and the rate are in it.
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="PLN")
     rate: Mapped[int] = mapped_column(nullable=False)
     grace_days: Mapped[int] = mapped_column(nullable=False)
     # The tier multiplier in percent (100 = x1); the tiers issue sets it at close.
@@ -133,4 +166,4 @@ class PurchaseMonth(db.Model):
         return self.confirmed - self.clawed_back
 
     def __repr__(self) -> str:
-        return f"<PurchaseMonth company={self.company_id} {self.period:%Y-%m}>"
+        return f"<PurchaseMonth company={self.company_id} {self.period:%Y-%m} {self.currency}>"

@@ -1,6 +1,7 @@
 """Closing months and settling them as payment windows pass, for thousands at a time.
 
-A finished month's invoices become pending points when it closes (`close_month`, or
+A month is a company's purchases of one calendar month in one currency. A finished
+month's invoices become pending points when it closes (`close_month`, or
 `close_due_months` for every month due); `settle_open_months` confirms and forfeits as
 the windows pass. Each does exactly what settling the months one by one would
 (settlement.settle_month), with rows instead of ORM objects: the months created by
@@ -10,6 +11,7 @@ with ledger.post_many and the counters written back in one statement.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -24,31 +26,54 @@ from club.ledger import services as ledger
 from club.ledger.models import EntryKind, Wallet
 from club.members.standing import tier_multiplier_percent
 from club.purchases.bulk import IN_LIST, MONTH_BATCH, batches, insert_returning, one_of
-from club.purchases.earning_rule import Rule, rule_for
+from club.purchases.defaults import main_currency
+from club.purchases.earning_rule import RuleBook, rule_for
 from club.purchases.errors import PurchasesError
 from club.purchases.models import Invoice, PurchaseMonth
 from club.purchases.month_facts import facts_of_months
 from club.purchases.settlement import SOURCE, plan, post_difference, settle_month
 
+log = logging.getLogger(__name__)
+
 
 def close_month(
-    session: Session, company_id: int, period: date, *, now: datetime | None = None
+    session: Session,
+    company_id: int,
+    period: date,
+    currency: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> PurchaseMonth:
-    """Turn a finished month's purchases into pending points (and settle what is paid)."""
+    """Turn a finished month's purchases in a currency (the main one unless named) into
+    pending points (and settle what is paid)."""
     now = now or utcnow()
+    currency = currency or main_currency()
     if period >= month_start(club_today(now)):
         raise PurchasesError(_("A month closes only after it has ended."))
     month = session.scalar(
         select(PurchaseMonth).where(
-            PurchaseMonth.company_id == company_id, PurchaseMonth.period == period
+            PurchaseMonth.company_id == company_id,
+            PurchaseMonth.period == period,
+            PurchaseMonth.currency == currency,
         )
     )
     if month is None:
         rule = rule_for(session, period)
+        rate = rule.rate_for(currency)
+        if rate is None:
+            raise PurchasesError(
+                _(
+                    "No earning rate is set for %(currency)s in %(month)s: the club manager "
+                    "sets one under Rules before invoices in %(currency)s can be imported.",
+                    currency=currency,
+                    month=f"{period:%Y-%m}",
+                )
+            )
         month = PurchaseMonth(
             company_id=company_id,
             period=period,
-            rate=rule.rate,
+            currency=currency,
+            rate=rate,
             grace_days=rule.grace_days,
             multiplier_percent=tier_multiplier_percent(session, company_id, period),
             closed_at=now,
@@ -60,43 +85,58 @@ def close_month(
 
 
 def close_due_months(session: Session, *, now: datetime | None = None) -> int:
-    """Close every finished month that has invoices but was never closed (catch-up)."""
+    """Close every finished month that has invoices but was never closed (catch-up): one
+    per company, calendar month and currency.
+
+    A month in a currency its rule has no rate for (invoices recorded before rates were
+    per currency) is left open and logged: the import refuses such invoices now."""
     now = now or utcnow()
     current = month_start(club_today(now))
     with_invoices = (
-        select(Invoice.company_id, Invoice.period)
+        select(Invoice.company_id, Invoice.period, Invoice.currency)
         .where(Invoice.period < current)
         .distinct()
         .subquery()
     )
-    due = session.execute(
-        select(with_invoices.c.company_id, with_invoices.c.period)
-        .where(
-            ~select(PurchaseMonth.id)
+    due: list[tuple[int, date, str]] = [
+        tuple(row)
+        for row in session.execute(
+            select(with_invoices.c.company_id, with_invoices.c.period, with_invoices.c.currency)
             .where(
-                PurchaseMonth.company_id == with_invoices.c.company_id,
-                PurchaseMonth.period == with_invoices.c.period,
+                ~select(PurchaseMonth.id)
+                .where(
+                    PurchaseMonth.company_id == with_invoices.c.company_id,
+                    PurchaseMonth.period == with_invoices.c.period,
+                    PurchaseMonth.currency == with_invoices.c.currency,
+                )
+                .exists()
             )
-            .exists()
+            .order_by(with_invoices.c.period, with_invoices.c.company_id, with_invoices.c.currency)
         )
-        .order_by(with_invoices.c.period, with_invoices.c.company_id)
-    ).all()
+    ]
     # close_month for each, in the same order: the months created a batch at a time,
     # then settled together.
-    rules: dict[date, Rule] = {}
+    rules = RuleBook(session)
+    unrated = [key for key in due if rules(key[1]).rate_for(key[2]) is None]
+    if unrated:
+        log.warning(
+            "%d purchase months left open: their currency has no earning rate (%s)",
+            len(unrated),
+            ", ".join(sorted({f"{period:%Y-%m} {currency}" for _c, period, currency in unrated})),
+        )
+        due = [key for key in due if rules(key[1]).rate_for(key[2]) is not None]
     table = PurchaseMonth.__table__
     month_ids: list[int] = []
     for batch in batches(due, MONTH_BATCH):
         months = []
-        for company_id, period in batch:
-            if period not in rules:
-                rules[period] = rule_for(session, period)
-            rule = rules[period]
+        for company_id, period, currency in batch:
+            rule = rules(period)
             months.append(
                 {
                     "company_id": company_id,
                     "period": period,
-                    "rate": rule.rate,
+                    "currency": currency,
+                    "rate": rule.rate_for(currency),
                     "grace_days": rule.grace_days,
                     "multiplier_percent": tier_multiplier_percent(session, company_id, period),
                     "closed_at": now,
@@ -105,12 +145,18 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
         # Multi-row INSERTs for the batch (the ORM would insert them one by one on
         # SQLite, to read back each id), returning the ids.
         ids = {
-            (company_id, period): month_id
-            for company_id, period, month_id in insert_returning(
-                session, insert(table), months, table.c.company_id, table.c.period, table.c.id
+            (company_id, period, currency): month_id
+            for company_id, period, currency, month_id in insert_returning(
+                session,
+                insert(table),
+                months,
+                table.c.company_id,
+                table.c.period,
+                table.c.currency,
+                table.c.id,
             )
         }
-        month_ids += [ids[company_id, period] for company_id, period in batch]
+        month_ids += [ids[key] for key in batch]
     settle_months(session, month_ids, now=now)
     return len(due)
 
@@ -121,7 +167,7 @@ def settle_open_months(session: Session, *, now: datetime | None = None) -> int:
     month_ids = session.scalars(
         select(PurchaseMonth.id)
         .where(PurchaseMonth.settled_at.is_(None))
-        .order_by(PurchaseMonth.period, PurchaseMonth.company_id)
+        .order_by(PurchaseMonth.period, PurchaseMonth.company_id, PurchaseMonth.currency)
     ).all()
     return settle_months(session, month_ids, now=now)
 
@@ -141,7 +187,7 @@ def settle_months(session: Session, month_ids: list[int], *, now: datetime) -> i
             for month in session.execute(
                 select(table)
                 .where(one_of(table.c.id, batch, dialect))
-                .order_by(table.c.period, table.c.company_id)
+                .order_by(table.c.period, table.c.company_id, table.c.currency)
                 .with_for_update()
             )
         )

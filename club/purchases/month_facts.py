@@ -1,5 +1,6 @@
-"""What a month's invoices say: the net total, what was paid within its payment window,
-the points both are worth, and the invoices a forfeit names (late or unpaid).
+"""What a month's invoices say (a company's, of one month, in one currency): the net
+total, what was paid within its payment window, the points both are worth, and the
+invoices a forfeit names (late or unpaid).
 
 `month_facts` works out one month from its rows; `facts_of_months` works out thousands
 at once, the database adding up the amounts, and gives exactly the same facts.
@@ -54,7 +55,11 @@ _FACT_COLUMNS = (
 def month_facts(session: Session, month: PurchaseMonth, *, today: date) -> MonthFacts:
     invoices = session.execute(
         select(*_FACT_COLUMNS)
-        .where(Invoice.company_id == month.company_id, Invoice.period == month.period)
+        .where(
+            Invoice.company_id == month.company_id,
+            Invoice.period == month.period,
+            Invoice.currency == month.currency,
+        )
         .order_by(Invoice.issue_date, Invoice.number)
     ).all()
     return _facts(month, invoices, today)
@@ -103,19 +108,19 @@ def facts_of_months(
     (windows closed, not paid in time) are read one by one. The result is exactly what
     _facts makes of all the rows, which is how month_facts still works out one month.
     """
-    groups: dict[tuple[date, int], dict[int, PurchaseMonth]] = defaultdict(dict)
+    groups: dict[tuple[date, str, int], dict[int, PurchaseMonth]] = defaultdict(dict)
     for month in months:
-        groups[month.period, month.grace_days][month.company_id] = month
+        groups[month.period, month.currency, month.grace_days][month.company_id] = month
     dialect = session.get_bind().dialect.name
     facts: dict[int, MonthFacts] = {}
-    for (period, grace_days), by_company in groups.items():
-        if dialect == "sqlite" and _most_of_period(session, period, len(by_company)):
+    for (period, currency, grace_days), by_company in groups.items():
+        if dialect == "sqlite" and _most_of_period(session, period, currency, len(by_company)):
             # Reading the whole period in table order costs half of fetching most of it
             # company by company (each company's rows are spread over the table).
             parts: Iterable[list[int] | None] = [None]
         else:
             parts = batches(sorted(by_company), IN_LIST)
-        window = _Window.of(grace_days, today, dialect)
+        window = _Window.of(grace_days, today, dialect, currency)
         for company_ids in parts:
             facts.update(_summed_facts(session, period, window, company_ids, by_company))
     for month in months:  # a month whose invoices are all gone
@@ -124,30 +129,35 @@ def facts_of_months(
     return facts
 
 
-def _most_of_period(session: Session, period: date, months: int) -> bool:
-    """Whether `months` months are most of the period's (at least a thousand)."""
+def _most_of_period(session: Session, period: date, currency: str, months: int) -> bool:
+    """Whether `months` months are most of the period's in `currency` (at least a
+    thousand)."""
     if months < MONTH_BATCH:
         return False
     companies = session.scalar(
-        select(func.count(Invoice.company_id.distinct())).where(Invoice.period == period)
+        select(func.count(Invoice.company_id.distinct())).where(
+            Invoice.period == period, Invoice.currency == currency
+        )
     )
     return months * 2 >= companies
 
 
 @dataclass(frozen=True)
 class _Window:
-    """A grace period's payment windows on `today`, as SQL terms of an invoice."""
+    """A grace period's payment windows on `today`, as SQL terms of an invoice, for the
+    invoices in one currency."""
 
     grace_days: int
     today: date
     dialect: str
+    currency: str
     cents: object  # the net amount in whole cents
     in_time: object  # an invoice paid within its window
     missed: object  # an invoice not paid within its window (yet)
     open_from: date  # a window still open on `today`: due on or after this day
 
     @classmethod
-    def of(cls, grace_days: int, today: date, dialect: str) -> _Window:
+    def of(cls, grace_days: int, today: date, dialect: str, currency: str) -> _Window:
         if dialect == "postgresql":
             cents = cast(Invoice.net_amount * 100, BigInteger)  # NUMERIC(14, 2): exact
             window_end = Invoice.due_date + literal_column(str(int(grace_days)), Integer)
@@ -162,6 +172,7 @@ class _Window:
             grace_days,
             today,
             dialect,
+            currency,
             cents,
             and_(invoice, Invoice.paid_date.is_not(None), paid_by_window_end),
             and_(invoice, or_(Invoice.paid_date.is_(None), Invoice.paid_date > window_end)),
@@ -208,7 +219,11 @@ def _summed_facts(
     for ids in batches(odd, IN_LIST):
         invoices = session.execute(
             select(Invoice.company_id, *_FACT_COLUMNS)
-            .where(Invoice.period == period, one_of(Invoice.company_id, ids, window.dialect))
+            .where(
+                Invoice.period == period,
+                Invoice.currency == window.currency,
+                one_of(Invoice.company_id, ids, window.dialect),
+            )
             .order_by(Invoice.company_id, Invoice.issue_date, Invoice.number)
         )
         for company_id, rows in groupby(invoices, key=itemgetter(0)):
@@ -235,18 +250,17 @@ def _sums(period: date, window: _Window, company_ids: list[int] | None):
         cents = Invoice.net_amount * 100
         odd = func.abs(cents - func.round(cents)) > 0.001
         columns.append(func.max(case((odd, 1), else_=0)))
+    in_month = (Invoice.period == period, Invoice.currency == window.currency)
     if company_ids is not None:
         return (
             select(*columns)
-            .where(
-                Invoice.period == period, one_of(Invoice.company_id, company_ids, window.dialect)
-            )
+            .where(*in_month, one_of(Invoice.company_id, company_ids, window.dialect))
             .group_by(Invoice.company_id)
         )
     # Grouped by an expression, not the indexed column: SQLite then reads the table in
     # its order and sorts, rather than walk the index and jump about the table.
     company = (Invoice.company_id + 0).label("company")
-    return select(company, *columns[1:]).where(Invoice.period == period).group_by(company)
+    return select(company, *columns[1:]).where(*in_month).group_by(company)
 
 
 def _name_missed_invoices(
@@ -261,7 +275,12 @@ def _name_missed_invoices(
     """The late and unpaid invoices of the `named` companies' months, into their facts."""
     overdue_invoices = select(
         Invoice.company_id, Invoice.number, Invoice.due_date, Invoice.paid_date
-    ).where(Invoice.period == period, window.missed, Invoice.due_date < window.open_from)
+    ).where(
+        Invoice.period == period,
+        Invoice.currency == window.currency,
+        window.missed,
+        Invoice.due_date < window.open_from,
+    )
     if company_ids is None:  # the whole period again, in table order; sorted by SQLite
         company = (Invoice.company_id + 0).label("company")
         queries = (

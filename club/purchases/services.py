@@ -1,14 +1,15 @@
 """Purchases earn points: invoices in, month close, payment windows, credit notes.
 
-The rule book (DESIGN.md, "The points economy"): per company and calendar month,
-points = floor(net total / rate) x tier multiplier. They are pending until the month's
+The rule book (DESIGN.md, "The points economy"): per company, calendar month and
+currency, points = floor(net total / the currency's rate) x tier multiplier; an invoice
+names its company by country and tax id. They are pending until the month's
 invoices are paid: confirmed = floor(sum paid within the payment window / rate); what
 is not paid in time is forfeited when the month's last window closes. Credit notes
 lower the month's total; points already confirmed beyond it are clawed back.
 
 The rules live in the modules named below; this module is what views, jobs and other
 domains call:
-- earning_rule: the rate and grace days from a month on;
+- earning_rule: the rate per currency and the grace days from a month on;
 - invoices: what an invoice line must be, its company, saving it once, payments;
 - csv_import (csv_text, csv_rows): the ERP's CSV export read, previewed and imported;
 - month_facts: what a month's invoices say and the points they are worth;
@@ -25,6 +26,7 @@ from club.purchases.earning_rule import (
     DEFAULT_GRACE_DAYS,
     DEFAULT_RATE,
     Rule,
+    rate_currencies,
     rule_for,
     rule_history,
     set_rule,
@@ -35,6 +37,7 @@ from club.purchases.invoices import (
     check_invoices,
     record_invoices,
     record_payment,
+    totals_by_currency,
 )
 from club.purchases.month_close import close_due_months, close_month, settle_open_months
 from club.purchases.month_facts import MonthFacts, month_facts
@@ -56,6 +59,7 @@ __all__ = [
     "month_start",
     "next_month",
     "preview_import",
+    "rate_currencies",
     "record_invoices",
     "record_payment",
     "rule_for",
@@ -63,4 +67,5 @@ __all__ = [
     "set_rule",
     "settle_month",
     "settle_open_months",
+    "totals_by_currency",
 ]

@@ -61,6 +61,7 @@ def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
     about = {
         "period": month_of(month.period).arg,
         "net_total": str(facts.net_total),
+        "currency": month.currency,
         "rate": month.rate,
     }
     movements: list[Movement] = []

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +17,7 @@ from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.purchases import services
+from club.purchases.defaults import default_country, main_currency
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
@@ -25,13 +26,16 @@ bp = Blueprint("purchases", __name__, url_prefix="/manage")
 @bp.route("/rules", methods=["GET", "POST"])
 @requires(Role.CLUB_MANAGER)
 def rules():
-    form = RuleForm()
+    if request.method == "POST":
+        form = RuleForm().with_currency_choices()
+    else:
+        form = _prefilled_rule_form()
     if form.validate_on_submit():
         on_refusal(lambda _error: _rules_page(form, 422), form=form)
         services.set_rule(
             db.session,
             effective_from=form.effective_from.data,
-            rate=form.rate.data,
+            rates=form.rate_table(),
             grace_days=form.grace_days.data,
             actor=current_user,
         )
@@ -39,6 +43,15 @@ def rules():
         flash(_("The rule is saved."), "success")
         return redirect(url_for("purchases.rules"))
     return _rules_page(form, 422 if form.is_submitted() else 200)
+
+
+def _prefilled_rule_form() -> RuleForm:
+    """The form with the rates in force and an empty row for another currency."""
+    current = services.rule_for(db.session, month_start(club_today(utcnow())))
+    rows = [{"currency": code, "rate": current.rates[code]} for code in current.currencies]
+    return RuleForm(
+        data={"rates": [*rows, {}], "grace_days": current.grace_days}
+    ).with_currency_choices()
 
 
 def _rules_page(form: RuleForm, status: int):
@@ -52,6 +65,7 @@ def _rules_page(form: RuleForm, status: int):
         today=today,
         default_rate=services.DEFAULT_RATE,
         default_grace=services.DEFAULT_GRACE_DAYS,
+        main_currency=main_currency(),
     ), status
 
 
@@ -87,7 +101,12 @@ def import_invoices():
     form = UploadForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("purchases/import.html", form=form), status
+        return render_template(
+            "purchases/import.html",
+            form=form,
+            default_country=default_country(),
+            main_currency=main_currency(),
+        ), status
     data = form.file.data.read()
     encoding = form.encoding.data or None
     preview = services.preview_import(db.session, data, encoding=encoding)
@@ -103,6 +122,7 @@ def import_invoices():
         file_errors=preview.file_errors,
         problems=preview.problems,
         valid=preview.valid,
+        totals=services.totals_by_currency(preview.valid),
         confirm=confirm,
         filename=form.file.data.filename,
     ), (422 if preview.file_errors else 200)

@@ -149,15 +149,20 @@ def test_invoices_name_their_company_by_tax_id_as_the_csv_import_does(api, club,
         {
             "invoices": [
                 {**invoice(club.company, number="FV/1"), "tax_id": written},
-                # A country prefix is not matched by the API yet (issue #22).
+                # A VAT prefix names the country (issue #22).
                 {**invoice(club.company, number="FV/2"), "tax_id": f"PL{tax_id}"},
+                {**invoice(club.company, number="FV/3"), "tax_id": f"DE{tax_id}"},
             ]
         },
     )
     body = response.get_json()
-    assert body["created"] == 1
+    assert body["created"] == 2
     assert body["rejected"] == [
-        {"index": 1, "message": f"No company with tax id PL{tax_id} is registered."}
+        {
+            "index": 2,
+            "message": f"No company in DE has the tax id {tax_id}; a company in PL "
+            "does. Is the line's country right?",
+        }
     ]
 
 

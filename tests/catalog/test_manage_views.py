@@ -356,8 +356,8 @@ def test_the_reports_page(manager, fulfilled, club):
     assert 'href="/manage/reports/tax.csv?year=2026"' in body
     assert 'href="/manage/reports/sponsors.csv?year=2026"' in body
     # Programme cost: 1,200 of 60,000 net purchases.
-    assert 'id="cost-fulfilled">1,200.00<' in body
-    assert 'id="cost-purchases">60,000.00<' in body
+    assert 'id="cost-fulfilled">PLN1,200.00<' in body
+    assert 'id="cost-purchases">PLN60,000.00<' in body
     assert 'id="cost-percent">2.00%<' in body
     assert "about 2% of the supplier’s profit" in body
 

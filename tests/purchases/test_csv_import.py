@@ -82,6 +82,7 @@ def test_polish_erp_export_in_windows_1250():
             currency="PLN",
             paid_date=None,
             kind=INVOICE,
+            country="PL",  # the VAT prefix names it
         ),
         # Line 4 is blank: line numbers stay those of the file.
         InvoiceRow(
@@ -139,8 +140,10 @@ def test_english_export_in_utf8_with_bom():
         currency="PLN",
         paid_date=date(2026, 11, 10),
         kind=INVOICE,
+        country="PL",  # the VAT prefix names it
     )
     assert (second.tax_id, second.currency, second.paid_date) == ("123456789", "EUR", None)
+    assert (second.country, credit_note.country) == ("DE", None)
     assert (credit_note.kind, credit_note.net_amount) == (CREDIT_NOTE, Decimal("-500.00"))
     assert all(isinstance(row.net_amount, Decimal) for row in result.rows)
 
@@ -610,3 +613,54 @@ def test_any_two_place_amount_in_any_style_reads_back_the_same(value, style, del
 
     assert problems(result) == []
     assert result.rows[0].net_amount == value
+
+
+# --- countries (issue #22) ---------------------------------------------------------------
+
+COUNTRY_HEADER = "number;country;tax_id;issue_date;due_date;net_amount;currency;paid_date"
+
+
+def test_a_country_column_names_each_lines_country():
+    result = parse(
+        COUNTRY_HEADER,
+        "FV/1;DE;136695976;2026-11-03;2026-11-17;1,00;EUR;",
+        "FV/2; pl ;5260250274;2026-11-03;2026-11-17;1,00;;",
+        "FV/3;;5260250274;2026-11-03;2026-11-17;1,00;;",
+        "FV/4;;DE136695976;2026-11-03;2026-11-17;1,00;;",
+        "FV/5;DE;DE136695976;2026-11-03;2026-11-17;1,00;;",
+    )
+    assert problems(result) == []
+    assert [(row.country, row.tax_id) for row in result.rows] == [
+        ("DE", "136695976"),
+        ("PL", "5260250274"),
+        (None, "5260250274"),  # the configured default country, when it is saved
+        ("DE", "136695976"),  # the VAT prefix names it
+        ("DE", "136695976"),
+    ]
+    assert [row.currency for row in result.rows] == ["EUR", "PLN", "PLN", "PLN", "PLN"]
+    # The Polish header is "kraj".
+    polish = parse(
+        COUNTRY_HEADER.replace("country", "kraj"), "FV/1;RU;7707083893;2026-11-03;2026-11-17;1;;"
+    )
+    assert polish.rows[0].country == "RU"
+
+
+def test_a_country_that_is_not_one_or_contradicts_the_prefix_is_refused():
+    result = parse(
+        COUNTRY_HEADER,
+        "FV/1;EU;136695976;2026-11-03;2026-11-17;1,00;;",
+        "FV/2;Niemcy;136695976;2026-11-03;2026-11-17;1,00;;",
+        "FV/3;PL;DE136695976;2026-11-03;2026-11-17;1,00;;",
+        "FV/4;DE;136695976;2026-11-03;2026-11-17;1,00;ZZZ;",
+    )
+    assert result.rows == []
+    assert problems(result) == [
+        (2, "country", "“EU” is not a country code such as PL, DE or RU."),
+        (3, "country", "“Niemcy” is not a country code such as PL, DE or RU."),
+        (
+            4,
+            "tax_id",
+            "The tax id 136695976 has the prefix of DE, but the line names the country PL.",
+        ),
+        (5, "currency", "“ZZZ” is not a currency code such as PLN or EUR."),
+    ]

@@ -95,6 +95,7 @@ def months(db_session, make_company):
                     id=number * 100 + grace_days,
                     company_id=company.id,
                     period=period,
+                    currency="PLN",
                     rate=500,
                     grace_days=grace_days,
                     multiplier_percent=150,
@@ -156,7 +157,13 @@ def test_an_amount_stored_with_more_than_cents_is_read_as_month_facts_reads_it(
     )
     db_session.flush()
     month = PurchaseMonth(
-        id=1, company_id=company.id, period=OCTOBER, rate=500, grace_days=7, multiplier_percent=100
+        id=1,
+        company_id=company.id,
+        period=OCTOBER,
+        currency="PLN",
+        rate=500,
+        grace_days=7,
+        multiplier_percent=100,
     )
     today = date(2026, 11, 1)
     summed = month_facts.facts_of_months(db_session, [month], today=today)[1]

@@ -31,6 +31,7 @@ class Row:
     kind: str = "invoice"
     currency: str = "PLN"
     line: int = 2
+    country: str | None = None
 
 
 def at(day: date) -> datetime:
@@ -130,7 +131,7 @@ def test_a_credit_note_claws_back_confirmed_points(db_session, company):
                 paid=date(2026, 10, 10),
             ),
         ],
-        now=at(date(2026, 10, 2)),
+        now=at(date(2026, 10, 10)),
     )
     run_jobs(db_session, date(2026, 11, 1))
     assert balances(db_session, company) == (4, 0, 0)
@@ -168,7 +169,7 @@ def test_a_clawback_never_goes_below_zero_and_the_shortfall_is_carried(db_sessio
                 paid=date(2026, 10, 10),
             ),
         ],
-        now=at(date(2026, 10, 2)),
+        now=at(date(2026, 10, 10)),
     )
     run_jobs(db_session, date(2026, 11, 1))
     wallet = ledger.wallet_for(db_session, company.id)
@@ -216,7 +217,7 @@ def test_a_rule_change_applies_from_its_month_and_never_rewrites_history(db_sess
     purchases.set_rule(
         db_session,
         effective_from=date(2026, 7, 1),
-        rate=250,
+        rates={"PLN": 250},
         grace_days=7,
         actor=club.club_manager,
         now=at(date(2026, 6, 10)),
@@ -237,7 +238,7 @@ def test_a_rule_change_applies_from_its_month_and_never_rewrites_history(db_sess
     purchases.set_rule(
         db_session,
         effective_from=date(2026, 9, 1),
-        rate=100,
+        rates={"PLN": 100},
         grace_days=0,
         actor=club.club_manager,
         now=at(date(2026, 8, 2)),
@@ -258,7 +259,7 @@ def test_rule_dates_are_checked(db_session, club, day, message):
         purchases.set_rule(
             db_session,
             effective_from=day,
-            rate=250,
+            rates={"PLN": 250},
             grace_days=7,
             actor=club.club_manager,
             now=at(date(2026, 6, 10)),
@@ -286,7 +287,7 @@ def test_jobs_catch_up_and_running_twice_changes_nothing(db_session, company):
                 paid=date(2026, 9, 21),
             ),
         ],
-        now=at(date(2026, 9, 6)),
+        now=at(date(2026, 9, 21)),
     )
     run_jobs(db_session, date(2026, 11, 1))  # August and September were never closed
     assert balances(db_session, company) == (5, 0, 0)
@@ -334,7 +335,7 @@ def test_unknown_company_and_changed_amount_are_rejected_good_rows_go_in(db_sess
     )
     assert report.created == 1
     assert [line for line, _ in report.rejected] == [2, 3]
-    assert "No company with tax id 9999999999" in report.rejected[0][1]
+    assert "No company in PL has the tax id 9999999999" in report.rejected[0][1]
     assert "credit note" in report.rejected[1][1]
 
 
@@ -351,7 +352,7 @@ def test_purchase_points_expire_24_months_after_their_month(db_session, company)
                 paid=date(2026, 10, 20),
             ),
         ],
-        now=at(date(2026, 10, 2)),
+        now=at(date(2026, 10, 20)),
     )
     run_jobs(db_session, date(2026, 11, 1))
     wallet = ledger.wallet_for(db_session, company.id)
@@ -463,7 +464,7 @@ def test_closing_many_months_at_once_posts_what_one_at_a_time_posts(db_session, 
                     paid=date(2026, 10, 30),
                 ),
             ],
-            now=at(date(2026, 10, 4)),
+            now=at(date(2026, 10, 30)),
         )
     purchases.close_month(db_session, club.company.id, date(2026, 9, 1), now=at(date(2026, 11, 2)))
     purchases.close_month(db_session, club.company.id, date(2026, 10, 1), now=at(date(2026, 11, 2)))

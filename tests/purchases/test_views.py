@@ -16,15 +16,23 @@ from tests.conftest import login
 def test_the_rules_page_shows_the_default_and_saves_a_change(client, club, db_session):
     login(client, club.club_manager)
     page = client.get("/manage/rules").get_data(as_text=True)
-    assert "1 point for every 500 of net purchases" in page
+    assert "1 point for every PLN500.00 of net purchases" in page
     start = next_month(month_start(club_today(utcnow())))
     response = client.post(
         "/manage/rules",
-        data={"effective_from": start.isoformat(), "rate": "250", "grace_days": "10"},
+        data={
+            "effective_from": start.isoformat(),
+            "rates-0-currency": "PLN",
+            "rates-0-rate": "250",
+            "rates-1-currency": "",
+            "rates-1-rate": "",
+            "grace_days": "10",
+        },
     )
     assert response.status_code == 302
     rule = db_session.scalar(select(EarningRule))
-    assert (rule.rate, rule.grace_days, rule.effective_from) == (250, 10, start)
+    assert (rule.grace_days, rule.effective_from) == (10, start)
+    assert {rate.currency: rate.rate for rate in rule.rates} == {"PLN": 250}
 
 
 def test_a_rule_in_the_middle_of_a_month_is_refused(client, club, db_session):
@@ -34,7 +42,8 @@ def test_a_rule_in_the_middle_of_a_month_is_refused(client, club, db_session):
         "/manage/rules",
         data={
             "effective_from": start.replace(day=15).isoformat(),
-            "rate": "250",
+            "rates-0-currency": "PLN",
+            "rates-0-rate": "250",
             "grace_days": "7",
         },
     )
@@ -69,7 +78,7 @@ def test_import_previews_then_saves_only_the_good_rows(client, club, db_session)
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert 'id="valid-rows">1<' in body and 'id="rejected-rows">2<' in body
-    assert "No company with tax id 0000000000" in body
+    assert "No company in PL has the tax id 0000000000" in body
     assert db_session.scalar(select(Invoice)) is None  # nothing saved by the preview
     upload = re.search(r'name="upload" type="hidden" value="([0-9a-f]{32})"', body).group(1)
     done = client.post("/manage/invoices/import/confirm", data={"upload": upload})
