@@ -9,7 +9,7 @@ while a company of the default country has the same tax id), and how many lines 
 companies in other countries need the country from now on. It changes no data.
 
 Revision ID: c0a7e1d22b51
-Revises: a15b8acd2345
+Revises: 487116e373ec
 Create Date: 2026-12-06 22:10:00.000000
 
 """
@@ -22,7 +22,7 @@ from flask import current_app, has_app_context
 
 # revision identifiers, used by Alembic.
 revision = "c0a7e1d22b51"
-down_revision = "a15b8acd2345"
+down_revision = "487116e373ec"
 branch_labels = None
 depends_on = None
 
