@@ -76,6 +76,7 @@ class InvoiceRow:
     currency: str
     paid_date: date | None
     kind: Kind
+    country: str | None = None
 
 
 class Problem(enum.Enum):
