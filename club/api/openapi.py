@@ -25,7 +25,7 @@ from spectree.plugins.flask_plugin import FlaskPlugin
 from spectree.plugins.werkzeug_utils import werkzeug_parse_rule
 from werkzeug.routing import parse_converter_args
 
-from club.api import schemas
+from club.api import fields, schemas
 
 PREFIX = "/api/v1"
 VERSION = "1.1.0"
@@ -99,7 +99,7 @@ def refusal(error: ValidationError, model: type[BaseModel] | None) -> ApiError:
     first = error.errors(include_url=False)[0]
     name, field = _field_of(model, tuple(first["loc"]))
     says = next(
-        (item for item in (field.metadata if field else ()) if isinstance(item, schemas.Says)),
+        (item for item in (field.metadata if field else ()) if isinstance(item, fields.Says)),
         None,
     )
     if first["type"] == "club_refusal":
@@ -107,9 +107,9 @@ def refusal(error: ValidationError, model: type[BaseModel] | None) -> ApiError:
     elif says is not None:
         message = says.text()
     elif name is None:
-        message = schemas.whole_request_refusal()
+        message = fields.whole_request_refusal()
     else:
-        message = schemas.field_refusal(name)
+        message = fields.field_refusal(name)
     code = says.code if says is not None and says.code else "invalid_request"
     return ApiError(400, code, message, name)
 

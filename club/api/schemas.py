@@ -2,195 +2,37 @@
 (club.api.openapi validates with it before a view runs) and is the OpenAPI document's
 schema for it, so the document cannot drift from the checks.
 
-Every text field is bounded and refuses control characters (a NUL byte is not storable in
-PostgreSQL); numbers have ranges; dates are real dates; codes are enums (ISO 3166-1
-countries, ISO 4217 currencies). Each field carries `Says`, the message a caller reads when
-the field is refused, in the caller's language.
+Every text field is bounded and refuses control characters; numbers have ranges; dates
+are real dates; codes are enums (ISO 3166-1 countries, ISO 4217 currencies). Each field
+carries `Says` (club.api.fields), the message a caller reads when it is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import babel
-import babel.numbers
 from flask_babel import gettext as _
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    EmailStr,
-    Field,
-    SkipValidation,
-    StringConstraints,
-    WithJsonSchema,
-    WrapValidator,
-)
-from pydantic_core import PydanticCustomError
-from typing_extensions import TypeAliasType
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SkipValidation, StringConstraints
 
+from club.api.fields import (
+    COUNTRY_SAYS,
+    LINES,
+    Amount,
+    Country,
+    Currency,
+    Says,
+    is_date,
+    optional_text,
+    text,
+    whole_number,
+)
 from club.catalog import services as catalog
 from club.catalog.models import Category, RedemptionStatus
 from club.leaderboard import services as boards
 from club.ledger.models import EntryKind
 from club.members.models import MembershipStatus
 from club.purchases import invoices
-
-# --- messages ---------------------------------------------------------------------------
-
-
-class Says:
-    """The message for a refused field: `text` is called at refusal time (a translation
-    in the caller's language); `code` replaces the error code `invalid_request`."""
-
-    def __init__(self, text: Callable[[], str], *, code: str | None = None) -> None:
-        self.text, self.code = text, code
-
-
-def refused(message: str) -> PydanticCustomError:
-    """A refusal whose message is already worded for people (a validator's own)."""
-    return PydanticCustomError("club_refusal", "{message}", {"message": message})
-
-
-# --- codes ------------------------------------------------------------------------------
-
-# Two-letter territories Babel names that ISO 3166-1 has not assigned: groupings (EU,
-# EZ, UN, QO), pseudo-locales (XA, XB), user-assigned (XK Kosovo, ZZ unknown) and the
-# exceptionally reserved (AC, CP, CQ, DG, EA, IC, TA). The 249 left are ISO 3166-1.
-NOT_COUNTRIES = frozenset(
-    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
-)
-COUNTRIES = tuple(
-    sorted(
-        code
-        for code in babel.Locale("en").territories
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    )
-)
-# ISO 4217 as Babel knows it; whether the club takes a currency (has an earning rate for
-# it) is the purchases rule's to say.
-CURRENCIES = tuple(sorted(babel.numbers.list_currencies()))
-
-
-def _code_in(codes: tuple[str, ...], *, says: Callable[[Any], str]):
-    """A code from `codes`, in any case (answered upper case); the JSON schema lists them."""
-
-    def check(value, handler):
-        if isinstance(value, str):
-            value = value.strip().upper()
-        if value not in codes:
-            raise refused(says(value))
-        return handler(value)
-
-    return WrapValidator(check)
-
-
-def _country_refusal(value) -> str:
-    return _("country must be an ISO 3166-1 code of two letters, such as PL.")
-
-
-def _currency_refusal(value) -> str:
-    if isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha():
-        return _("currency must be an ISO 4217 code, such as PLN or EUR.")
-    return _("currency must be a three-letter code.")  # what the CSV import says too
-
-
-# Named types: one schema each in the document, referred to where they are used.
-Country = TypeAliasType(
-    "Country",
-    Annotated[
-        Literal[COUNTRIES],  # type: ignore[valid-type]
-        _code_in(COUNTRIES, says=_country_refusal),
-        Field(description="ISO 3166-1 alpha-2, e.g. PL (any case is taken)."),
-    ],
-)
-Currency = TypeAliasType(
-    "Currency",
-    Annotated[
-        Literal[CURRENCIES],  # type: ignore[valid-type]
-        _code_in(CURRENCIES, says=_currency_refusal),
-        Field(description="ISO 4217, e.g. PLN (any case is taken)."),
-    ],
-)
-# Where the field itself is missing or null, its message.
-COUNTRY_SAYS = Says(lambda: _country_refusal(None))
-
-# --- text -------------------------------------------------------------------------------
-
-# One line: no control characters. Several lines: tab, line feed and carriage return too.
-ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-
-
-def text(max_length: int, *, min_length: int = 0, lines: bool = False, pattern: str = ""):
-    """A string up to `max_length` characters (after stripping), without control
-    characters, or matching `pattern`."""
-    return StringConstraints(
-        strip_whitespace=True,
-        min_length=min_length,
-        max_length=max_length,
-        pattern=pattern or (LINES if lines else ONE_LINE),
-    )
-
-
-def _is_date(name: str) -> Says:
-    return Says(lambda: _("%(field)s must be a date like 2026-11-03.", field=name))
-
-
-def _whole_number(name: str, low: int, high: int) -> Says:
-    return Says(
-        lambda: _(
-            "%(field)s must be a whole number from %(low)d to %(high)d.",
-            field=name,
-            low=low,
-            high=high,
-        )
-    )
-
-
-# --- amounts ----------------------------------------------------------------------------
-
-# What invoices.in_cents takes: at most 12 digits before the point, cents, then only zeros.
-AMOUNT_PATTERN = r"^[+-]?0*[0-9]{1,12}(\.[0-9]{1,2}0*)?$"
-
-
-def _amount(value) -> Decimal:
-    """A decimal, from a string or (as ERPs send them too) a JSON number; the invoice
-    rules' refusals worded for the API."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    try:
-        amount = Decimal(value.strip()) if isinstance(value, str) and len(value) <= 40 else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise refused(_('net_amount must be a number like "1234.50".'))
-    try:
-        return invoices.in_cents(amount)
-    except invoices.InvalidLine as invalid:
-        if invalid.problem is invoices.Problem.AMOUNT_TOO_LARGE:
-            raise refused(_("“%(value)s” is too large for an amount.", value=value)) from None
-        raise refused(_("net_amount must have at most two decimal places.")) from None
-
-
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": AMOUNT_PATTERN,
-            "maxLength": 40,
-            "description": "Net, as a decimal string: at most 12 digits before the point "
-            "and 2 after (zeros beyond cents are ignored). A credit note's amount is taken "
-            "as negative however it is written; an invoice's is never negative.",
-            "examples": ["1234.50"],
-        }
-    ),
-]
 
 # --- requests ---------------------------------------------------------------------------
 
@@ -209,8 +51,23 @@ InvoiceNumber = Annotated[
 ]
 
 
+MAX_INVOICES_PER_REQUEST = 1000
+EXAMPLE_TAX_ID = "5260250274"
+INVOICE_EXAMPLE = {
+    "number": "FV/2026/10/0001",
+    "tax_id": EXAMPLE_TAX_ID,
+    "country": "PL",
+    "issue_date": "2026-10-05",
+    "due_date": "2026-10-20",
+    "net_amount": "1234.50",
+    "currency": "PLN",
+}
+
+
 class Invoice(Input):
     """One invoice or credit note from the ERP."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [INVOICE_EXAMPLE]})
 
     number: InvoiceNumber
     tax_id: TaxId = Field(
@@ -219,13 +76,13 @@ class Invoice(Input):
     country: Annotated[Country, COUNTRY_SAYS] = Field(
         description="The company's country: with the tax id, it names the company."
     )
-    issue_date: Annotated[date, _is_date("issue_date")]
-    due_date: Annotated[date, _is_date("due_date")]
+    issue_date: Annotated[date, is_date("issue_date")]
+    due_date: Annotated[date, is_date("due_date")]
     net_amount: Annotated[Amount, Says(lambda: _('net_amount must be a number like "1234.50".'))]
     currency: Currency | None = Field(
         None, description=f"ISO 4217; {invoices.DEFAULT_CURRENCY} when left out."
     )
-    paid_date: Annotated[date | None, _is_date("paid_date")] = None
+    paid_date: Annotated[date | None, is_date("paid_date")] = None
     kind: Annotated[
         Literal["invoice", "credit_note"], Says(lambda: _("kind must be invoice or credit_note."))
     ] = "invoice"
@@ -235,38 +92,36 @@ class InvoiceBatch(Input):
     """Each invoice is checked on its own (club.api.views): one that is refused is
     listed in the answer's `rejected` with its index, and the others are saved."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"invoices": [INVOICE_EXAMPLE]}]})
+
     invoices: Annotated[
         list[SkipValidation[Invoice]],
-        Field(min_length=1, max_length=1000),
-        Says(lambda: _('Send 1 to %(count)d invoices in {"invoices": [ ... ]}.', count=1000)),
-    ]
-
-
-class PaymentIn(Input):
-    paid_date: Annotated[date, _is_date("paid_date")]
-
-
-def _none_is_empty(value):
-    return "" if value is None else value
-
-
-def _optional_text(name: str, max_length: int):
-    return Annotated[
-        str,
-        BeforeValidator(_none_is_empty),
-        text(max_length),
+        Field(min_length=1, max_length=MAX_INVOICES_PER_REQUEST),
         Says(
             lambda: _(
-                "%(field)s: up to %(count)d characters, without control characters.",
-                field=name,
-                count=max_length,
+                'Send 1 to %(count)d invoices in {"invoices": [ ... ]}.',
+                count=MAX_INVOICES_PER_REQUEST,
             )
         ),
     ]
 
 
+class PaymentIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"paid_date": "2026-10-20"}]})
+
+    paid_date: Annotated[date, is_date("paid_date")]
+
+
 class CompanyIn(Input):
     """A partner company from the CRM; its tax id is in the path."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Hurtownia Żak", "country": "PL", "status": "member", "city": "Łódź"}
+            ]
+        }
+    )
 
     name: Annotated[
         str, text(200, min_length=1), Says(lambda: _("name is required (up to 200 characters)."))
@@ -276,12 +131,12 @@ class CompanyIn(Input):
         MembershipStatus,
         Says(lambda: _("status must be one of: applicant, member, suspended, left.")),
     ] = MembershipStatus.APPLICANT
-    joined_on: Annotated[date | None, _is_date("joined_on")] = Field(
+    joined_on: Annotated[date | None, is_date("joined_on")] = Field(
         None, description="Left out or null: kept (a new member: the day it is admitted)."
     )
-    street: _optional_text("street", 200) = ""
-    postal_code: _optional_text("postal_code", 20) = ""
-    city: _optional_text("city", 100) = ""
+    street: optional_text("street", 200) = ""
+    postal_code: optional_text("postal_code", 20) = ""
+    city: optional_text("city", 100) = ""
     account_manager_email: Annotated[
         EmailStr | None,
         Says(lambda: _("account_manager_email must be an account manager's e-mail address.")),
@@ -293,6 +148,12 @@ Answer = Annotated[str, StringConstraints(max_length=2000, pattern=LINES)]
 
 
 class RedemptionIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"privilege": "seo-audit", "answers": {"site": "https://zak.example"}}]
+        }
+    )
+
     privilege: Annotated[
         str,
         text(80, min_length=1),
@@ -336,8 +197,8 @@ class CompanyQuery(Input):
 
 
 class EntriesQuery(CompanyQuery):
-    page: Annotated[int, Field(ge=1, le=MAX_PAGE), _whole_number("page", 1, MAX_PAGE)] = 1
-    per_page: Annotated[int, Field(ge=1, le=500), _whole_number("per_page", 1, 500)] = 50
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE), whole_number("page", 1, MAX_PAGE)] = 1
+    per_page: Annotated[int, Field(ge=1, le=500), whole_number("per_page", 1, 500)] = 50
 
 
 class RebatesQuery(Input):
@@ -352,15 +213,19 @@ TOP = boards.TOP  # the most rows a board shows
 class BoardQuery(Input):
     period: Annotated[
         str,
-        text(10, pattern=r"^([0-9]{4}(-(0?[1-9]|1[0-2])|-[Qq][1-4])?|[Aa][Ll][Ll])?$"),
+        # The shape here; the month's and quarter's ranges, the first year and "not
+        # begun" are the calendar's (club.core.periods), which says which one is wrong.
+        text(10, pattern=r"^([0-9]{4}(-[0-9]{1,2}|-[Qq][0-9]{1,2})?|[Aa][Ll][Ll])?$"),
         Says(
-            lambda: _("Choose a period like 2026-11 (a month), 2026-Q4 (a quarter), 2026 or all.")
+            lambda: _("Choose a period like 2026-11 (a month), 2026-Q4 (a quarter), 2026 or all."),
+            code="invalid_period",
         ),
     ] = Field(
         "",
-        description="2026-11 (a month), 2026-Q4 (a quarter), 2026 (a year) or all; the "
-        "current month when left out. Months are the club's calendar months (its time "
-        "zone); years before 2000 and periods that have not started are refused.",
+        description="2026-11 (a month, 01 to 12), 2026-Q4 (a quarter, Q1 to Q4), 2026 (a "
+        "year) or all; the current month when left out. Months are the club's calendar "
+        "months (its time zone); years before 2000 and periods that have not started are "
+        "refused with `invalid_period`.",
     )
     league: Annotated[
         str,
@@ -558,14 +423,6 @@ class CompanyBoard(BaseModel):
     period: PeriodOut
     league: str | None
     rows: list[CompanyRow]
-
-
-def whole_request_refusal() -> str:
-    return _("Send a JSON object in the request body.")
-
-
-def field_refusal(name: str) -> str:
-    return _("%(field)s is not valid.", field=name)
 
 
 def _models(base: type[BaseModel]):

@@ -1,7 +1,8 @@
-"""/api/v1: invoices and payments from the ERP, companies from the CRM, wallets out.
+"""/api/v1: invoices and payments from the ERP, companies from the CRM, wallets out
+(the catalogue, redeeming and the boards: club.api.club_views).
 
-Every route needs `Authorization: Bearer <token>` with the route's scope. Each view
-declares what it takes and answers with `@spec.validate` and the models of
+Every route needs `Authorization: Bearer <token>` with the route's scope (club.api.edge).
+Each view declares what it takes and answers with `@spec.validate` and the models of
 club.api.schemas: the request is checked before the view runs and the OpenAPI document
 is made from the same declarations. Errors are JSON:
 {"error": {"code": "...", "message": "...", "field": ...}} with a stable code.
@@ -10,30 +11,22 @@ is made from the same declarations. Errors are JSON:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import BaseConverter
 
-from club.api import schemas
-from club.api import services as tokens
+from club.api import (
+    club_views,  # noqa: F401  (its routes, on the same blueprint)
+    schemas,
+)
+from club.api.edge import bp, error_response, token_required
 from club.api.openapi import ApiError, answers, openapi_document, refusal, spec
 from club.catalog import services as catalog
-from club.catalog.errors import BriefIncomplete
-from club.catalog.models import Privilege, Redemption
-from club.core.access import TokenAccess, public
-from club.core.clock import utcnow
-from club.core.database import UNSAFE_METHODS
-from club.core.errors import ClubError
-from club.core.periods import InvalidPeriod, club_today
+from club.core.access import public
 from club.core.roles import Role
-from club.extensions import csrf, db
-from club.leaderboard import services as boards
-from club.leaderboard.errors import UnknownLeague
+from club.extensions import db
 from club.ledger import services as ledger
 from club.ledger.models import Entry
 from club.members import services as members
@@ -43,127 +36,7 @@ from club.purchases import invoices
 from club.purchases import services as purchases
 from club.purchases.invoices import InvoiceRow
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
-
-MAX_INVOICES_PER_REQUEST = 1000
-
-
-# --- what a path may hold ---------------------------------------------------------------
-
-
-class TaxIdInPath(BaseConverter):
-    """A tax id as people write it: letters and digits, with spaces, dots or dashes."""
-
-    regex = r"[0-9A-Za-z][0-9A-Za-z .-]{0,39}"
-
-    def openapi_schema(self) -> dict:
-        return {
-            "type": "string",
-            "pattern": f"^{self.regex}$",
-            "maxLength": 40,
-            "examples": ["526-025-02-74"],
-        }
-
-
-class InvoiceNumberInPath(BaseConverter):
-    """An invoice number: up to 64 characters, slashes included, no control characters."""
-
-    regex = rf"[^\x00-\x1f\x7f]{{1,{invoices.MAX_NUMBER_LENGTH}}}"
-    part_isolating = False
-    weight = 200  # as werkzeug's `path`: the fixed parts of other rules match first
-
-    def openapi_schema(self) -> dict:
-        return {
-            "type": "string",
-            "pattern": r"^[^\x00-\x1f\x7f]+$",
-            "minLength": 1,
-            "maxLength": invoices.MAX_NUMBER_LENGTH,
-            "examples": ["FV/2026/10/0001"],
-        }
-
-
-@bp.record_once
-def _converters(state) -> None:
-    # Recorded before the routes below, so it runs before their rules are added.
-    state.app.url_map.converters.update(tax_id=TaxIdInPath, invoice_number=InvoiceNumberInPath)
-
-
-# --- errors and tokens ------------------------------------------------------------------
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None, **more):
-    response = jsonify({"error": {"code": code, "message": message, "field": field, **more}})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="club"'
-    return response
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
-    db.session.rollback()
-    return error_response(error.status, error.code, error.message, error.field)
-
-
-@bp.errorhandler(ClubError)
-def _club_error(error: ClubError):
-    db.session.rollback()
-    code = type(error).__name__
-    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in code).lstrip("_")
-    more = {"problems": error.problems} if isinstance(error, BriefIncomplete) else {}
-    return error_response(error.status_code, snake, error.message, error.field, **more)
-
-
-def token_required(scope: str):
-    """The route's access: a bearer token with `scope` (the scheme name in any case, as
-    RFC 9110 has it). A route that takes a JSON body gets it checked here, after the
-    token: it must parse (not too deep) and be an object."""
-
-    def decorator(view):
-        declared = spec.get_function_metadata(view)
-        takes_json = declared is not None and declared.json is not None
-
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            kind, _sep, secret = header.strip().partition(" ")
-            token = (
-                tokens.find_token(db.session, secret.strip()) if kind.lower() == "bearer" else None
-            )
-            if token is None:
-                raise ApiError(
-                    401, "unauthorized", _("Send a valid API token: Authorization: Bearer <token>.")
-                )
-            if scope not in token.scope_set:
-                raise ApiError(
-                    403, "forbidden_scope", _("This token may not use %(scope)s.", scope=scope)
-                )
-            if takes_json:
-                _json_object()
-            if request.method in UNSAFE_METHODS:
-                # Recorded with the write it comes with; reads stay read-only.
-                token.last_used_at = utcnow()
-            g.api_token = token
-            return view(*args, **kwargs)
-
-        wrapper.access = TokenAccess(scope)
-        return wrapper
-
-    return decorator
-
-
-def _json_object() -> None:
-    """The body parsed once (the schemas read it from Flask's cache): JSON, an object."""
-    refused = ApiError(400, "invalid_json", schemas.whole_request_refusal())
-    if not request.is_json:
-        raise refused
-    try:
-        body = request.get_json()
-    except (BadRequest, RecursionError):  # malformed, or nested deeper than Python parses
-        raise refused from None
-    if not isinstance(body, dict):
-        raise refused
+__all__ = ["bp", "error_response"]
 
 
 def _company(tax_id: str, country: str | None) -> Company:
@@ -429,103 +302,6 @@ def get_entries(tax_id: str, query: schemas.EntriesQuery):
     )
 
 
-# --- the catalogue, for an account holder's personal token ------------------------------
-
-
-def _privilege_json(privilege, *, today) -> schemas.Privilege:
-    left = catalog.remaining(db.session, privilege, today=today)
-    return schemas.Privilege(
-        slug=privilege.slug,
-        title=privilege.title,
-        summary=privilege.summary,
-        category=privilege.category,
-        points_cost=privilege.points_cost,
-        lead_time_days=privilege.lead_time_days,
-        left_this_quarter=left.this_quarter,
-        in_stock=left.in_stock,
-        brief=[
-            schemas.BriefQuestion(
-                key=question["key"],
-                label=question["label"],
-                type=question.get("type", "text"),
-                required=question.get("required", True),
-            )
-            for question in privilege.brief
-        ],
-        available=catalog.unavailable_reason(privilege, today=today) is None,
-    )
-
-
-@bp.get("/privileges")
-@token_required("privileges")
-@spec.validate(
-    resp=answers("Every privilege not retired.", schemas.PrivilegeList),
-    operation_id="getPrivileges",
-)
-def get_privileges():
-    """The privilege catalogue
-
-    Scope: privileges (an account holder's personal token).
-    """
-    today = club_today(utcnow())
-    privileges = db.session.scalars(catalog.catalogue(db.session)).all()
-    return schemas.PrivilegeList(privileges=[_privilege_json(p, today=today) for p in privileges])
-
-
-def _redemption_json(redemption) -> schemas.Redemption:
-    return schemas.Redemption(
-        id=redemption.id,
-        privilege=redemption.privilege.slug,
-        status=redemption.status,
-        points=redemption.points,
-        answers=redemption.answers,
-        created_at=redemption.created_at,
-    )
-
-
-@bp.post("/redemptions")
-@token_required("redemptions")
-@spec.validate(
-    json=schemas.RedemptionIn,
-    headers=schemas.RedemptionHeaders,
-    resp=answers(
-        "A replay: the redemption made the first time.",
-        schemas.Redemption,
-        404,
-        409,
-        422,
-        HTTP_201=(schemas.Redemption, "Redeemed; the points are held."),
-    ),
-    operation_id="postRedemption",
-)
-def post_redemption(json: schemas.RedemptionIn, headers: schemas.RedemptionHeaders):
-    """Redeem a privilege
-
-    Holds the points and puts the redemption in the club manager's queue. Needs an account
-    holder's personal token (scope redemptions) of a member company (else 403) and an
-    Idempotency-Key header: a request sent again with the same key returns the first
-    redemption (200) and holds nothing more. 409: not enough points, fully booked, out of
-    stock, not available, or the key was used for something else. 422
-    `brief_incomplete`: missing or invalid answers, `error.problems` names each question.
-    """
-    holder = g.api_token.user
-    if holder is None:
-        raise ApiError(403, "forbidden_scope", _("Redeeming needs an account holder's token."))
-    privilege = db.session.scalar(select(Privilege).where(Privilege.slug == json.privilege))
-    if privilege is None:
-        raise ApiError(404, "unknown_privilege", _("There is no such privilege."), "privilege")
-    scoped_key = f"api:{holder.id}:{headers.idempotency_key}"
-    replay = (
-        db.session.scalar(select(Redemption.id).where(Redemption.idempotency_key == scoped_key))
-        is not None
-    )
-    redemption = catalog.redeem(
-        db.session, privilege, actor=holder, answers=json.answers, idempotency_key=scoped_key
-    )
-    db.session.commit()
-    return _redemption_json(redemption), 200 if replay else 201
-
-
 @bp.get("/rebates")
 @token_required("invoices")
 @spec.validate(
@@ -558,78 +334,6 @@ def get_rebates(query: schemas.RebatesQuery):
             for redemption, company in rows
         ]
     )
-
-
-# --- leaderboards -----------------------------------------------------------------------
-
-
-def _board(board: str, query: schemas.BoardQuery) -> tuple[boards.Board, dict]:
-    try:
-        period = boards.parse_period(query.period or None)
-    except InvalidPeriod as error:
-        raise ApiError(400, "invalid_period", error.message, "period") from None
-    try:
-        result = boards.board(
-            db.session, board, period, league=query.league or None, limit=query.limit
-        )
-    except UnknownLeague as error:
-        raise ApiError(400, "unknown_league", error.message, "league") from None
-    period_json = schemas.PeriodOut(
-        key=period.arg, kind=period.kind, starts=period.starts, ends=period.ends
-    )
-    return result, {"period": period_json, "league": result.league}
-
-
-@bp.get("/leaderboards/people")
-@token_required("leaderboards")
-@spec.validate(
-    query=schemas.BoardQuery,
-    resp=answers("The top of the board, best first.", schemas.PeopleBoard),
-    operation_id="getPeopleBoard",
-)
-def get_people_board(query: schemas.BoardQuery):
-    """The people board
-
-    Points people earned in the period (courses, meetings, other activity), best first;
-    equal points share the rank and whoever got there first is listed first; names as
-    people chose to show them. Scope: leaderboards.
-    """
-    result, common = _board("people", query)
-    rows = [
-        schemas.PersonRow(
-            rank=row.rank, name=row.name, hidden=row.hidden, points=row.points, company=row.company
-        )
-        for row in result.top
-    ]
-    return schemas.PeopleBoard(board="people", rows=rows, **common)
-
-
-@bp.get("/leaderboards/companies")
-@token_required("leaderboards")
-@spec.validate(
-    query=schemas.CompanyBoardQuery,
-    resp=answers("The top of the board, best first.", schemas.CompanyBoard),
-    operation_id="getCompanyBoard",
-)
-def get_companies_board(query: schemas.CompanyBoardQuery):
-    """The company board
-
-    Points companies earned in the period: all of them, purchases included (view=total),
-    or everything but purchases (view=activity). Scope: leaderboards.
-    """
-    result, common = _board("companies" if query.view == "total" else "activity", query)
-    rows = [
-        schemas.CompanyRow(
-            rank=row.rank,
-            name=row.name,
-            hidden=row.hidden,
-            points=row.points,
-            tax_id=row.tax_id,
-            country=row.country,
-        )
-        for row in result.top
-    ]
-    return schemas.CompanyBoard(board="companies", view=query.view, rows=rows, **common)
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -137,16 +137,19 @@ def test_a_page_beyond_the_range_is_refused(send, club, query, field):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("query", "field", "code"),
     [
-        ("limit=100", "limit"),
-        ("limit=0", "limit"),
-        ("view=all", "view"),
-        ("period=2026-13", "period"),
+        ("limit=100", "limit", "invalid_request"),
+        ("limit=0", "limit", "invalid_request"),
+        ("view=all", "view", "invalid_request"),
+        ("period=2026-13", "period", "invalid_period"),
+        ("period=0000", "period", "invalid_period"),
+        ("period=9999-12", "period", "invalid_period"),
+        (f"period={'2' * 11}", "period", "invalid_period"),
     ],
 )
-def test_board_queries_out_of_range_are_refused(send, query, field):
-    refused(send("GET", f"/leaderboards/companies?{query}"), field)
+def test_board_queries_out_of_range_are_refused(send, query, field, code):
+    refused(send("GET", f"/leaderboards/companies?{query}"), field, code)
 
 
 @pytest.mark.parametrize("depth", [100_000, 2_000])
