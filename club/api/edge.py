@@ -85,10 +85,15 @@ def _api_error(error: ApiError):
 @bp.errorhandler(ClubError)
 def _club_error(error: ClubError):
     db.session.rollback()
-    code = type(error).__name__
-    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in code).lstrip("_")
     more = {"problems": error.problems} if isinstance(error, BriefIncomplete) else {}
-    return error_response(error.status_code, snake, error.message, error.field, **more)
+    return error_response(error.status_code, error_code(error), error.message, error.field, **more)
+
+
+def error_code(error: ClubError) -> str:
+    """A refusal's stable code: its class in snake case (InsufficientPoints ->
+    insufficient_points)."""
+    name = type(error).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def token_required(scope: str):

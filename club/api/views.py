@@ -21,10 +21,11 @@ from club.api import (
     club_views,  # noqa: F401  (its routes, on the same blueprint)
     schemas,
 )
-from club.api.edge import bp, error_response, token_required
+from club.api.edge import bp, error_code, error_response, token_required
 from club.api.openapi import ApiError, answers, openapi_document, refusal, spec
 from club.catalog import services as catalog
 from club.core.access import public
+from club.core.errors import ClubError
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
@@ -130,7 +131,10 @@ def post_invoices(json: schemas.InvoiceBatch):
     for index, item in enumerate(json.invoices):
         checked = _invoice(index, item)
         (rejected if isinstance(checked, schemas.Rejected) else rows).append(checked)
-    report = purchases.record_invoices(db.session, rows)
+    try:
+        report = purchases.record_invoices(db.session, rows)
+    except ClubError as error:  # the rules refuse the batch: a business refusal, 422
+        raise ApiError(422, error_code(error), error.message, error.field) from None
     db.session.commit()
     rejected += [schemas.Rejected(index=line, message=text) for line, text in report.rejected]
     return schemas.InvoiceReport(

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from club.api import services as tokens
 from club.core.converters import MAX_ID, Id
 from club.members.models import Company
+from club.purchases import services as purchases
+from club.purchases.errors import PurchasesError
 from club.purchases.models import Invoice
 from tests.api.test_api import invoice
 from tests.conftest import login
@@ -245,3 +247,19 @@ def test_the_idempotency_key_is_bounded(client, db_session, club):
         headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "k"},
     )
     refused(response, "answers.topic")
+
+
+def test_a_batch_the_purchases_rules_refuse_is_422(send, club, db_session, monkeypatch):
+    """A currency the club has no earning rate for is the purchases rules' to refuse;
+    when they refuse the batch, the API answers 422 with their code and saves nothing."""
+
+    class NoEarningRate(PurchasesError):
+        pass
+
+    def refuse(session, rows, **kwargs):
+        raise NoEarningRate("The club has no earning rate for USD.", field="currency")
+
+    monkeypatch.setattr(purchases, "record_invoices", refuse)
+    response = send("POST", "/invoices", {"invoices": [invoice(club.company, currency="USD")]})
+    refused(response, "currency", code="no_earning_rate", status=422)
+    assert count(db_session, Invoice) == 0
