@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from club.api import schemas
 from club.api.edge import bp, token_required
-from club.api.openapi import ApiError, answers, spec
+from club.api.openapi import BODY, ApiError, answers, spec
 from club.catalog import services as catalog
 from club.catalog.models import Privilege, Redemption
 from club.core.clock import utcnow
@@ -83,9 +83,15 @@ def _redemption_json(redemption) -> schemas.Redemption:
     resp=answers(
         "A replay: the redemption made the first time.",
         schemas.Redemption,
-        404,
-        409,
-        422,
+        *BODY,
+        (403, "Outside the token's scopes, or the company may not redeem (not a member)."),
+        (404, "No such privilege (`unknown_privilege`)."),
+        (
+            409,
+            "Not enough points, fully booked, out of stock, not available now, or the key "
+            "was used for something else.",
+        ),
+        (422, "`brief_incomplete`: missing or invalid answers; `error.problems` names each."),
         HTTP_201=(schemas.Redemption, "Redeemed; the points are held."),
     ),
     operation_id="postRedemption",

@@ -126,12 +126,14 @@ def _model_of(error: ValidationError) -> type[BaseModel] | None:
     return schemas.MODELS.get(error.title)
 
 
-def answers(description: str, model: type[BaseModel], *errors: int, **more) -> Response:
-    """An operation's answers: the 2xx model and the errors it can answer (400, 401 and
-    403 for every operation), each with the error body."""
+def answers(description: str, model: type[BaseModel], *errors, **more) -> Response:
+    """An operation's answers: the 2xx models (`more`: HTTP_201=...) and every error it can
+    answer, each with the error body: 400, 401 and 403 for all, and `errors`, each a
+    status or (status, what it means here)."""
+    said = dict(error if isinstance(error, tuple) else (error, ERRORS[error]) for error in errors)
     codes = {
-        f"HTTP_{status}": (schemas.ErrorBody, ERRORS[status])
-        for status in sorted({400, 401, 403, *errors})
+        f"HTTP_{status}": (schemas.ErrorBody, said.get(status) or ERRORS[status])
+        for status in sorted({400, 401, 403, *said})
     }
     return Response(HTTP_200=(model, description), **codes, **more)
 
@@ -142,9 +144,12 @@ ERRORS = {
     403: "The token lacks the scope this operation needs.",
     404: "No such object (or no such endpoint).",
     409: "The club's state refuses it; `error.code` says why.",
+    413: "The body is larger than the server takes (MAX_CONTENT_LENGTH, 16 MB by default).",
     422: "A business rule refuses the content; `error.code` says which.",
-    429: "Too many requests; try again later.",
 }
+# What every operation with a JSON body can answer besides.
+BODY = (413,)
+
 
 spec = SpecTree(
     backend=_Plugin,

@@ -22,7 +22,7 @@ from club.api import (
     schemas,
 )
 from club.api.edge import bp, error_code, error_response, token_required
-from club.api.openapi import ApiError, answers, openapi_document, refusal, spec
+from club.api.openapi import BODY, ApiError, answers, openapi_document, refusal, spec
 from club.catalog import services as catalog
 from club.core.access import public
 from club.core.errors import ClubError
@@ -114,7 +114,12 @@ _RULE_REFUSALS = {
 @token_required("invoices")
 @spec.validate(
     json=schemas.InvoiceBatch,
-    resp=answers("What was saved and what was rejected.", schemas.InvoiceReport, 422),
+    resp=answers(
+        "What was saved and what was rejected.",
+        schemas.InvoiceReport,
+        *BODY,
+        (422, "The purchases rules refuse the batch as a whole; nothing is saved."),
+    ),
     operation_id="postInvoices",
 )
 def post_invoices(json: schemas.InvoiceBatch):
@@ -149,7 +154,12 @@ def post_invoices(json: schemas.InvoiceBatch):
 @token_required("invoices")
 @spec.validate(
     json=schemas.PaymentIn,
-    resp=answers("The payment is recorded.", schemas.Payment, 404),
+    resp=answers(
+        "The payment is recorded.",
+        schemas.Payment,
+        *BODY,
+        (404, "No invoice with this number (`unknown_invoice`)."),
+    ),
     operation_id="postPayment",
     path_parameter_descriptions={"number": "The invoice's number; slashes are part of it."},
 )
@@ -166,6 +176,11 @@ def post_payment(number: str, json: schemas.PaymentIn):
 
 # --- companies and wallets ------------------------------------------------------------
 
+# What a company named by its tax id can answer besides.
+COMPANY_LOOKUP = (
+    (404, "No company with this tax id (in this country): `unknown_company`."),
+    (409, "Two countries use this tax id; send `country` (`ambiguous_tax_id`)."),
+)
 TAX_ID_IN_PATH = {
     "tax_id": "The company's tax id (NIP, INN, VAT number); spaces, dots and dashes are ignored."
 }
@@ -175,7 +190,13 @@ TAX_ID_IN_PATH = {
 @token_required("companies")
 @spec.validate(
     json=schemas.CompanyIn,
-    resp=answers("Updated.", schemas.Company, 404, HTTP_201=(schemas.Company, "Created.")),
+    resp=answers(
+        "Updated.",
+        schemas.Company,
+        *BODY,
+        (404, "The tax id in the path is off its pattern."),
+        HTTP_201=(schemas.Company, "Created."),
+    ),
     operation_id="putCompany",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -241,7 +262,7 @@ def _company_json(company: Company) -> schemas.Company:
 @token_required("wallets")
 @spec.validate(
     query=schemas.CompanyQuery,
-    resp=answers("Balances and the next expiry.", schemas.Wallet, 404, 409),
+    resp=answers("Balances and the next expiry.", schemas.Wallet, *COMPANY_LOOKUP),
     operation_id="getWallet",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -269,7 +290,7 @@ def get_wallet(tax_id: str, query: schemas.CompanyQuery):
 @token_required("wallets")
 @spec.validate(
     query=schemas.EntriesQuery,
-    resp=answers("One page of entries.", schemas.EntryPage, 404, 409),
+    resp=answers("One page of entries.", schemas.EntryPage, *COMPANY_LOOKUP),
     operation_id="getEntries",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )

@@ -263,3 +263,61 @@ def test_a_batch_the_purchases_rules_refuse_is_422(send, club, db_session, monke
     response = send("POST", "/invoices", {"invoices": [invoice(club.company, currency="USD")]})
     refused(response, "currency", code="no_earning_rate", status=422)
     assert count(db_session, Invoice) == 0
+
+
+def test_the_document_lists_every_status_and_constraint(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = {
+        operation["operationId"]: operation
+        for path in document["paths"].values()
+        for operation in path.values()
+    }
+    expected = {
+        "postInvoices": {"200", "413", "422"},
+        "postPayment": {"200", "404", "413"},
+        "putCompany": {"200", "201", "404", "413"},
+        "getWallet": {"200", "404", "409"},
+        "getEntries": {"200", "404", "409"},
+        "getRebates": {"200"},
+        "getPrivileges": {"200"},
+        "postRedemption": {"200", "201", "404", "409", "413", "422"},
+        "getPeopleBoard": {"200"},
+        "getCompanyBoard": {"200"},
+    }
+    assert set(operations) == set(expected)
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for name, operation in operations.items():
+        responses = operation["responses"]
+        assert set(responses) == expected[name] | {"400", "401", "403"}, name
+        for status, response in responses.items():
+            if status >= "400":
+                assert response["content"]["application/json"]["schema"] == error_body
+    schemas = document["components"]["schemas"]
+    detail = schemas["ErrorDetail"]
+    assert set(detail["required"]) == {"code", "message", "field"}
+    invoice = schemas["InvoiceBatch"]["properties"]["invoices"]
+    assert (invoice["minItems"], invoice["maxItems"]) == (1, 1000)
+    line = invoice["items"]["properties"]
+    assert line["number"]["maxLength"] == 64 and "pattern" in line["number"]
+    assert line["net_amount"]["pattern"] == r"^[+-]?0*[0-9]{1,12}(\.[0-9]{1,2}0*)?$"
+    assert "country" in invoice["items"]["required"]
+    company = schemas["CompanyIn"]["properties"]
+    assert (company["name"]["minLength"], company["name"]["maxLength"]) == (1, 200)
+    assert company["status"]["$ref"].endswith("/MembershipStatus")
+    countries = schemas["Country"]["enum"]
+    assert len(countries) == 249 and "PL" in countries and not {"EU", "XK", "ZZ"} & set(countries)
+    assert {"PLN", "EUR", "RUB"} <= set(schemas["Currency"]["enum"])
+    parameters = {
+        (operation["operationId"], parameter["name"]): parameter
+        for operation in operations.values()
+        for parameter in operation["parameters"]
+    }
+    per_page = parameters["getEntries", "per_page"]["schema"]
+    assert (per_page["minimum"], per_page["maximum"]) == (1, 500)
+    assert parameters["getEntries", "page"]["schema"]["maximum"] == 2**31 - 1
+    assert parameters["getWallet", "tax_id"]["schema"]["pattern"].startswith("^[0-9A-Za-z]")
+    assert parameters["postPayment", "number"]["schema"]["maxLength"] == 64
+    key = parameters["postRedemption", "Idempotency-Key"]
+    assert key["in"] == "header" and key["required"] and key["schema"]["maxLength"] == 150
+    assert parameters["getCompanyBoard", "limit"]["schema"]["maximum"] == 50
+    assert parameters["getCompanyBoard", "view"]["schema"]["enum"] == ["total", "activity"]
