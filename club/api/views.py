@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from club.api import (
     club_views,  # noqa: F401  (its routes, on the same blueprint)
+    fields,
     schemas,
 )
 from club.api.edge import bp, error_code, error_response, token_required
@@ -84,8 +85,9 @@ def _invoice(index: int, item) -> InvoiceRow | schemas.Rejected:
         amount = invoices.signed_amount(invoice.net_amount, invoice.kind)
         invoices.check_dates(invoice.issue_date, invoice.due_date)
     except invoices.InvalidLine as invalid:
-        message, field = _RULE_REFUSALS[invalid.problem]
-        return schemas.Rejected(index=index, message=message(), field=field)
+        message, field = _RULE_REFUSALS.get(invalid.problem, (None, None))
+        text = message() if message else fields.field_refusal(invalid.problem.name.lower())
+        return schemas.Rejected(index=index, message=text, field=field)
     return InvoiceRow(
         index,
         invoice.number,
@@ -100,7 +102,8 @@ def _invoice(index: int, item) -> InvoiceRow | schemas.Rejected:
     )
 
 
-# The rules across an invoice's fields, refused in the API's terms.
+# The rules across an invoice's fields, refused in the API's terms (a rule added later
+# without its wording here is still refused, by its name).
 _RULE_REFUSALS = {
     invoices.Problem.NEGATIVE_INVOICE: (
         lambda: _("A negative amount needs kind credit_note."),
