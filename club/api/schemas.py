@@ -13,7 +13,15 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SkipValidation, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SkipValidation,
+    StringConstraints,
+)
 
 from club.api.fields import (
     COUNTRY_SAYS,
@@ -139,8 +147,9 @@ class CompanyIn(Input):
     city: optional_text("city", 100) = ""
     account_manager_email: Annotated[
         EmailStr | None,
+        BeforeValidator(lambda value: None if value == "" else value),  # "" as null, as before
         Says(lambda: _("account_manager_email must be an account manager's e-mail address.")),
-    ] = Field(None, description="Left out: kept; null: no account manager.")
+    ] = Field(None, description="Left out: kept; null (or empty): no account manager.")
 
 
 BriefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]

@@ -321,3 +321,17 @@ def test_the_document_lists_every_status_and_constraint(client):
     assert key["in"] == "header" and key["required"] and key["schema"]["maxLength"] == 150
     assert parameters["getCompanyBoard", "limit"]["schema"]["maximum"] == 50
     assert parameters["getCompanyBoard", "view"]["schema"]["enum"] == ["total", "activity"]
+
+
+def test_an_empty_account_manager_email_clears_the_manager(send, club, db_session):
+    body = {**COMPANY, "account_manager_email": club.account_manager.email}
+    assert send("PUT", "/companies/5260250274", body).status_code == 201
+    response = send("PUT", "/companies/5260250274", {**COMPANY, "account_manager_email": ""})
+    assert response.status_code == 200
+    db_session.commit()
+    company = db_session.scalar(select(Company).where(Company.tax_id == "5260250274"))
+    assert company.account_manager_id is None
+    refused(
+        send("PUT", "/companies/5260250274", {**COMPANY, "account_manager_email": "not mail"}),
+        "account_manager_email",
+    )
