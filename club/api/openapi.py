@@ -35,10 +35,11 @@ DESCRIPTION = (
     "`Authorization: Bearer <token>` (the scheme name in any case); tokens are created by "
     "the club manager (page 'API tokens' or `flask --app wsgi club api-token create --name "
     "NAME`) or, personal ones, by an account holder. Every refused request answers "
-    '`{"error": {"code": ..., "message": ..., "field": ...}}`: 400 for input the schemas '
-    "below refuse (`field` names it), 401 without a valid token, 403 outside the token's "
-    "scopes, 404 for what does not exist, 409 when the club's state refuses it, 422 when a "
-    "business rule refuses the content."
+    '`{"error": {"code": ..., "message": ..., "field": ...}}`: 400 for input refused by '
+    "the schemas below (`invalid_request`, `field` naming it) or by a rule of its own "
+    "(e.g. `invalid_tax_id`), 401 without a valid token, 403 outside the token's scopes, "
+    "404 for what does not exist, 409 when the club's state refuses it, 413 for a body "
+    "over the server's limit, 422 when a business rule refuses the content."
 )
 
 
@@ -52,7 +53,7 @@ class ApiError(Exception):
 
 class _Plugin(FlaskPlugin):
     """Paths relative to the server (/api/v1), and path parameters described by their
-    URL converters (club.core.converters, club.api.views) rather than as bare strings."""
+    URL converters (club.core.converters, club.api.edge) rather than as bare strings."""
 
     def parse_path(self, route, path_parameter_descriptions):
         subs, parameters = [], []

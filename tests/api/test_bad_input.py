@@ -335,3 +335,10 @@ def test_an_empty_account_manager_email_clears_the_manager(send, club, db_sessio
         send("PUT", "/companies/5260250274", {**COMPANY, "account_manager_email": "not mail"}),
         "account_manager_email",
     )
+
+
+def test_a_body_over_the_limit_is_413_json(app, send, club, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 200)
+    response = send("POST", "/invoices", {"invoices": [invoice(club.company)] * 5})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["field"] is None
