@@ -36,7 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limiter.init_app(app)
 
     from club import models  # noqa: F401  (every model registered with the metadata)
+    from club.core import converters
 
+    converters.init_app(app)  # before the blueprints: `<int:...>` ids fit 64 bits
     _register_blueprints(app)
     web.init_app(app)
     database.init_app(app)

@@ -1,0 +1,444 @@
+"""What /api/v1 takes and answers, declared once: each model below both checks a request
+(club.api.openapi validates with it before a view runs) and is the OpenAPI document's
+schema for it, so the document cannot drift from the checks.
+
+Every text field is bounded and refuses control characters; numbers have ranges; dates
+are real dates; codes are enums (ISO 3166-1 countries, ISO 4217 currencies). Each field
+carries `Says` (club.api.fields), the message a caller reads when it is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from flask_babel import gettext as _
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SkipValidation,
+    StringConstraints,
+)
+
+from club.api.fields import (
+    COUNTRY_SAYS,
+    LINES,
+    Amount,
+    Country,
+    Currency,
+    Says,
+    is_date,
+    optional_text,
+    text,
+    whole_number,
+)
+from club.catalog import services as catalog
+from club.catalog.models import Category, RedemptionStatus
+from club.leaderboard import services as boards
+from club.ledger.models import EntryKind
+from club.members.models import MembershipStatus
+from club.purchases import invoices
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class Input(BaseModel):
+    """Unknown fields are ignored (a newer client may send more)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+TaxId = Annotated[str, text(40, min_length=1), Says(lambda: _("tax_id is required."))]
+InvoiceNumber = Annotated[
+    str,
+    text(invoices.MAX_NUMBER_LENGTH, min_length=1),
+    Says(lambda: _("number is required (up to 64 characters).")),
+]
+
+
+MAX_INVOICES_PER_REQUEST = 1000
+EXAMPLE_TAX_ID = "5260250274"
+INVOICE_EXAMPLE = {
+    "number": "FV/2026/10/0001",
+    "tax_id": EXAMPLE_TAX_ID,
+    "country": "PL",
+    "issue_date": "2026-10-05",
+    "due_date": "2026-10-20",
+    "net_amount": "1234.50",
+    "currency": "PLN",
+}
+
+
+class Invoice(Input):
+    """One invoice or credit note from the ERP."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [INVOICE_EXAMPLE]})
+
+    number: InvoiceNumber
+    tax_id: TaxId = Field(
+        description="The company's tax id (NIP, INN, VAT number); separators are ignored."
+    )
+    country: Annotated[Country, COUNTRY_SAYS] = Field(
+        description="The company's country: with the tax id, it names the company."
+    )
+    issue_date: Annotated[date, is_date("issue_date")]
+    due_date: Annotated[date, is_date("due_date")]
+    net_amount: Annotated[Amount, Says(lambda: _('net_amount must be a number like "1234.50".'))]
+    currency: Currency | None = Field(
+        None, description=f"ISO 4217; {invoices.DEFAULT_CURRENCY} when left out."
+    )
+    paid_date: Annotated[date | None, is_date("paid_date")] = None
+    kind: Annotated[
+        Literal["invoice", "credit_note"], Says(lambda: _("kind must be invoice or credit_note."))
+    ] = "invoice"
+
+
+class InvoiceBatch(Input):
+    """Each invoice is checked on its own (club.api.views): one that is refused is
+    listed in the answer's `rejected` with its index, and the others are saved."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"invoices": [INVOICE_EXAMPLE]}]})
+
+    invoices: Annotated[
+        list[SkipValidation[Invoice]],
+        Field(min_length=1, max_length=MAX_INVOICES_PER_REQUEST),
+        Says(
+            lambda: _(
+                'Send 1 to %(count)d invoices in {"invoices": [ ... ]}.',
+                count=MAX_INVOICES_PER_REQUEST,
+            )
+        ),
+    ]
+
+
+class PaymentIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"paid_date": "2026-10-20"}]})
+
+    paid_date: Annotated[date, is_date("paid_date")]
+
+
+class CompanyIn(Input):
+    """A partner company from the CRM; its tax id is in the path."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Hurtownia Żak", "country": "PL", "status": "member", "city": "Łódź"}
+            ]
+        }
+    )
+
+    name: Annotated[
+        str, text(200, min_length=1), Says(lambda: _("name is required (up to 200 characters)."))
+    ]
+    country: Annotated[Country, COUNTRY_SAYS]
+    status: Annotated[
+        MembershipStatus,
+        Says(lambda: _("status must be one of: applicant, member, suspended, left.")),
+    ] = MembershipStatus.APPLICANT
+    joined_on: Annotated[date | None, is_date("joined_on")] = Field(
+        None, description="Left out or null: kept (a new member: the day it is admitted)."
+    )
+    street: optional_text("street", 200) = ""
+    postal_code: optional_text("postal_code", 20) = ""
+    city: optional_text("city", 100) = ""
+    account_manager_email: Annotated[
+        EmailStr | None,
+        BeforeValidator(lambda value: None if value == "" else value),  # "" as null, as before
+        Says(lambda: _("account_manager_email must be an account manager's e-mail address.")),
+    ] = Field(None, description="Left out: kept; null (or empty): no account manager.")
+
+
+BriefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Answer = Annotated[str, StringConstraints(max_length=2000, pattern=LINES)]
+
+
+class RedemptionIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"privilege": "seo-audit", "answers": {"site": "https://zak.example"}}]
+        }
+    )
+
+    privilege: Annotated[
+        str,
+        text(80, min_length=1),
+        Says(lambda: _("privilege is required: a privilege's slug.")),
+    ] = Field(description="The privilege's slug, as `GET /privileges` lists it.")
+    answers: Annotated[
+        dict[BriefKey, Answer],
+        Field(max_length=50),
+        Says(lambda: _("answers must be a JSON object of texts (up to 2000 characters each).")),
+    ] = Field(
+        default_factory=dict,
+        description="The brief's answers by question key; the privilege's `brief` lists them.",
+    )
+
+
+class RedemptionHeaders(Input):
+    idempotency_key: Annotated[
+        str,
+        text(150, min_length=1, pattern=r"^[\x20-\x7e]*$"),
+        Says(
+            lambda: _(
+                "Send an Idempotency-Key header (up to 150 characters) so a "
+                "retried request redeems once."
+            ),
+            code="idempotency_key_required",
+        ),
+    ] = Field(
+        alias="Idempotency-Key",
+        description="Printable ASCII, up to 150 characters: a request sent again with the "
+        "same key redeems once.",
+    )
+
+
+MAX_PAGE = 2**31 - 1
+
+
+class CompanyQuery(Input):
+    country: Country | None = Field(
+        None, description="Needed only when two countries use the same tax id."
+    )
+
+
+class EntriesQuery(CompanyQuery):
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE), whole_number("page", 1, MAX_PAGE)] = 1
+    per_page: Annotated[int, Field(ge=1, le=500), whole_number("per_page", 1, 500)] = 50
+
+
+class RebatesQuery(Input):
+    since: Annotated[
+        date, Says(lambda: _("Send ?since=YYYY-MM-DD (rebates fulfilled from that day)."))
+    ] = Field(description="Rebates fulfilled from this day (UTC) on.")
+
+
+TOP = boards.TOP  # the most rows a board shows
+
+
+class BoardQuery(Input):
+    period: Annotated[
+        str,
+        # The shape here; the month's and quarter's ranges, the first year and "not
+        # begun" are the calendar's (club.core.periods), which says which one is wrong.
+        text(10, pattern=r"^([0-9]{4}(-[0-9]{1,2}|-[Qq][0-9]{1,2})?|[Aa][Ll][Ll])?$"),
+        Says(
+            lambda: _("Choose a period like 2026-11 (a month), 2026-Q4 (a quarter), 2026 or all."),
+            code="invalid_period",
+        ),
+    ] = Field(
+        "",
+        description="2026-11 (a month, 01 to 12), 2026-Q4 (a quarter, Q1 to Q4), 2026 (a "
+        "year) or all; the current month when left out. Months are the club's calendar "
+        "months (its time zone); years before 2000 and periods that have not started are "
+        "refused with `invalid_period`.",
+    )
+    league: Annotated[
+        str,
+        text(40),
+        Says(lambda: _("league must be a tier's name (up to 40 characters).")),
+    ] = Field(
+        "",
+        description="Only companies of this tier (and their people); an unknown league is "
+        "refused with `unknown_league`.",
+    )
+    limit: Annotated[
+        int, Field(ge=1, le=TOP), Says(lambda: _("limit must be 1 to %(top)d.", top=TOP))
+    ] = Field(TOP, description="How many rows of the top.")
+
+
+class CompanyBoardQuery(BoardQuery):
+    view: Annotated[
+        Literal["total", "activity"], Says(lambda: _("view must be total or activity."))
+    ] = Field(
+        "total",
+        description="total: all points, purchases included; activity: all but purchases.",
+    )
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, for programs: e.g. invalid_request.")
+    message: str = Field(description="For people, in the language of Accept-Language.")
+    field: str | None = Field(
+        description="The refused input: a JSON field (dotted for nested ones), a query "
+        "parameter or a header; null when the whole request is refused."
+    )
+    problems: dict[str, str] | None = Field(
+        None, description="brief_incomplete only: the message for each question key."
+    )
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Rejected(BaseModel):
+    index: int = Field(ge=0, description="The invoice's position in the request, from 0.")
+    message: str
+    field: str | None = Field(
+        None, exclude_if=lambda value: value is None, description="The refused field, if any."
+    )
+
+
+class InvoiceReport(BaseModel):
+    created: int = Field(ge=0)
+    updated: int = Field(ge=0, description="Invoices sent before whose payment date changed.")
+    unchanged: int = Field(ge=0)
+    rejected: list[Rejected]
+
+
+class Payment(BaseModel):
+    number: str
+    paid_date: date
+
+
+class Company(BaseModel):
+    tax_id: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    name: str
+    status: MembershipStatus
+    joined_on: date | None
+
+
+class Expiry(BaseModel):
+    points: int
+    date: date
+
+
+class Wallet(BaseModel):
+    company: Company
+    available: int
+    pending: int
+    held: int
+    next_expiry: Expiry | None = Field(description="The soonest points to expire, if any.")
+
+
+class Source(BaseModel):
+    type: str
+    id: str
+
+
+class Entry(BaseModel):
+    id: int
+    kind: EntryKind
+    amount: int
+    available: int
+    pending: int
+    held: int
+    source: Source
+    reason: str
+    created_at: datetime
+    earned_at: datetime
+
+
+class EntryPage(BaseModel):
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1, le=500)
+    total: int = Field(ge=0)
+    entries: list[Entry]
+
+
+class BriefQuestion(BaseModel):
+    key: str
+    label: str
+    type: Literal[catalog.QUESTION_TYPES]  # type: ignore[valid-type]
+    required: bool
+
+
+class Privilege(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    category: Category
+    points_cost: int
+    lead_time_days: int
+    left_this_quarter: int | None = Field(description="null: no quarterly capacity.")
+    in_stock: int | None = Field(description="null: not counted.")
+    brief: list[BriefQuestion]
+    available: bool = Field(description="Redeemable today (its dates and stock allow it).")
+
+
+class PrivilegeList(BaseModel):
+    privileges: list[Privilege]
+
+
+class Redemption(BaseModel):
+    id: int
+    privilege: str
+    status: RedemptionStatus
+    points: int
+    answers: dict[str, str]
+    created_at: datetime
+
+
+class Rebate(BaseModel):
+    redemption_id: int
+    tax_id: str
+    country: str
+    company: str
+    amount: str = Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="Decimal: the credit.")
+    currency: str
+    points: int
+    fulfilled_at: datetime
+    note: str
+
+
+class RebateList(BaseModel):
+    rebates: list[Rebate]
+
+
+class PeriodOut(BaseModel):
+    key: str = Field(examples=["2026-Q4"])
+    kind: Literal["month", "quarter", "year", "all"]
+    starts: date | None
+    ends: date | None
+
+
+class BoardRow(BaseModel):
+    rank: int = Field(ge=1, description="1 + the number of rows with more points.")
+    name: str = Field(
+        description="As its owner chose to be shown: a hidden name reads 'Member of "
+        "<company>', 'Anonymous member' or 'Anonymous company'."
+    )
+    hidden: bool = Field(description="The name is a stand-in.")
+    points: int
+
+
+class PersonRow(BoardRow):
+    company: str | None = Field(description="The person's company, when both show names.")
+
+
+class CompanyRow(BoardRow):
+    tax_id: str | None
+    country: str | None
+
+
+class PeopleBoard(BaseModel):
+    board: Literal["people"]
+    period: PeriodOut
+    league: str | None
+    rows: list[PersonRow]
+
+
+class CompanyBoard(BaseModel):
+    board: Literal["companies"]
+    view: Literal["total", "activity"]
+    period: PeriodOut
+    league: str | None
+    rows: list[CompanyRow]
+
+
+def _models(base: type[BaseModel]):
+    for model in base.__subclasses__():
+        yield model
+        yield from _models(model)
+
+
+# The request models by name: a ValidationError names the model that raised it.
+MODELS = {model.__name__: model for model in _models(Input)}
