@@ -153,7 +153,11 @@ def test_invoices_name_their_company_by_tax_id_as_the_csv_import_does(api, club,
                 {**invoice(club.company, number="FV/1"), "tax_id": written},
                 # A VAT prefix names the country (issue #22).
                 {**invoice(club.company, number="FV/2"), "tax_id": f"PL{tax_id}"},
-                {**invoice(club.company, number="FV/3"), "tax_id": f"DE{tax_id}"},
+                {
+                    **invoice(club.company, number="FV/3"),
+                    "tax_id": f"DE{tax_id}",
+                    "country": "DE",
+                },
             ]
         },
     )

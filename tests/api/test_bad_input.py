@@ -5,6 +5,7 @@ the probe of issue #22 (or a write of what cannot be stored)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -102,6 +103,16 @@ def test_a_country_is_required_on_each_invoice(send, club, db_session):
 
 
 def test_a_currency_is_an_iso_4217_code(send, club, db_session):
+    # The club earns on euro purchases too: the refusal below is about the code alone.
+    purchases.set_rule(
+        db_session,
+        effective_from=date(2026, 9, 1),
+        rates={"PLN": 500, "EUR": 120},
+        grace_days=7,
+        actor=club.club_manager,
+        now=datetime(2026, 9, 1, 8, tzinfo=UTC),
+    )
+    db_session.commit()
     lines = [
         invoice(club.company, number="FV/1", currency="XYZ"),
         invoice(club.company, number="FV/2", currency="eur"),
