@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,11 +21,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import URL, Connection, delete, event
 
 from club import create_app
 from club.catalog import services as catalog
-from club.core.database import write_intent
+from club.core.database import _write_intent, write_intent
 from club.core.roles import Role
 from club.extensions import db as _db
 from club.extensions import rate_limiter
@@ -165,17 +167,82 @@ def app(database_url, smtp_server):
         _db.engine.dispose()
 
 
+# --- one transaction per test, rolled back ---------------------------------------------
+#
+# A test that uses `app` runs inside one transaction on one connection, rolled back at its
+# end. Every session opened meanwhile on the app's database (the test's own, the one of
+# each request IsolatedClient makes, a CLI command's) joins that connection with a
+# SAVEPOINT: its commit releases the savepoint, its rollback goes back to it.
+#
+# Tests whose work must be seen by other connections (threads racing each other, a live
+# server, migrations on a database of their own) say so with `@pytest.mark.real_commits`:
+# they commit for real and every table is emptied after them.
+
+
+class _Outer:
+    """The connection and transaction of the test that is running, if any."""
+
+    connection: Connection | None = None
+    url: URL | None = None
+    thread: int | None = None
+
+
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but on the test's connection when there is one and the
+    app is on the test's database (an app of a test's own on another file keeps its own)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and _Outer.connection is not None and self._db.engine.url == _Outer.url:
+            if threading.get_ident() != _Outer.thread:
+                raise RuntimeError(
+                    "a session in another thread would share the test's rolled-back "
+                    "connection: mark the test @pytest.mark.real_commits"
+                )
+            return _Outer.connection
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@event.listens_for(_JoinedSession, "after_begin")
+def _sample_write_intent(session, transaction, connection) -> None:
+    """What BEGIN [IMMEDIATE] records in production, per session transaction: a request
+    that declared no write intent (a GET) still cannot write to the ledger on SQLite."""
+    if connection is _Outer.connection and transaction.parent is None:
+        connection.info["club_immediate"] = _write_intent.get()
+
+
+_db.session.session_factory.class_ = _JoinedSession
+_db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(request):
-    """Empty every table after a test that used the app; reset rate limits."""
-    yield
+def _isolate_database(request):
+    """Roll back what a test that used the app wrote (or, for a `real_commits` test, empty
+    every table); reset rate limits."""
     if "app" not in request.fixturenames:
+        yield
         return
     app = request.getfixturevalue("app")
+    if request.node.get_closest_marker("real_commits"):
+        yield
+        with app.app_context():
+            _db.session.rollback()
+            empty_all_tables()
+            rate_limiter.reset()
+        return
     with app.app_context():
-        _db.session.rollback()
-        empty_all_tables()
-        rate_limiter.reset()
+        engine = _db.engine
+    connection = engine.connect()
+    with write_intent():  # the test's connection is the only one: it may hold the lock
+        transaction = connection.begin()
+    _Outer.connection, _Outer.url, _Outer.thread = connection, engine.url, threading.get_ident()
+    try:
+        yield
+    finally:
+        _Outer.connection = _Outer.url = _Outer.thread = None
+        transaction.rollback()
+        connection.close()
+        with app.app_context():
+            rate_limiter.reset()
 
 
 def empty_all_tables() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pytest
 from sqlalchemy import select, text
 
 from club.core.roles import Role
@@ -310,6 +311,7 @@ def test_verify_reports_a_tampered_rollup(db_session, club):
     assert verify(db_session).problems == []
 
 
+@pytest.mark.real_commits  # threads racing, each on its own connection
 def test_many_writers_at_once_keep_the_rollups_equal_to_the_ledger(app, db_session, club):
     staff_id, company_id = club.staff.id, club.company.id
     ledger.wallet_for(db_session, company_id)
