@@ -110,7 +110,8 @@ def _postgres_available() -> bool:
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this run, dropped afterwards."""
+    """A throw-away PostgreSQL database for this run (for this worker under xdist: the
+    worker's name is in the database's), dropped afterwards."""
     import psycopg
 
     if not _postgres_available():
@@ -118,7 +119,8 @@ def postgres_database() -> Iterator[str]:
             pytest.fail("PostgreSQL is required in CI but did not answer at " + PG_ADMIN_URL)
         pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
     admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
-    name = f"club_test_{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"club_test_{worker}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
