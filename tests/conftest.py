@@ -14,11 +14,16 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
+from click.testing import Result
+from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -108,24 +113,33 @@ def _postgres_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this run (for this worker under xdist: the
-    worker's name is in the database's), dropped afterwards."""
+@contextmanager
+def throwaway_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards. Its name carries the xdist
+    worker's (gw0, gw1, ...) and a random part: workers and runs never share one."""
     import psycopg
 
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{prefix}_{worker}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this run (for this worker under xdist)."""
     if not _postgres_available():
         if IN_CI:
             pytest.fail("PostgreSQL is required in CI but did not answer at " + PG_ADMIN_URL)
         pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
-    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"club_test_{worker}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres_database("club_test") as url:
+        yield url
 
 
 def make_test_app(database_url: str, smtp_port: int | None, **overrides):
@@ -169,10 +183,69 @@ def app(database_url, smtp_server):
         _db.engine.dispose()
 
 
+# --- the demo club, loaded once ----------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    """An app whose database `flask club demo` filled, once per database and worker."""
+
+    app: Flask
+    result: Result  # what the command returned and printed
+    url: str
+
+
+def _load_demo_into(url: str, smtp_port: int) -> Demo:
+    app = make_test_app(url, smtp_port)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.create_all()
+    result = app.test_cli_runner().invoke(args=["club", "demo"])
+    with app.app_context():
+        _db.session.remove()
+    return Demo(app, result, url)
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory, smtp_server) -> Iterator[Demo]:
+    """The demo club on a SQLite file of its own; the browser tests start from a copy."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    demo = _load_demo_into(f"sqlite:///{path}", smtp_server[1])
+    yield demo
+    _dispose(demo.app)
+
+
+@pytest.fixture(scope="session")
+def demo(database_url, smtp_server, request) -> Iterator[Demo]:
+    """The demo club on each database (a database of its own, next to `app`'s), loaded
+    once: loading it takes seconds. A test using it runs rolled back, as on `app`."""
+    if database_url.startswith("sqlite"):
+        yield request.getfixturevalue("demo_sqlite")
+        return
+    with throwaway_postgres_database("club_demo") as url:
+        demo = _load_demo_into(url, smtp_server[1])
+        yield demo
+        _dispose(demo.app)
+
+
+@pytest.fixture
+def demo_session(demo):
+    """The session on the demo club's database, as `db_session` is on `app`'s."""
+    with demo.app.app_context(), write_intent():
+        yield _db.session
+        _db.session.rollback()
+
+
 # --- one transaction per test, rolled back ---------------------------------------------
 #
-# A test that uses `app` runs inside one transaction on one connection, rolled back at its
-# end. Every session opened meanwhile on the app's database (the test's own, the one of
+# A test that uses `app` (or `demo`) runs inside one transaction on one connection, rolled
+# back at its end. Every session opened meanwhile on the app's database (the test's own, the one of
 # each request IsolatedClient makes, a CLI command's) joins that connection with a
 # SAVEPOINT: its commit releases the savepoint, its rollback goes back to it.
 #
@@ -182,25 +255,25 @@ def app(database_url, smtp_server):
 
 
 class _Outer:
-    """The connection and transaction of the test that is running, if any."""
+    """The connections, by database, of the test that is running, and its thread."""
 
-    connection: Connection | None = None
-    url: URL | None = None
+    connections: ClassVar[dict[URL, Connection]] = {}
     thread: int | None = None
 
 
 class _JoinedSession(FlaskSession):
-    """Flask-SQLAlchemy's session, but on the test's connection when there is one and the
-    app is on the test's database (an app of a test's own on another file keeps its own)."""
+    """Flask-SQLAlchemy's session, but on the test's connection to the app's database when
+    the test has one (an app of a test's own on another database keeps its own engine)."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if bind is None and _Outer.connection is not None and self._db.engine.url == _Outer.url:
+        connection = _Outer.connections.get(self._db.engine.url) if bind is None else None
+        if connection is not None:
             if threading.get_ident() != _Outer.thread:
                 raise RuntimeError(
                     "a session in another thread would share the test's rolled-back "
                     "connection: mark the test @pytest.mark.real_commits"
                 )
-            return _Outer.connection
+            return connection
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
@@ -208,7 +281,7 @@ class _JoinedSession(FlaskSession):
 def _sample_write_intent(session, transaction, connection) -> None:
     """What BEGIN [IMMEDIATE] records in production, per session transaction: a request
     that declared no write intent (a GET) still cannot write to the ledger on SQLite."""
-    if connection is _Outer.connection and transaction.parent is None:
+    if transaction.parent is None and connection in _Outer.connections.values():
         connection.info["club_immediate"] = _write_intent.get()
 
 
@@ -216,35 +289,52 @@ _db.session.session_factory.class_ = _JoinedSession
 _db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
 
 
-@pytest.fixture(autouse=True)
-def _isolate_database(request):
-    """Roll back what a test that used the app wrote (or, for a `real_commits` test, empty
-    every table); reset rate limits."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    app = request.getfixturevalue("app")
-    if request.node.get_closest_marker("real_commits"):
-        yield
-        with app.app_context():
-            _db.session.rollback()
-            empty_all_tables()
-            rate_limiter.reset()
-        return
+@contextmanager
+def _rolled_back(app) -> Iterator[None]:
+    """One connection and transaction on the app's database, rolled back afterwards."""
     with app.app_context():
         engine = _db.engine
     connection = engine.connect()
     with write_intent():  # the test's connection is the only one: it may hold the lock
         transaction = connection.begin()
-    _Outer.connection, _Outer.url, _Outer.thread = connection, engine.url, threading.get_ident()
+    _Outer.connections[engine.url] = connection
     try:
         yield
     finally:
-        _Outer.connection = _Outer.url = _Outer.thread = None
+        del _Outer.connections[engine.url]
         transaction.rollback()
         connection.close()
         with app.app_context():
             rate_limiter.reset()
+
+
+@contextmanager
+def _emptied_afterwards(app) -> Iterator[None]:
+    """Real commits; every table emptied afterwards."""
+    try:
+        yield
+    finally:
+        with app.app_context():
+            _db.session.rollback()
+            empty_all_tables()
+            rate_limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _isolate_database(request):
+    """Roll back what a test wrote through `app` or `demo` (or, for a `real_commits` test,
+    empty every table of `app`'s database); reset rate limits."""
+    with ExitStack() as stack:
+        if "app" in request.fixturenames:
+            app = request.getfixturevalue("app")
+            if request.node.get_closest_marker("real_commits"):
+                stack.enter_context(_emptied_afterwards(app))
+            else:
+                stack.enter_context(_rolled_back(app))
+        if "demo" in request.fixturenames:
+            stack.enter_context(_rolled_back(request.getfixturevalue("demo").app))
+        _Outer.thread = threading.get_ident()
+        yield
 
 
 def empty_all_tables() -> None:
