@@ -419,14 +419,15 @@ def valid_nip(seed: int) -> str:
 def make_company(db_session):
     counter = iter(range(1, 10_000))
 
-    def make(name: str | None = None, **fields) -> Company:
+    def make(name: str | None = None, *, commit: bool = True, **fields) -> Company:
         number = next(counter)
         fields.setdefault("tax_id", valid_nip(526_000_000 + number * 7919))
         fields.setdefault("country", "PL")
         fields.setdefault("status", MembershipStatus.MEMBER)
         company = Company(name=name or f"Firma {number}", **fields)
         db_session.add(company)
-        db_session.commit()
+        if commit:
+            db_session.commit()
         return company
 
     return make
@@ -442,6 +443,7 @@ def make_user(db_session):
         company: Company | None = None,
         *,
         password: str | None = PASSWORD,
+        commit: bool = True,
         **fields,
     ) -> User:
         number = next(counter)
@@ -456,29 +458,38 @@ def make_user(db_session):
             **fields,
         )
         db_session.add(user)
-        db_session.commit()
+        if commit:
+            db_session.commit()
         return user
 
     return make
 
 
 @pytest.fixture
-def club(make_company, make_user):
-    """A small club: a manager, an account manager, two companies with a holder and staff."""
+def club(db_session, make_company, make_user):
+    """A small club: a manager, an account manager, two companies with a holder and staff.
+    Committed once, at the end: on PostgreSQL each commit is a few round trips."""
 
     class Club:
         pass
 
     c = Club()
-    c.club_manager = make_user(Role.CLUB_MANAGER, name="Club Manager")
-    c.account_manager = make_user(Role.ACCOUNT_MANAGER, name="Account Manager")
-    c.other_account_manager = make_user(Role.ACCOUNT_MANAGER, name="Other Manager")
-    c.company = make_company("Hurtownia Żak", account_manager=c.account_manager, city="Łódź")
-    c.other_company = make_company("ООО «Другая»", account_manager=c.other_account_manager)
-    c.holder = make_user(Role.ACCOUNT_HOLDER, c.company, name="Holder A")
-    c.staff = make_user(Role.PARTNER_STAFF, c.company, name="Staff A")
-    c.other_holder = make_user(Role.ACCOUNT_HOLDER, c.other_company, name="Holder B")
-    c.other_staff = make_user(Role.PARTNER_STAFF, c.other_company, name="Staff B")
+    c.club_manager = make_user(Role.CLUB_MANAGER, name="Club Manager", commit=False)
+    c.account_manager = make_user(Role.ACCOUNT_MANAGER, name="Account Manager", commit=False)
+    c.other_account_manager = make_user(Role.ACCOUNT_MANAGER, name="Other Manager", commit=False)
+    db_session.flush()  # the people first, in this order, then their companies
+    c.company = make_company(
+        "Hurtownia Żak", account_manager=c.account_manager, city="Łódź", commit=False
+    )
+    c.other_company = make_company(
+        "ООО «Другая»", account_manager=c.other_account_manager, commit=False
+    )
+    db_session.flush()
+    c.holder = make_user(Role.ACCOUNT_HOLDER, c.company, name="Holder A", commit=False)
+    c.staff = make_user(Role.PARTNER_STAFF, c.company, name="Staff A", commit=False)
+    c.other_holder = make_user(Role.ACCOUNT_HOLDER, c.other_company, name="Holder B", commit=False)
+    c.other_staff = make_user(Role.PARTNER_STAFF, c.other_company, name="Staff B", commit=False)
+    db_session.commit()
     return c
 
 
