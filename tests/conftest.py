@@ -8,9 +8,11 @@ required, elsewhere its tests are skipped when no server answers.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -45,6 +47,81 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI") == "true"
 PASSWORD = "correct horse battery"
+
+
+# --- the order of the tests under xdist ---------------------------------------------------
+#
+# `make test` runs pytest-xdist with --dist loadgroup. With pytest 9.2, xdist's own
+# loadgroup no longer groups (it renames node ids, which pytest 9.2 ignores:
+# pytest-dev/pytest-xdist#1386), so the scheduler below does it: each worker writes the
+# `xdist_group` of its tests to a file the controller named, and the controller's
+# scheduler sends each group to one worker, largest group first, then single tests in the
+# workers' order (`slow` ones first).
+
+XDIST_GROUPS = "CLUB_TEST_XDIST_GROUPS"
+
+
+def pytest_itemcollected(item):
+    """Tests on the demo club (the browser tests too) share one xdist worker, which loads
+    the demo once per database."""
+    if "demo" in item.fixturenames or "demo_sqlite" in item.fixturenames:
+        item.add_marker(pytest.mark.xdist_group("demo"))
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        handle, path = tempfile.mkstemp(prefix="club-xdist-groups-", suffix=".json")
+        os.close(handle)
+        os.environ[XDIST_GROUPS] = config._club_xdist_groups = path  # workers inherit it
+
+
+def pytest_unconfigure(config):
+    path = getattr(config, "_club_xdist_groups", None)
+    if path:
+        Path(path).unlink(missing_ok=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker: tests marked `slow` first (PostgreSQL's, the slower, first of
+    all), so that the run does not end with one worker on one long test; then the groups
+    written down for the controller."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    slow.sort(key=lambda item: "[postgresql" not in item.nodeid)
+    items[:] = slow + [item for item in items if not item.get_closest_marker("slow")]
+    groups = {}
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    if path := os.environ.get(XDIST_GROUPS):
+        written = Path(f"{path}.{config.workerinput['workerid']}")
+        written.write_text(json.dumps(groups), encoding="utf-8")
+        written.replace(path)  # whole, whichever worker is last: they all collect alike
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        """xdist's loadgroup, with the groups the workers wrote down."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # a fixed xdist's own suffix
+                return nodeid.split("@")[-1]
+            if self.groups is None:
+                text = Path(os.environ[XDIST_GROUPS]).read_text(encoding="utf-8")
+                self.groups = json.loads(text) if text else {}
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 # --- a real SMTP server ----------------------------------------------------------------
@@ -143,8 +220,6 @@ def postgres_database() -> Iterator[str]:
 
 
 def make_test_app(database_url: str, smtp_port: int | None, **overrides):
-    import tempfile
-
     config = {
         "DATA_FOLDER": tempfile.mkdtemp(prefix="club-data-"),
         "TESTING": True,

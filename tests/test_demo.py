@@ -56,6 +56,7 @@ def test_demo_loads_once_and_every_login_works(demo):
     assert again.exit_code == 0 and "already has users" in again.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "now",
     [

@@ -89,6 +89,7 @@ def test_a_route_without_a_rule_is_closed(tmp_path):
     assert app.test_client().get("/__undeclared").status_code == 403
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
 def test_every_route_answers_each_role_as_declared(app, client, club, role):
     if role is not None:
