@@ -251,7 +251,10 @@ def test_rebuild_matches_the_live_rollups_after_random_operations(db_session, cl
                 pendings.append((wallet, source))
         elif move < 0.6 and pendings:
             wallet, source = pendings.pop(chooser.randrange(len(pendings)))
-            entry = db_session.scalar(select(Entry).where(Entry.source_id == source[1]))
+            # The pending entry of that source: a clawback may carry the same source_id.
+            entry = db_session.scalar(
+                select(Entry).where(Entry.source_type == source[0], Entry.source_id == source[1])
+            )
             if chooser.random() < 0.5:
                 ledger.forfeit(
                     db_session, wallet, entry.amount, source=ledger.Source(*source), now=when
