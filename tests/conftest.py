@@ -432,13 +432,11 @@ def _isolate_database(request):
 
 
 def empty_all_tables() -> None:
-    """Delete every row, the append-only ledger's too (its triggers step aside)."""
+    """Delete every row, the append-only ledger's too (its triggers step aside). On
+    PostgreSQL too: DELETE of the few rows a test leaves is several times faster than
+    TRUNCATE of every table (ids are not reset: no test may count on them)."""
     dialect = _db.engine.dialect.name
     with _db.engine.begin() as connection:
-        if dialect == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            return
         for statement in DROP_APPEND_ONLY_TRIGGERS[dialect]:
             connection.exec_driver_sql(statement)
         for table in _db.metadata.sorted_tables:
