@@ -8,23 +8,32 @@ required, elsewhere its tests are skipped when no server answers.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
+from click.testing import Result
+from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import URL, Connection, delete, event
 
 from club import create_app
 from club.catalog import services as catalog
-from club.core.database import write_intent
+from club.core.database import _write_intent, write_intent
 from club.core.roles import Role
 from club.extensions import db as _db
 from club.extensions import rate_limiter
@@ -38,6 +47,81 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI") == "true"
 PASSWORD = "correct horse battery"
+
+
+# --- the order of the tests under xdist ---------------------------------------------------
+#
+# `make test` runs pytest-xdist with --dist loadgroup. With pytest 9.2, xdist's own
+# loadgroup no longer groups (it renames node ids, which pytest 9.2 ignores:
+# pytest-dev/pytest-xdist#1386), so the scheduler below does it: each worker writes the
+# `xdist_group` of its tests to a file the controller named, and the controller's
+# scheduler sends each group to one worker, largest group first, then single tests in the
+# workers' order (`slow` ones first).
+
+XDIST_GROUPS = "CLUB_TEST_XDIST_GROUPS"
+
+
+def pytest_itemcollected(item):
+    """Tests on the demo club (the browser tests too) share one xdist worker, which loads
+    the demo once per database."""
+    if "demo" in item.fixturenames or "demo_sqlite" in item.fixturenames:
+        item.add_marker(pytest.mark.xdist_group("demo"))
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        handle, path = tempfile.mkstemp(prefix="club-xdist-groups-", suffix=".json")
+        os.close(handle)
+        os.environ[XDIST_GROUPS] = config._club_xdist_groups = path  # workers inherit it
+
+
+def pytest_unconfigure(config):
+    path = getattr(config, "_club_xdist_groups", None)
+    if path:
+        Path(path).unlink(missing_ok=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker: tests marked `slow` first (PostgreSQL's, the slower, first of
+    all), so that the run does not end with one worker on one long test; then the groups
+    written down for the controller."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    slow.sort(key=lambda item: "[postgresql" not in item.nodeid)
+    items[:] = slow + [item for item in items if not item.get_closest_marker("slow")]
+    groups = {}
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    if path := os.environ.get(XDIST_GROUPS):
+        written = Path(f"{path}.{config.workerinput['workerid']}")
+        written.write_text(json.dumps(groups), encoding="utf-8")
+        written.replace(path)  # whole, whichever worker is last: they all collect alike
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        """xdist's loadgroup, with the groups the workers wrote down."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # a fixed xdist's own suffix
+                return nodeid.split("@")[-1]
+            if self.groups is None:
+                text = Path(os.environ[XDIST_GROUPS]).read_text(encoding="utf-8")
+                self.groups = json.loads(text) if text else {}
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 # --- a real SMTP server ----------------------------------------------------------------
@@ -106,27 +190,54 @@ def _postgres_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this run, dropped afterwards."""
+@contextmanager
+def throwaway_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards. Its name carries the xdist
+    worker's (gw0, gw1, ...) and a random part: workers and runs never share one."""
     import psycopg
 
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{prefix}_{worker}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def throwaway_postgres_schema(database_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty schema in a PostgreSQL database, and the URL of that database that
+    sees only that schema (search_path); dropped afterwards. Cheaper than a database of
+    its own: PostgreSQL checkpoints the whole server for every DROP DATABASE."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    plain = database_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield f"{database_url}?options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this run (for this worker under xdist)."""
     if not _postgres_available():
         if IN_CI:
             pytest.fail("PostgreSQL is required in CI but did not answer at " + PG_ADMIN_URL)
         pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
-    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
-    name = f"club_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres_database("club_test") as url:
+        yield url
 
 
 def make_test_app(database_url: str, smtp_port: int | None, **overrides):
-    import tempfile
-
     config = {
         "DATA_FOLDER": tempfile.mkdtemp(prefix="club-data-"),
         "TESTING": True,
@@ -165,27 +276,167 @@ def app(database_url, smtp_server):
         _db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request):
-    """Empty every table after a test that used the app; reset rate limits."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+# --- the demo club, loaded once ----------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    """An app whose database `flask club demo` filled, once per database and worker."""
+
+    app: Flask
+    result: Result  # what the command returned and printed
+    url: str
+
+
+def _load_demo_into(url: str, smtp_port: int) -> Demo:
+    app = make_test_app(url, smtp_port)
+    app.test_client_class = IsolatedClient
     with app.app_context():
+        _db.create_all()
+    result = app.test_cli_runner().invoke(args=["club", "demo"])
+    with app.app_context():
+        _db.session.remove()
+    return Demo(app, result, url)
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory, smtp_server) -> Iterator[Demo]:
+    """The demo club on a SQLite file of its own; the browser tests start from a copy."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    demo = _load_demo_into(f"sqlite:///{path}", smtp_server[1])
+    yield demo
+    _dispose(demo.app)
+
+
+@pytest.fixture(scope="session")
+def demo(database_url, smtp_server, request) -> Iterator[Demo]:
+    """The demo club on each database (on PostgreSQL a schema of its own in `app`'s
+    database), loaded once: loading it takes seconds. A test using it runs rolled back,
+    as on `app`."""
+    if database_url.startswith("sqlite"):
+        yield request.getfixturevalue("demo_sqlite")
+        return
+    with throwaway_postgres_schema(database_url, "club_demo") as url:
+        demo = _load_demo_into(url, smtp_server[1])
+        yield demo
+        _dispose(demo.app)
+
+
+@pytest.fixture
+def demo_session(demo):
+    """The session on the demo club's database, as `db_session` is on `app`'s."""
+    with demo.app.app_context(), write_intent():
+        yield _db.session
         _db.session.rollback()
-        empty_all_tables()
-        rate_limiter.reset()
+
+
+# --- one transaction per test, rolled back ---------------------------------------------
+#
+# A test that uses `app` (or `demo`) runs inside one transaction on one connection, rolled
+# back at its end. Every session opened meanwhile on the app's database (the test's own, the one of
+# each request IsolatedClient makes, a CLI command's) joins that connection with a
+# SAVEPOINT: its commit releases the savepoint, its rollback goes back to it.
+#
+# Tests whose work must be seen by other connections (threads racing each other, a live
+# server, migrations on a database of their own) say so with `@pytest.mark.real_commits`:
+# they commit for real and every table is emptied after them.
+
+
+class _Outer:
+    """The connections, by database, of the test that is running, and its thread."""
+
+    connections: ClassVar[dict[URL, Connection]] = {}
+    thread: int | None = None
+
+
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but on the test's connection to the app's database when
+    the test has one (an app of a test's own on another database keeps its own engine)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        connection = _Outer.connections.get(self._db.engine.url) if bind is None else None
+        if connection is not None:
+            if threading.get_ident() != _Outer.thread:
+                raise RuntimeError(
+                    "a session in another thread would share the test's rolled-back "
+                    "connection: mark the test @pytest.mark.real_commits"
+                )
+            return connection
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@event.listens_for(_JoinedSession, "after_begin")
+def _sample_write_intent(session, transaction, connection) -> None:
+    """What BEGIN [IMMEDIATE] records in production, per session transaction: a request
+    that declared no write intent (a GET) still cannot write to the ledger on SQLite."""
+    if transaction.parent is None and connection in _Outer.connections.values():
+        connection.info["club_immediate"] = _write_intent.get()
+
+
+_db.session.session_factory.class_ = _JoinedSession
+_db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+
+
+@contextmanager
+def _rolled_back(app) -> Iterator[None]:
+    """One connection and transaction on the app's database, rolled back afterwards."""
+    with app.app_context():
+        engine = _db.engine
+    connection = engine.connect()
+    with write_intent():  # the test's connection is the only one: it may hold the lock
+        transaction = connection.begin()
+    _Outer.connections[engine.url] = connection
+    try:
+        yield
+    finally:
+        del _Outer.connections[engine.url]
+        transaction.rollback()
+        connection.close()
+        with app.app_context():
+            rate_limiter.reset()
+
+
+@contextmanager
+def _emptied_afterwards(app) -> Iterator[None]:
+    """Real commits; every table emptied afterwards."""
+    try:
+        yield
+    finally:
+        with app.app_context():
+            _db.session.rollback()
+            empty_all_tables()
+            rate_limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _isolate_database(request):
+    """Roll back what a test wrote through `app` or `demo` (or, for a `real_commits` test,
+    empty every table of `app`'s database); reset rate limits."""
+    with ExitStack() as stack:
+        if "app" in request.fixturenames:
+            app = request.getfixturevalue("app")
+            if request.node.get_closest_marker("real_commits"):
+                stack.enter_context(_emptied_afterwards(app))
+            else:
+                stack.enter_context(_rolled_back(app))
+        if "demo" in request.fixturenames:
+            stack.enter_context(_rolled_back(request.getfixturevalue("demo").app))
+        _Outer.thread = threading.get_ident()
+        yield
 
 
 def empty_all_tables() -> None:
-    """Delete every row, the append-only ledger's too (its triggers step aside)."""
+    """Delete every row, the append-only ledger's too (its triggers step aside). On
+    PostgreSQL too: DELETE of the few rows a test leaves is several times faster than
+    TRUNCATE of every table (ids are not reset: no test may count on them)."""
     dialect = _db.engine.dialect.name
     with _db.engine.begin() as connection:
-        if dialect == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            return
         for statement in DROP_APPEND_ONLY_TRIGGERS[dialect]:
             connection.exec_driver_sql(statement)
         for table in _db.metadata.sorted_tables:
@@ -260,14 +511,15 @@ def valid_nip(seed: int) -> str:
 def make_company(db_session):
     counter = iter(range(1, 10_000))
 
-    def make(name: str | None = None, **fields) -> Company:
+    def make(name: str | None = None, *, commit: bool = True, **fields) -> Company:
         number = next(counter)
         fields.setdefault("tax_id", valid_nip(526_000_000 + number * 7919))
         fields.setdefault("country", "PL")
         fields.setdefault("status", MembershipStatus.MEMBER)
         company = Company(name=name or f"Firma {number}", **fields)
         db_session.add(company)
-        db_session.commit()
+        if commit:
+            db_session.commit()
         return company
 
     return make
@@ -283,6 +535,7 @@ def make_user(db_session):
         company: Company | None = None,
         *,
         password: str | None = PASSWORD,
+        commit: bool = True,
         **fields,
     ) -> User:
         number = next(counter)
@@ -297,29 +550,38 @@ def make_user(db_session):
             **fields,
         )
         db_session.add(user)
-        db_session.commit()
+        if commit:
+            db_session.commit()
         return user
 
     return make
 
 
 @pytest.fixture
-def club(make_company, make_user):
-    """A small club: a manager, an account manager, two companies with a holder and staff."""
+def club(db_session, make_company, make_user):
+    """A small club: a manager, an account manager, two companies with a holder and staff.
+    Committed once, at the end: on PostgreSQL each commit is a few round trips."""
 
     class Club:
         pass
 
     c = Club()
-    c.club_manager = make_user(Role.CLUB_MANAGER, name="Club Manager")
-    c.account_manager = make_user(Role.ACCOUNT_MANAGER, name="Account Manager")
-    c.other_account_manager = make_user(Role.ACCOUNT_MANAGER, name="Other Manager")
-    c.company = make_company("Hurtownia Żak", account_manager=c.account_manager, city="Łódź")
-    c.other_company = make_company("ООО «Другая»", account_manager=c.other_account_manager)
-    c.holder = make_user(Role.ACCOUNT_HOLDER, c.company, name="Holder A")
-    c.staff = make_user(Role.PARTNER_STAFF, c.company, name="Staff A")
-    c.other_holder = make_user(Role.ACCOUNT_HOLDER, c.other_company, name="Holder B")
-    c.other_staff = make_user(Role.PARTNER_STAFF, c.other_company, name="Staff B")
+    c.club_manager = make_user(Role.CLUB_MANAGER, name="Club Manager", commit=False)
+    c.account_manager = make_user(Role.ACCOUNT_MANAGER, name="Account Manager", commit=False)
+    c.other_account_manager = make_user(Role.ACCOUNT_MANAGER, name="Other Manager", commit=False)
+    db_session.flush()  # the people first, in this order, then their companies
+    c.company = make_company(
+        "Hurtownia Żak", account_manager=c.account_manager, city="Łódź", commit=False
+    )
+    c.other_company = make_company(
+        "ООО «Другая»", account_manager=c.other_account_manager, commit=False
+    )
+    db_session.flush()
+    c.holder = make_user(Role.ACCOUNT_HOLDER, c.company, name="Holder A", commit=False)
+    c.staff = make_user(Role.PARTNER_STAFF, c.company, name="Staff A", commit=False)
+    c.other_holder = make_user(Role.ACCOUNT_HOLDER, c.other_company, name="Holder B", commit=False)
+    c.other_staff = make_user(Role.PARTNER_STAFF, c.other_company, name="Staff B", commit=False)
+    db_session.commit()
     return c
 
 

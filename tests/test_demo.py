@@ -33,9 +33,10 @@ PURCHASE_KINDS = {
 }
 
 
-def test_demo_loads_once_and_every_login_works(app):
+def test_demo_loads_once_and_every_login_works(demo):
+    # `flask club demo` ran once on an empty database of its own (the `demo` fixture).
+    app, result = demo.app, demo.result
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["club", "demo"])
     assert result.exit_code == 0, result.output
     assert "Password for every demo login: club-demo-2026" in result.output
     with app.app_context():
@@ -57,6 +58,7 @@ def test_demo_loads_once_and_every_login_works(app):
     assert again.exit_code == 0 and "already has users" in again.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "now",
     [
@@ -154,9 +156,8 @@ def test_the_plan_is_the_same_every_time(app_ctx):
     assert len(numbers) == len(set(numbers))
 
 
-def test_demo_has_a_catalogue_and_redemptions_in_every_state(app, db_session):
-    load_demo(db_session)
-    db_session.commit()
+def test_demo_has_a_catalogue_and_redemptions_in_every_state(demo_session):
+    db_session = demo_session  # the demo club, loaded once (the `demo` fixture)
     titles = db_session.scalars(select(Privilege.title)).all()
     assert "Commercial proposal drafting" in titles and len(titles) == 9
     proposal = db_session.scalar(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
 from club.extensions import db
-from tests.conftest import PG_ADMIN_URL, make_test_app
+from tests.conftest import make_test_app, throwaway_postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -19,18 +17,14 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return
-    request.getfixturevalue("postgres_database")  # skips or fails as the suite decides
-    import psycopg
-
-    admin = PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql")
-    name = f"club_migrate_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # An empty schema in the run's database (skipped or failed as the suite decides), the
+    # only one the migrations see: a database of its own would cost a server checkpoint.
+    database = request.getfixturevalue("postgres_database")
+    with throwaway_postgres_schema(database, "club_migrate") as url:
+        yield url
 
 
+@pytest.mark.slow
 def test_migrations_build_the_models_schema_and_go_back_down(empty_database_url):
     app = make_test_app(empty_database_url, None)
     with app.app_context():

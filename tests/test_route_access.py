@@ -245,6 +245,7 @@ def test_every_argument_of_the_url_map_is_known(app):
     assert set(SHARED_GET_REFUSED) <= set(app.view_functions)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
 def test_no_role_reaches_another_companys_objects(app, client, club, db_session, world, role):
     with WriteLog(db.engine) as writes:

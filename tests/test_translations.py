@@ -13,6 +13,12 @@ from tests.conftest import ROOT
 TRANSLATIONS = ROOT / "club" / "translations"
 
 
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """The messages in the code and templates, extracted once for both languages."""
+    return _extract(tmp_path_factory.mktemp("extract"))
+
+
 def _extract(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run(
@@ -42,9 +48,9 @@ def _extract(tmp_path):
         return read_po(handle)
 
 
+@pytest.mark.xdist_group("translations")  # under xdist: one worker, one extraction
 @pytest.mark.parametrize("language", ["pl", "ru"])
-def test_catalogue_is_complete(tmp_path, language):
-    source = _extract(tmp_path)
+def test_catalogue_is_complete(source, language):
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalogue = read_po(handle, locale=language)
     missing = []

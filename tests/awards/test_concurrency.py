@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from club.awards import services
@@ -12,6 +13,9 @@ from club.awards.models import Distinction, MembershipCertificate, QuarterAward
 from club.extensions import db
 from club.members.models import Company, User
 from tests.race import race
+
+# Threads with connections of their own must see what the test wrote: real commits.
+pytestmark = pytest.mark.real_commits
 
 NOW = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
 

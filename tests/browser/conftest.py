@@ -2,7 +2,8 @@
 
 Fixtures:
 - ``browser_app``: the Flask app on a throw-away SQLite file, filled with the demo data
-  (``club.demo``; every demo user has the password ``DEMO_PASSWORD``).
+  (``club.demo``; every demo user has the password ``DEMO_PASSWORD``): a copy of the
+  ``demo_sqlite`` database of ``tests/conftest.py``, loaded once per worker.
   Its mail goes to the loopback SMTP server of ``tests/conftest.py`` (``mailbox``).
 - ``live_server``: the base URL of that app served by werkzeug in a daemon thread.
 - ``browser``: Debian's Chromium (/usr/bin/chromium) through Playwright. Missing Chromium
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from babel.messages.pofile import read_po
 from werkzeug.serving import make_server
 
 from club import create_app
-from club.demo import DEMO_PASSWORD, load_demo
+from club.demo import DEMO_PASSWORD
 from club.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,10 +77,25 @@ def _compile_translations(target: Path) -> Path:
     return target
 
 
+def _copy_sqlite(source: str, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API, not a file copy)."""
+    source_db = sqlite3.connect(source)
+    target_db = sqlite3.connect(target)
+    try:
+        source_db.backup(target_db)
+    finally:
+        target_db.close()
+        source_db.close()
+
+
 @pytest.fixture(scope="session")
-def browser_app(tmp_path_factory, smtp_server):
+def browser_app(tmp_path_factory, smtp_server, demo_sqlite):
     tmp = tmp_path_factory.mktemp("browser")
     translations = _compile_translations(tmp / "translations")
+    # The demo club as `flask club demo` loaded it (tests/conftest.py), copied: these
+    # tests change it, for real, through a server in another thread.
+    assert demo_sqlite.result.exit_code == 0, demo_sqlite.result.output
+    _copy_sqlite(demo_sqlite.url.removeprefix("sqlite:///"), tmp / "browser.sqlite3")
     app = create_app(
         {
             "TESTING": False,
@@ -93,10 +110,6 @@ def browser_app(tmp_path_factory, smtp_server):
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),
         }
     )
-    with app.app_context():
-        db.create_all()
-        load_demo(db.session)
-        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()

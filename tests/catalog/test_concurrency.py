@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from club.catalog import services as catalog
@@ -14,6 +15,9 @@ from club.ledger.errors import InsufficientPoints
 from club.ledger.verify import verify
 from club.members.models import User
 from tests.race import race
+
+# Threads with connections of their own must see what the test wrote: real commits.
+pytestmark = pytest.mark.real_commits
 
 
 def test_capacity_is_never_oversold(app, db_session, make_company, make_user, make_privilege):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from club.core.roles import Role
@@ -13,6 +14,9 @@ from club.ledger.verify import verify
 from club.members.models import User
 from tests.events.conftest import started
 from tests.race import race
+
+# Threads with connections of their own must see what the test wrote: real commits.
+pytestmark = pytest.mark.real_commits
 
 
 def _statuses(db_session, meeting_id):

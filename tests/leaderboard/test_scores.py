@@ -4,6 +4,7 @@ are rebuilt and verified with the rollups, and take concurrent posts without wai
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from club.core.roles import Role
@@ -100,6 +101,7 @@ def test_verify_reports_a_wrong_score_count_and_rebuild_mends_it(db_session, clu
     assert ("people", "M2026-10", 10, 1) in _score_rows(db_session)
 
 
+@pytest.mark.real_commits  # threads racing, each on its own connection
 def test_concurrent_posts_with_equal_scores_and_a_compaction_never_deadlock(
     app, db_session, club, make_company, make_user
 ):

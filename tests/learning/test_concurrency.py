@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from club.extensions import db
@@ -14,6 +15,9 @@ from club.ledger.verify import verify
 from club.members.models import User
 from tests.learning.conftest import key_of
 from tests.race import race
+
+# Threads with connections of their own must see what the test wrote: real commits.
+pytestmark = pytest.mark.real_commits
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 

@@ -163,6 +163,7 @@ class Keyed:
 # --- the test -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_random_movements_keep_the_ledger_consistent(app, db_session, club, make_company):
     assert app.config["POINTS_EXPIRY_MONTHS"] == 24
     manager = club.club_manager
