@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from club.extensions import db
@@ -17,6 +18,9 @@ from club.purchases import services as purchases
 from club.purchases.invoices import InvoiceRow
 from club.purchases.models import Invoice, PurchaseMonth
 from tests.race import race
+
+# Threads race, each on a connection of its own: the data must really be committed.
+pytestmark = pytest.mark.real_commits
 
 CLOSED = datetime(2026, 11, 1, 1, 5, tzinfo=UTC)
 LATER = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
