@@ -160,6 +160,8 @@ def _error_pages(app: Flask) -> None:
             return http_error(error)
         app.logger.exception("unhandled error on %s", request.path)
         db.session.rollback()
+        if request.path.startswith("/api/"):  # an API client reads JSON, even now
+            return error_response(500, "internal_error", str(ERROR_TEXTS[500]))
         return render_template(
             "errors/error.html", code=500, title=ERROR_TITLES[500], text=ERROR_TEXTS[500]
         ), 500

@@ -5,12 +5,13 @@ the probe of issue #22 (or a write of what cannot be stored)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from club.api import services as tokens
+from club.core.access import public
 from club.core.converters import MAX_ID, Id
 from club.members.models import Company
 from club.purchases import services as purchases
@@ -353,3 +354,33 @@ def test_a_body_over_the_limit_is_413_json(app, send, club, monkeypatch):
     response = send("POST", "/invoices", {"invoices": [invoice(club.company)] * 5})
     assert response.status_code == 413
     assert response.get_json()["error"]["field"] is None
+
+
+def test_invoice_and_payment_dates_after_today_are_refused_with_the_reason(send, club, db_session):
+    today = date.today()
+    tomorrow = (today + timedelta(days=2)).isoformat()
+    lines = [
+        invoice(club.company, number="FV/9/1", issue_date=tomorrow, due_date=tomorrow),
+        invoice(club.company, number="FV/9/2", paid_date=tomorrow),
+    ]
+    report = send("POST", "/invoices", {"invoices": lines}).get_json()
+    assert [item["index"] for item in report["rejected"]] == [0, 1]
+    assert "is after today" in report["rejected"][0]["message"]
+    assert "is after today" in report["rejected"][1]["message"]
+    assert count(db_session, Invoice) == 0
+    send("POST", "/invoices", {"invoices": [invoice(club.company)]})
+    payment = send("POST", "/invoices/FV/2026/10/0001/payment", {"paid_date": tomorrow})
+    assert payment.status_code == 400
+    assert "is after today" in payment.get_json()["error"]["message"]
+    assert db_session.scalar(select(Invoice.paid_date)) is None
+
+
+def test_an_unexpected_error_under_the_api_answers_json(app, send, monkeypatch):
+    @public
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(app.view_functions, "api.openapi", broken)
+    response = send("GET", "/openapi.json")
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
