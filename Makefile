@@ -26,10 +26,12 @@ run: $(STAMP) translations
 	CLUB_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Tests run in TEST_WORKERS processes (pytest-xdist), each with databases of its own;
-# TEST_WORKERS=0 runs them in this process.
+# TEST_WORKERS=0 runs them in this process. Bytecode is cached even where the environment
+# says PYTHONDONTWRITEBYTECODE: otherwise every worker compiles the app and re-writes the
+# asserts of ~300 test and plugin modules on every run (seconds of CPU each).
 TEST_WORKERS ?= auto
 test: $(STAMP) translations
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Not part of `make test`: imports a million invoice lines on SQLite and PostgreSQL and
 # compares with each database's bulk loader, then the leaderboards at 100,000 people

@@ -25,7 +25,7 @@ from typing import ClassVar
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import Result
-from flask import Flask
+from flask import Flask, current_app
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -525,10 +525,18 @@ def make_company(db_session):
     return make
 
 
+def _password_hash() -> str:
+    """PASSWORD hashed once per app (argon2, even at the tests' cost, takes milliseconds)."""
+    extensions = current_app.extensions
+    if "club_test_password_hash" not in extensions:
+        extensions["club_test_password_hash"] = hash_password(PASSWORD)
+    return extensions["club_test_password_hash"]
+
+
 @pytest.fixture
 def make_user(db_session):
     counter = iter(range(1, 10_000))
-    password_hash = hash_password(PASSWORD)
+    password_hash = _password_hash()
 
     def make(
         role: Role = Role.PARTNER_STAFF,
