@@ -166,7 +166,7 @@ def _meeting_data(company_id: int) -> MeetingData:
         capacity=1,
         seats_per_company=None,
         audience="invited",
-        min_tier=None,
+        min_tier_id=None,
         invited_company_ids=[company_id],
         registration_opens_at=None,
         registration_closes_at=None,

@@ -33,6 +33,8 @@ from club.catalog.models import Category
 from club.catalog.pictures import max_megabytes
 from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, choices, strip
+from club.extensions import db
+from club.members.tiers import tier_choices
 
 DECIMAL = {"inputmode": "decimal"}
 
@@ -110,9 +112,7 @@ class PrivilegeForm(FlaskForm):
         widget=TextInput(),
         render_kw=NUMERIC,
     )
-    min_tier = StringField(
-        _l("Lowest tier"), validators=[Optional(), Length(max=40)], filters=[strip]
-    )
+    min_tier_id = SelectField(_l("Lowest tier"), validate_choice=True)
     capacity_per_quarter = IntegerField(
         _l("Capacity per quarter"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
@@ -144,6 +144,9 @@ class PrivilegeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = choices((category.value, category.label) for category in Category)
+        self.min_tier_id.choices = tier_choices(db.session, _("Every member"))
+        if isinstance(self.min_tier_id.data, int):  # from the privilege being edited
+            self.min_tier_id.data = str(self.min_tier_id.data)
         if isinstance(self.brief.data, list):  # from the privilege being edited
             self.brief.data = brief_as_text(self.brief.data)
         self.image.label.text = _(
@@ -172,7 +175,7 @@ class PrivilegeForm(FlaskForm):
             "currency": self.currency.data,
             "sponsor": self.sponsor.data or None,
             "sponsor_share_percent": self.sponsor_share_percent.data or 0,
-            "min_tier": self.min_tier.data or None,
+            "min_tier_id": int(self.min_tier_id.data) if self.min_tier_id.data else None,
             "capacity_per_quarter": self.capacity_per_quarter.data,
             "stock": self.stock.data,
             "lead_time_days": self.lead_time_days.data,

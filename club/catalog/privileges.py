@@ -117,7 +117,7 @@ PRIVILEGE_FIELDS = (
     "currency",
     "sponsor",
     "sponsor_share_percent",
-    "min_tier",
+    "min_tier_id",
     "capacity_per_quarter",
     "stock",
     "lead_time_days",

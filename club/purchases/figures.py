@@ -1,0 +1,54 @@
+"""Figures of a company's purchases that its standing is judged by: confirmed base points
+(before the tier multiplier) of its purchase months in a window, summed across
+currencies. Points are the club's common unit: 500 PLN, 120 EUR or 10,000 RUB each make a
+point, so a company buying in two currencies is judged on one scale.
+
+A month counts what its invoices confirmed (paid within the window) less what credit
+notes took back; pending and forfeited points do not count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from club.core.periods import last_months
+from club.purchases.models import PurchaseMonth
+
+TIER_WINDOW_MONTHS = 12
+
+
+def _base_points():
+    """A month's kept points without its multiplier: the smallest base b with
+    b * multiplier // 100 = kept (exact for what a month earned at one multiplier)."""
+    kept = PurchaseMonth.confirmed - PurchaseMonth.clawed_back
+    multiplier = PurchaseMonth.multiplier_percent
+    return (kept * 100 + multiplier - 1) // multiplier
+
+
+def confirmed_base_points(
+    session: Session, window: tuple[date, date], company_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Company id: confirmed base points of its purchase months from window[0] (a
+    month's start) to before window[1]; companies without any are left out."""
+    query = (
+        select(PurchaseMonth.company_id, func.sum(_base_points()))
+        .where(PurchaseMonth.period >= window[0], PurchaseMonth.period < window[1])
+        .group_by(PurchaseMonth.company_id)
+    )
+    if company_ids is not None:
+        query = query.where(PurchaseMonth.company_id.in_(company_ids))
+    return {company_id: int(total or 0) for company_id, total in session.execute(query)}
+
+
+def tier_figures(session: Session, today: date) -> dict[int, int]:
+    """Every company's figure for requalification on `today`: its last 12 whole months."""
+    return confirmed_base_points(session, last_months(today, TIER_WINDOW_MONTHS))
+
+
+def tier_figure(session: Session, company_id: int, today: date) -> int:
+    """One company's figure, as `tier_figures` gives it."""
+    window = last_months(today, TIER_WINDOW_MONTHS)
+    return confirmed_base_points(session, window, [company_id]).get(company_id, 0)
