@@ -110,6 +110,20 @@ def ledger_verify_command() -> None:
         raise SystemExit(1)
 
 
+tiers_cli = AppGroup("tiers", help="Tiers: requalification on demand.")
+club_cli.add_command(tiers_cli)
+
+
+@tiers_cli.command("requalify")
+def tiers_requalify_command() -> None:
+    """Requalify every member company now, as the monthly job does (idempotent)."""
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    job = next(job for job in JOBS if job.name == "requalify-companies")
+    _run_job(job, db.session)
+
+
 token_cli = AppGroup("api-token", help="Tokens for the JSON API.")
 club_cli.add_command(token_cli)
 
