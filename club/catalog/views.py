@@ -61,10 +61,12 @@ def privileges():
         affordable_for=available if affordable else None,
         text=request.args.get("q", "")[:100],
     )
+    found = db.session.scalars(query).all()
     return render_page_or_fragment(
         "catalog/privileges.html",
         "catalog/_privilege_list.html",
-        privileges=db.session.scalars(query).all(),
+        privileges=found,
+        locked=services.locked_ids(db.session, found, current_user.company),
         categories=list(Category),
         filters={
             "category": category,
@@ -97,6 +99,7 @@ def _privilege_page(
         available=available,
         remaining=services.remaining(db.session, privilege, today=today),
         unavailable=services.unavailable_reason(privilege, today=today),
+        locked=services.locked_ids(db.session, [privilege], current_user.company),
         form=form,
         propose_form=propose_form,
         problems=problems or {},

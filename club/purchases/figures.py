@@ -14,7 +14,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from club.core.periods import last_months
+from club.core.periods import last_months, month_start
+from club.members.models import Company
+from club.members.standing import Progress, progress
+from club.purchases.defaults import main_currency
+from club.purchases.earning_rule import rule_for
 from club.purchases.models import PurchaseMonth
 
 TIER_WINDOW_MONTHS = 12
@@ -52,3 +56,18 @@ def tier_figure(session: Session, company_id: int, today: date) -> int:
     """One company's figure, as `tier_figures` gives it."""
     window = last_months(today, TIER_WINDOW_MONTHS)
     return confirmed_base_points(session, window, [company_id]).get(company_id, 0)
+
+
+def company_progress(session: Session, company: Company, today: date) -> Progress:
+    """What the company's home page shows of its tier: its figure, and what more it needs
+    in the club's main currency (points at this month's rate)."""
+    currency = main_currency()
+    rate = rule_for(session, month_start(today)).rate_for(currency)
+    return progress(
+        session,
+        company,
+        tier_figure(session, company.id, today),
+        today=today,
+        currency=currency,
+        rate=rate,
+    )

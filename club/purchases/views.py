@@ -9,18 +9,35 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from club.core.access import requires
 from club.core.clock import utcnow
+from club.core.home import home_card
 from club.core.periods import club_today, month_start
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
+from club.members.models import MembershipStatus
 from club.purchases import services
 from club.purchases.defaults import default_country, main_currency
+from club.purchases.figures import company_progress
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
+
+
+@home_card(order=5)
+def tier_card(user):
+    """A member company's tier, its 12-month figure and what the next tier needs."""
+    company = user.company if user.role.is_partner else None
+    if company is None or company.status != MembershipStatus.MEMBER:
+        return None
+    found = company_progress(db.session, company, club_today())
+    if found.tier is None:
+        return None
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("members/_tier_card.html", progress=found))  # noqa: S704
 
 
 @bp.route("/rules", methods=["GET", "POST"])

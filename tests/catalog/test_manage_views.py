@@ -56,7 +56,7 @@ def test_the_new_privilege_form_explains_markdown_and_the_brief(manager):
     assert 'id="privilege-form"' in body
     assert "It is sanitised when shown" in body
     assert "key | label | type | required or optional" in body
-    assert "for the tiers feature" in body
+    assert "this tier and above may redeem it" in body
     assert ">Sales support</option>" in body  # categories by their label
 
 
