@@ -239,11 +239,11 @@ class BoardQuery(Input):
     league: Annotated[
         str,
         text(40),
-        Says(lambda: _("league must be a tier's name (up to 40 characters).")),
+        Says(lambda: _("league must be a tier's key (up to 40 characters).")),
     ] = Field(
         "",
-        description="Only companies of this tier (and their people); an unknown league is "
-        "refused with `unknown_league`.",
+        description="Only companies of this tier, by its key (`silver`), and their people; "
+        "an unknown league is refused with `unknown_league`.",
     )
     limit: Annotated[
         int, Field(ge=1, le=TOP), Says(lambda: _("limit must be 1 to %(top)d.", top=TOP))
