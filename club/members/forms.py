@@ -174,3 +174,10 @@ class TierForm(FlaskForm):
             colour=self.colour.data.lower(),
             **{name: value.strip() for name, value in from_form.items()},
         )
+
+
+class SetTierForm(FlaskForm):
+    """The club manager gives a company a tier (choices: the club's tiers)."""
+
+    tier = SelectField(_l("Tier"), validate_choice=True)
+    submit = SubmitField(_l("Set the tier"))

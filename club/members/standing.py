@@ -22,6 +22,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.mail import queue_mail
 from club.core.periods import add_months, next_month
@@ -371,3 +372,47 @@ def _expire_companies(session: Session, ids: set[int]) -> None:
     for state in list(session.identity_map.all_states()):
         if state.class_ is Company and state.identity[0] in ids and state.obj() is not None:
             session.expire(state.obj(), names)
+
+
+def set_company_tier(
+    session: Session,
+    company: Company,
+    tier: Tier,
+    *,
+    actor,
+    today: date,
+    now: datetime | None = None,
+) -> bool:
+    """The club manager gives a company a tier (a contract, a move from an older
+    programme). It holds like any other: the next requalification moves it up at once, or
+    starts the grace period before a drop. Audited; False when it already holds it."""
+    now = now or utcnow()
+    session.execute(select(Company.id).where(Company.id == company.id).with_for_update())
+    session.refresh(company, ["tier_id", "tier_drop_to_id", "tier_drop_on"])
+    if company.tier_id == tier.id:
+        return False
+    before = company.tier.code if company.tier else None
+    open_rows = select(TierChange).where(
+        TierChange.company_id == company.id, TierChange.ends_on.is_(None)
+    )
+    for change in session.scalars(open_rows):
+        change.ends_on = today
+    session.flush()  # the open row is closed before the new one opens
+    session.add(
+        TierChange(
+            company_id=company.id,
+            tier_id=tier.id,
+            previous_tier_id=company.tier_id,
+            starts_on=today,
+            reason=TierChangeReason.MANAGER,
+            actor_id=actor.id,
+            created_at=now,
+        )
+    )
+    company.tier, company.tier_drop_to, company.tier_drop_on = tier, None, None
+    session.flush()
+    audit.record(
+        session, "company.tier_set", company, actor=actor, company_id=company.id,
+        before={"tier": before}, after={"tier": tier.code}, now=now,
+    )  # fmt: skip
+    return True

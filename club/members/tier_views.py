@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from club.core.access import public, requires
+from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
+from club.members import standing
 from club.members import tiers as tier_services
 from club.members.blueprint import bp
-from club.members.forms import ConfirmForm, TierForm
-from club.members.models import Tier
+from club.members.forms import ConfirmForm, SetTierForm, TierForm
+from club.members.models import Company, Tier
 from club.members.standing import tiers
 
 
@@ -71,6 +73,28 @@ def edit_tier(tier_id: int):
         _("Saved; a new threshold or multiplier applies from the next requalification."), "success"
     )
     return redirect(url_for(".manage_tiers"))
+
+
+def set_tier_form() -> SetTierForm:
+    form = SetTierForm()
+    form.tier.choices = [(str(tier.id), tier.name) for tier in tiers(db.session)]
+    return form
+
+
+@bp.post("/manage/companies/<int:company_id>/tier")
+@requires(Role.CLUB_MANAGER)
+def set_company_tier(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    form = set_tier_form()
+    back = url_for(".company", company_id=company.id)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the club's tiers."), "error")
+        return redirect(back)
+    tier = db.session.get(Tier, int(form.tier.data))
+    if standing.set_company_tier(db.session, company, tier, actor=current_user, today=club_today()):
+        db.session.commit()
+        flash(_("%(company)s now holds %(tier)s.", company=company.name, tier=tier.name), "success")
+    return redirect(back)
 
 
 def _as_form(tier: Tier) -> dict:

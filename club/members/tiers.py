@@ -26,8 +26,8 @@ COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 # Member (free), Silver and Gold: what a new club starts with (the migration adds them too).
 DEFAULT_TIERS = (
     ("member", "Member", "Członek", "Участник", 0, 100, "#6b7280"),
-    ("silver", "Silver", "Srebrny", "Серебряный", 120, 110, "#9ca3af"),
-    ("gold", "Gold", "Złoty", "Золотой", 360, 125, "#d4a017"),
+    ("silver", "Silver", "Srebrny", "Серебряный", 250, 110, "#8a94a6"),
+    ("gold", "Gold", "Złoty", "Золотой", 1000, 125, "#b8860b"),
 )
 
 

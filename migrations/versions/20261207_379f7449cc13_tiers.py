@@ -33,8 +33,8 @@ log = logging.getLogger("alembic.runtime.migration")
 
 DEFAULT_TIERS = (
     ("member", 0, "Member", "Członek", "Участник", 0, 100, "#6b7280"),
-    ("silver", 1, "Silver", "Srebrny", "Серебряный", 120, 110, "#9ca3af"),
-    ("gold", 2, "Gold", "Złoty", "Золотой", 360, 125, "#d4a017"),
+    ("silver", 1, "Silver", "Srebrny", "Серебряный", 250, 110, "#8a94a6"),
+    ("gold", 2, "Gold", "Złoty", "Золотой", 1000, 125, "#b8860b"),
 )
 
 

@@ -282,7 +282,7 @@ def test_a_company_standing_shows_its_tier_and_progress(api, club, db_session):
     db_session.add(
         PurchaseMonth(
             company_id=club.company.id, period=period, rate=500, grace_days=7,
-            earned=150, confirmed=150, closed_at=datetime(2026, 1, 1, tzinfo=UTC),
+            earned=300, confirmed=300, closed_at=datetime(2026, 1, 1, tzinfo=UTC),
         )
     )  # fmt: skip
     requalify_companies(db_session)
@@ -291,12 +291,12 @@ def test_a_company_standing_shows_its_tier_and_progress(api, club, db_session):
     assert found["company"]["tier"] == "silver"
     assert (found["tier"]["key"], found["figure"], found["next_tier"]["key"]) == (
         "silver",
-        150,
+        300,
         "gold",
     )
     assert (found["points_to_next"], found["amount_to_next"], found["currency"]) == (
-        210,
-        "105000.00",
+        700,
+        "350000.00",
         "PLN",
     )
     assert found["pending_drop"] is None

@@ -21,7 +21,7 @@ TIER = {
     "name_en": "Platinum",
     "name_pl": "Platynowy",
     "name_ru": "Платиновый",
-    "threshold": "1000",
+    "threshold": "2000",
     "multiplier_percent": "150",
     "colour": "#334455",
 }
@@ -43,18 +43,18 @@ def test_the_club_manager_adds_and_edits_tiers_audited(db_session, club, ladder,
     assert db_session.scalar(select(Tier).where(Tier.code == "platinum")) is None
     assert client.post("/manage/tiers", data=TIER).status_code == 302
     platinum = db_session.scalar(select(Tier).where(Tier.code == "platinum"))
-    assert (platinum.position, platinum.threshold, platinum.multiplier_percent) == (3, 1000, 150)
+    assert (platinum.position, platinum.threshold, platinum.multiplier_percent) == (3, 2000, 150)
 
     gold = {
         **TIER,
         "code": "gold",
         "name_en": "Gold",
-        "threshold": "400",
+        "threshold": "1200",
         "multiplier_percent": "130",
     }
     assert client.post(f"/manage/tiers/{ladder['gold'].id}", data=gold).status_code == 302
     db_session.refresh(ladder["gold"])
-    assert (ladder["gold"].threshold, ladder["gold"].pending_threshold) == (360, 400)
+    assert (ladder["gold"].threshold, ladder["gold"].pending_threshold) == (1000, 1200)
     actions = db_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["tier.created", "tier.edited"]
     css = client.get("/tiers.css").get_data(as_text=True)
@@ -73,7 +73,7 @@ def test_a_member_sees_its_tier_and_what_the_next_one_needs(
     db_session.add(
         PurchaseMonth(
             company_id=club.company.id, period=date(2026, 10, 1), rate=500, grace_days=7,
-            earned=150, confirmed=150, closed_at=datetime(2026, 11, 1, tzinfo=UTC),
+            earned=300, confirmed=300, closed_at=datetime(2026, 11, 1, tzinfo=UTC),
         )
     )  # fmt: skip
     requalify_companies(db_session, now=datetime(2026, 12, 1, 3, tzinfo=UTC))
@@ -81,9 +81,9 @@ def test_a_member_sees_its_tier_and_what_the_next_one_needs(
     home = login_as(club.staff).get("/").get_data(as_text=True)
     assert 'id="tier-card"' in home
     assert "Silver" in home
-    assert "150 points" in home
-    # Gold needs 360: 210 points more at 500 PLN a point.
-    assert "105,000.00" in home and "to reach Gold" in home
+    assert "300 points" in home
+    # Gold needs 1,000: 700 points more at 500 PLN a point.
+    assert "350,000.00" in home and "to reach Gold" in home
 
     manager = app.test_client()
     assert login(manager, club.club_manager).status_code == 302

@@ -28,7 +28,7 @@ def at(day: date) -> datetime:
 
 @pytest.fixture
 def ladder(db_session):
-    tiers = ensure_default_tiers(db_session)  # Member 0, Silver 120 (x1.1), Gold 360 (x1.25)
+    tiers = ensure_default_tiers(db_session)  # Member 0, Silver 250 (x1.1), Gold 1000 (x1.25)
     db_session.commit()
     return {tier.code: tier for tier in tiers}
 
@@ -82,7 +82,7 @@ def test_the_figure_is_confirmed_base_points_of_the_last_12_months_in_every_curr
 
 
 @pytest.mark.parametrize(
-    ("base", "expected"), [(119, "member"), (120, "silver"), (359, "silver"), (360, "gold")]
+    ("base", "expected"), [(249, "member"), (250, "silver"), (999, "silver"), (1000, "gold")]
 )
 def test_exactly_at_the_threshold_the_tier_is_reached(db_session, club, ladder, base, expected):
     month(db_session, club.company, date(2026, 3, 1), base)
@@ -98,7 +98,7 @@ def test_exactly_at_the_threshold_the_tier_is_reached(db_session, club, ladder, 
 
 
 def test_requalifying_twice_changes_nothing_the_second_time(db_session, club, ladder):
-    month(db_session, club.company, date(2026, 3, 1), 400)
+    month(db_session, club.company, date(2026, 3, 1), 1100)
     assert requalify(db_session, date(2026, 4, 1)) == 2
     db_session.commit()
     assert requalify(db_session, date(2026, 4, 1)) == 0
@@ -110,23 +110,23 @@ def test_the_day_the_window_drops_a_big_month_a_drop_becomes_pending_then_happen
     db_session, club, ladder, mailbox
 ):
     company = club.company
-    month(db_session, company, date(2025, 4, 1), 300)  # the big month
-    month(db_session, company, date(2025, 10, 1), 100)
-    requalify(db_session, date(2026, 4, 30))  # window 2025-04..2026-03: 400
+    month(db_session, company, date(2025, 4, 1), 900)  # the big month
+    month(db_session, company, date(2025, 10, 1), 200)
+    requalify(db_session, date(2026, 4, 30))  # window 2025-04..2026-03: 1,100
     assert company.tier.code == "gold"
     db_session.commit()
 
-    requalify(db_session, date(2026, 5, 1))  # window 2025-05..2026-04: 100 only
+    requalify(db_session, date(2026, 5, 1))  # window 2025-05..2026-04: 200 only
     assert company.tier.code == "gold"  # kept during the grace period
     assert (company.tier_drop_to.code, company.tier_drop_on) == ("member", date(2026, 8, 1))
     db_session.commit()
     (warning,) = [m for m in mailbox.messages if m["To"] == club.holder.email]
     assert "Gold" in warning["Subject"]
     progress = standing.progress(
-        db_session, company, 100, today=date(2026, 5, 1), currency="PLN", rate=500
+        db_session, company, 200, today=date(2026, 5, 1), currency="PLN", rate=500
     )
-    assert (progress.points_to_keep, progress.keep_by) == (260, date(2026, 7, 31))
-    assert progress.money(progress.points_to_keep) == 130_000
+    assert (progress.points_to_keep, progress.keep_by) == (800, date(2026, 7, 31))
+    assert progress.money(progress.points_to_keep) == 400_000
 
     requalify(db_session, date(2026, 6, 1))  # still below: no second warning
     db_session.commit()
@@ -146,12 +146,12 @@ def test_a_pending_drop_is_lifted_when_the_figure_recovers_and_up_is_at_once(
     db_session, club, ladder
 ):
     company = club.company
-    month(db_session, company, date(2025, 4, 1), 150)
+    month(db_session, company, date(2025, 4, 1), 300)
     requalify(db_session, date(2026, 4, 1))
     assert company.tier.code == "silver"
     requalify(db_session, date(2026, 5, 1))
     assert company.tier_drop_to.code == "member"
-    month(db_session, company, date(2026, 4, 1), 400)
+    month(db_session, company, date(2026, 4, 1), 1000)
     requalify(db_session, date(2026, 5, 2))
     assert (company.tier.code, company.tier_drop_on) == ("gold", None)
     assert standing.tier_history(db_session, company)[0].reason == TierChangeReason.UP
@@ -159,27 +159,27 @@ def test_a_pending_drop_is_lifted_when_the_figure_recovers_and_up_is_at_once(
 
 def test_a_tier_edited_mid_year_takes_effect_at_the_next_requalification(db_session, club, ladder):
     company = club.company
-    month(db_session, company, date(2026, 2, 1), 100)
+    month(db_session, company, date(2026, 2, 1), 210)
     requalify(db_session, date(2026, 3, 1))
     assert company.tier.code == "member"
     silver = ladder["silver"]
     save_tier(
         db_session,
         silver,
-        TierData("silver", "Silver", "Srebrny", "Серебряный", 100, 115, "#9ca3af"),
+        TierData("silver", "Silver", "Srebrny", "Серебряный", 200, 115, "#9ca3af"),
         actor=club.club_manager,
     )
-    assert (silver.threshold, silver.next_threshold) == (120, 100)
+    assert (silver.threshold, silver.next_threshold) == (250, 200)
     assert standing.tier_multiplier_percent(db_session, company.id, date(2026, 3, 1)) == 100
     assert company.tier.code == "member"  # nothing moves before the requalification
     requalify(db_session, date(2026, 4, 1))
-    assert (company.tier.code, silver.threshold, silver.multiplier_percent) == ("silver", 100, 115)
+    assert (company.tier.code, silver.threshold, silver.multiplier_percent) == ("silver", 200, 115)
     assert standing.tier_multiplier_percent(db_session, company.id, date(2026, 4, 1)) == 115
 
 
 @pytest.mark.parametrize(
     ("code", "threshold", "multiplier", "field"),
-    [("silver", 400, 110, "threshold"), ("silver", 0, 110, "threshold"),
+    [("silver", 1200, 110, "threshold"), ("silver", 0, 110, "threshold"),
      ("silver", 200, 99, "multiplier_percent"), ("gold", 200, 110, "code")],
 )  # fmt: skip
 def test_tier_edits_keep_the_order_and_the_rules(
@@ -195,7 +195,7 @@ def test_tier_edits_keep_the_order_and_the_rules(
 def test_privileges_and_meetings_admit_the_named_tier_and_above(
     db_session, club, ladder, make_privilege, funded
 ):
-    month(db_session, club.company, date(2026, 3, 1), 400)
+    month(db_session, club.company, date(2026, 3, 1), 1100)
     requalify(db_session, date(2026, 4, 1))
     assert (club.company.tier.code, club.other_company.tier.code) == ("gold", "member")
     silver_only = make_privilege(points=100, min_tier_id=ladder["silver"].id)
@@ -214,3 +214,17 @@ def test_a_member_never_requalified_holds_the_lowest_tier(db_session, club, ladd
     assert standing.company_tier(db_session, club.company).code == "member"
     assert standing.company_tiers(db_session)[club.company.id].code == "member"
     assert db_session.get(Company, club.company.id).tier_id is None
+
+
+def test_a_tier_the_manager_sets_holds_for_the_grace_period(db_session, club, ladder):
+    company = club.company
+    assert standing.set_company_tier(
+        db_session, company, ladder["gold"], actor=club.club_manager, today=date(2026, 3, 10)
+    )
+    assert not standing.set_company_tier(
+        db_session, company, ladder["gold"], actor=club.club_manager, today=date(2026, 3, 11)
+    )
+    (change,) = standing.tier_history(db_session, company)
+    assert (change.reason, change.actor_id) == (TierChangeReason.MANAGER, club.club_manager.id)
+    requalify(db_session, date(2026, 4, 1))  # figure 0: warned, kept until July
+    assert (company.tier.code, company.tier_drop_on) == ("gold", date(2026, 7, 1))

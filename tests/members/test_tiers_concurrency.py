@@ -26,7 +26,7 @@ def test_requalifications_at_once_change_each_company_once(app, db_session, club
     db_session.add(
         PurchaseMonth(
             company_id=club.company.id, period=date(2026, 3, 1), rate=500, grace_days=7,
-            earned=400, confirmed=400, closed_at=NOW,
+            earned=1100, confirmed=1100, closed_at=NOW,
         )
     )  # fmt: skip
     db_session.commit()
