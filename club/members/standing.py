@@ -13,13 +13,15 @@ a tier's threshold and multiplier edits take effect at the next requalification.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
@@ -260,11 +262,12 @@ def requalify(
     ).all()
     candidates = sorted(decisions(members))
     changes = {}
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(candidates), BATCH):
         locked = session.execute(
             select(*columns)
             .where(
-                Company.id.in_(candidates[start : start + BATCH]),
+                _one_of(Company.id, candidates[start : start + BATCH], dialect),
                 Company.status == MembershipStatus.MEMBER,
             )
             .order_by(Company.id)
@@ -275,59 +278,63 @@ def requalify(
     return sum(1 for _old, _new, reason in changes.values() if reason is not None)
 
 
+def _one_of(column, ids: list[int], dialect: str):
+    """`column IN (ids)`; on PostgreSQL as one array (binding hundreds of parameters
+    costs more than the lookups)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _write(session: Session, changes: dict, figures: Mapping[int, int], *, today, now) -> None:
     if not changes:
         return
-    session.execute(
-        update(Company.__table__)
-        .where(Company.__table__.c.id == bindparam("company_id"))
-        .values(
-            tier_id=bindparam("new_tier_id"),
-            tier_drop_to_id=bindparam("new_drop_to_id"),
-            tier_drop_on=bindparam("new_drop_on"),
-        ),
-        [
-            {
-                "company_id": company_id,
-                "new_tier_id": new.tier_id,
-                "new_drop_to_id": new.drop_to_id,
-                "new_drop_on": new.drop_on,
-            }
-            for company_id, (_old, new, _reason) in changes.items()
-        ],
-    )
+    # One UPDATE per new state and batch: companies moving together share their values.
+    by_state: dict[_State, list[int]] = defaultdict(list)
+    for company_id, (_old, new, _reason) in changes.items():
+        by_state[new].append(company_id)
+    for new, ids in by_state.items():
+        for start in range(0, len(ids), BATCH):
+            session.execute(
+                update(Company.__table__)
+                .where(Company.__table__.c.id.in_(ids[start : start + BATCH]))
+                .values(
+                    tier_id=new.tier_id,
+                    tier_drop_to_id=new.drop_to_id,
+                    tier_drop_on=new.drop_on,
+                )
+            )
     moved = [
         (company_id, old, new, reason)
         for company_id, (old, new, reason) in changes.items()
         if reason is not None
     ]
     table = TierChange.__table__
+    dialect = session.get_bind().dialect.name
     closing = [company_id for company_id, old, _new, _r in moved if old.tier_id is not None]
     for start in range(0, len(closing), BATCH):
         session.execute(
             update(table)
             .where(
-                table.c.company_id.in_(closing[start : start + BATCH]),
+                _one_of(table.c.company_id, closing[start : start + BATCH], dialect),
                 table.c.ends_on.is_(None),
             )
             .values(ends_on=today)
         )
-    if moved:
-        session.execute(
-            insert(table),
-            [
-                {
-                    "company_id": company_id,
-                    "tier_id": new.tier_id,
-                    "previous_tier_id": old.tier_id,
-                    "starts_on": today,
-                    "reason": reason.value,
-                    "figure": figures.get(company_id, 0),
-                    "created_at": now,
-                }
-                for company_id, old, new, reason in moved
-            ],
-        )
+    rows = [
+        {
+            "company_id": company_id,
+            "tier_id": new.tier_id,
+            "previous_tier_id": old.tier_id,
+            "starts_on": today,
+            "reason": reason.value,
+            "figure": figures.get(company_id, 0),
+            "created_at": now,
+        }
+        for company_id, old, new, reason in moved
+    ]
+    for start in range(0, len(rows), BATCH):  # multi-row INSERTs, not one per row
+        session.execute(insert(table).values(rows[start : start + BATCH]))
     warned = [
         company_id
         for company_id, (old, new, _reason) in changes.items()
