@@ -82,7 +82,7 @@ def _check(session: Session, tier: Tier | None, data: TierData) -> None:
         raise TierError(_("Name the tier in every language."), field="name_en")
     if not 100 <= data.multiplier_percent <= MAX_MULTIPLIER:
         raise TierError(
-            _("The multiplier is between 100%% and 1000%%."), field="multiplier_percent"
+            _("The multiplier is between 100 and 1000 percent."), field="multiplier_percent"
         )
     if not COLOUR.match(data.colour):
         raise TierError(_("The colour is written #rrggbb."), field="colour")
