@@ -112,7 +112,7 @@ class PrivilegeForm(FlaskForm):
         widget=TextInput(),
         render_kw=NUMERIC,
     )
-    min_tier_id = SelectField(_l("Lowest tier"), validate_choice=True)
+    min_tier_id = SelectField(_l("Lowest tier"), default="", validate_choice=True)
     capacity_per_quarter = IntegerField(
         _l("Capacity per quarter"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],

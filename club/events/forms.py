@@ -71,7 +71,7 @@ class MeetingForm(FlaskForm):
     audience = RadioField(
         _l("Who may register"), default="members", choices=choices(AUDIENCE_LABELS.items())
     )
-    min_tier_id = SelectField(_l("Tier"), validate_choice=True)
+    min_tier_id = SelectField(_l("Tier"), default="", validate_choice=True)
     invited_company_ids = SelectMultipleField(
         _l("Invited companies"), coerce=int, validators=[Optional()], render_kw={"size": 8}
     )

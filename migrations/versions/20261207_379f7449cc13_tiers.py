@@ -16,6 +16,7 @@ Create Date: 2026-12-07 00:07:05.866599
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -36,6 +37,38 @@ DEFAULT_TIERS = (
     ("silver", 1, "Silver", "Srebrny", "Серебряный", 250, 110, "#8a94a6"),
     ("gold", 2, "Gold", "Złoty", "Золотой", 1000, 125, "#b8860b"),
 )
+
+
+@contextmanager
+def _tables_recreated():
+    """Around batch operations that recreate company, meeting and privilege on SQLite.
+
+    SQLite recreates a table to add a foreign key or change a CHECK; dropping the old
+    table deletes its rows first, which the ON DELETE RESTRICT keys of the tables that
+    refer to it refuse. So, as SQLite's own procedure for ALTER says, foreign keys are
+    off meanwhile (a pragma that works only between transactions, hence the COMMIT: this
+    migration is applied in two transactions on SQLite) and checked before they are on
+    again. PostgreSQL alters in place and needs none of it."""
+    connection = op.get_bind()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the tiers migration: {broken[:5]}")
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK")
+        raise
+    else:
+        connection.exec_driver_sql("COMMIT")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _convert_names(connection, table: str) -> None:
@@ -178,78 +211,88 @@ def upgrade():
             postgresql_where=sa.text("ends_on IS NULL"),
         )
 
-    with op.batch_alter_table("company", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("tier_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("tier_drop_to_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("tier_drop_on", sa.Date(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_company_tier_id"), ["tier_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_company_tier_id_tier"), "tier", ["tier_id"], ["id"], ondelete="RESTRICT"
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_company_tier_drop_to_id_tier"),
-            "tier",
-            ["tier_drop_to_id"],
-            ["id"],
-            ondelete="RESTRICT",
-        )
-        batch_op.create_check_constraint(
-            batch_op.f("ck_company_tier_drop_complete"),
-            "(tier_drop_to_id IS NULL) = (tier_drop_on IS NULL)",
-        )
-
-    connection = op.get_bind()
-    for table in ("meeting", "privilege"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("min_tier_id", sa.Integer(), nullable=True))
+    with _tables_recreated():
+        with op.batch_alter_table("company", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("tier_id", sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column("tier_drop_to_id", sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column("tier_drop_on", sa.Date(), nullable=True))
+            batch_op.create_index(batch_op.f("ix_company_tier_id"), ["tier_id"], unique=False)
             batch_op.create_foreign_key(
-                batch_op.f(f"fk_{table}_min_tier_id_tier"),
+                batch_op.f("fk_company_tier_id_tier"),
                 "tier",
-                ["min_tier_id"],
+                ["tier_id"],
                 ["id"],
                 ondelete="RESTRICT",
             )
-        _convert_names(connection, table)
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_meeting_tier_named"), type_="check")
-        batch_op.drop_column("min_tier")
-        batch_op.create_check_constraint(
-            batch_op.f("ck_meeting_tier_named"), "audience <> 'tier' OR min_tier_id IS NOT NULL"
-        )
-    with op.batch_alter_table("privilege", schema=None) as batch_op:
-        batch_op.drop_column("min_tier")
+            batch_op.create_foreign_key(
+                batch_op.f("fk_company_tier_drop_to_id_tier"),
+                "tier",
+                ["tier_drop_to_id"],
+                ["id"],
+                ondelete="RESTRICT",
+            )
+            batch_op.create_check_constraint(
+                batch_op.f("ck_company_tier_drop_complete"),
+                "(tier_drop_to_id IS NULL) = (tier_drop_on IS NULL)",
+            )
+
+        connection = op.get_bind()
+        for table in ("meeting", "privilege"):
+            with op.batch_alter_table(table, schema=None) as batch_op:
+                batch_op.add_column(sa.Column("min_tier_id", sa.Integer(), nullable=True))
+                batch_op.create_foreign_key(
+                    batch_op.f(f"fk_{table}_min_tier_id_tier"),
+                    "tier",
+                    ["min_tier_id"],
+                    ["id"],
+                    ondelete="RESTRICT",
+                )
+            _convert_names(connection, table)
+        with op.batch_alter_table("meeting", schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f("ck_meeting_tier_named"), type_="check")
+            batch_op.drop_column("min_tier")
+            batch_op.create_check_constraint(
+                batch_op.f("ck_meeting_tier_named"), "audience <> 'tier' OR min_tier_id IS NOT NULL"
+            )
+        with op.batch_alter_table("privilege", schema=None) as batch_op:
+            batch_op.drop_column("min_tier")
 
 
 def downgrade():
-    connection = op.get_bind()
-    for table in ("privilege", "meeting"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("min_tier", sa.VARCHAR(length=40), nullable=True))
-        connection.execute(
-            sa.text(
-                f"UPDATE {table} SET min_tier = "  # noqa: S608
-                f"(SELECT name_en FROM tier WHERE tier.id = {table}.min_tier_id)"
+    with _tables_recreated():
+        connection = op.get_bind()
+        for table in ("privilege", "meeting"):
+            with op.batch_alter_table(table, schema=None) as batch_op:
+                batch_op.add_column(sa.Column("min_tier", sa.VARCHAR(length=40), nullable=True))
+            connection.execute(
+                sa.text(
+                    f"UPDATE {table} SET min_tier = "  # noqa: S608
+                    f"(SELECT name_en FROM tier WHERE tier.id = {table}.min_tier_id)"
+                )
             )
-        )
-    with op.batch_alter_table("privilege", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_privilege_min_tier_id_tier"), type_="foreignkey")
-        batch_op.drop_column("min_tier_id")
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_meeting_tier_named"), type_="check")
-        batch_op.drop_constraint(batch_op.f("fk_meeting_min_tier_id_tier"), type_="foreignkey")
-        batch_op.drop_column("min_tier_id")
-        batch_op.create_check_constraint(
-            batch_op.f("ck_meeting_tier_named"), "audience <> 'tier' OR min_tier IS NOT NULL"
-        )
+        with op.batch_alter_table("privilege", schema=None) as batch_op:
+            batch_op.drop_constraint(
+                batch_op.f("fk_privilege_min_tier_id_tier"), type_="foreignkey"
+            )
+            batch_op.drop_column("min_tier_id")
+        with op.batch_alter_table("meeting", schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f("ck_meeting_tier_named"), type_="check")
+            batch_op.drop_constraint(batch_op.f("fk_meeting_min_tier_id_tier"), type_="foreignkey")
+            batch_op.drop_column("min_tier_id")
+            batch_op.create_check_constraint(
+                batch_op.f("ck_meeting_tier_named"), "audience <> 'tier' OR min_tier IS NOT NULL"
+            )
 
-    with op.batch_alter_table("company", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_company_tier_drop_complete"), type_="check")
-        batch_op.drop_constraint(batch_op.f("fk_company_tier_drop_to_id_tier"), type_="foreignkey")
-        batch_op.drop_constraint(batch_op.f("fk_company_tier_id_tier"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_company_tier_id"))
-        batch_op.drop_column("tier_drop_on")
-        batch_op.drop_column("tier_drop_to_id")
-        batch_op.drop_column("tier_id")
+        with op.batch_alter_table("company", schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f("ck_company_tier_drop_complete"), type_="check")
+            batch_op.drop_constraint(
+                batch_op.f("fk_company_tier_drop_to_id_tier"), type_="foreignkey"
+            )
+            batch_op.drop_constraint(batch_op.f("fk_company_tier_id_tier"), type_="foreignkey")
+            batch_op.drop_index(batch_op.f("ix_company_tier_id"))
+            batch_op.drop_column("tier_drop_on")
+            batch_op.drop_column("tier_drop_to_id")
+            batch_op.drop_column("tier_id")
 
     with op.batch_alter_table("tier_change", schema=None) as batch_op:
         batch_op.drop_index(
