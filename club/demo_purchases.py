@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from club.core.periods import add_months, club_today, club_zone, month_of, month_start, next_month
 from club.demo_members import COMPANIES
+from club.jobs import requalify_companies
 from club.ledger import services as ledger
 from club.members import standing
 from club.members.models import Company, MembershipStatus, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
-from club.purchases.figures import tier_figures
 
 SEED = 2026
 MONTHS = 12  # of invoices, ending with the month before `now`
@@ -282,7 +282,7 @@ def play_a_year_of_purchases(
     # The jobs: months close on the 1st; payment windows and expiry are swept each Monday.
     for period in [*clock.months[1:], next_month(clock.months[-1])]:
         at(clock.at(period, 1, 5), lambda now: purchases.close_due_months(session, now=now), 1)
-        at(clock.at(period, 2, 20), _requalifier(session), 4)
+        at(clock.at(period, 2, 20), lambda now: requalify_companies(session, now=now), 4)
     monday = clock.months[0] + timedelta(days=-clock.months[0].weekday() % 7)
     while monday <= clock.today:
         at(clock.at(monday, 1, 35), lambda now: purchases.settle_open_months(session, now=now), 2)
@@ -324,16 +324,6 @@ def _tier_setter(
         standing.set_company_tier(session, company, tier, actor=manager, today=club_today(now))
 
     return set_tier
-
-
-def _requalifier(session: Session) -> Callable[[datetime], object]:
-    """The monthly requalification (club.jobs.requalify_companies) on the 1st."""
-
-    def requalify(now: datetime) -> None:
-        today = club_today(now)
-        standing.requalify(session, tier_figures(session, today), today=today, now=now)
-
-    return requalify
 
 
 def _recorder(session: Session, rows: list[DemoRow]) -> Callable[[datetime], object]:
