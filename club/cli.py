@@ -94,12 +94,19 @@ club_cli.add_command(ledger_cli)
 
 
 @ledger_cli.command("verify")
-def ledger_verify_command() -> None:
+@click.option(
+    "--wallet",
+    "wallet_id",
+    type=click.IntRange(1, 2**63 - 1),
+    default=None,
+    help="Check this wallet only (its balances, lots and allocations; not the rollups).",
+)
+def ledger_verify_command(wallet_id: int | None) -> None:
     """Recompute every wallet from its entries and check every invariant."""
     from club.extensions import db
     from club.ledger.verify import verify
 
-    report = verify(db.session)
+    report = verify(db.session, wallet_id=wallet_id)
     click.echo(
         f"checked {report.wallets} wallets, {report.entries} entries, {report.lots} lots: "
         + ("all consistent" if report.ok else f"{len(report.problems)} problems")
