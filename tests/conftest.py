@@ -81,11 +81,34 @@ def pytest_unconfigure(config):
         Path(path).unlink(missing_ok=True)
 
 
+def _pages_database(config) -> str:
+    """Where tests marked `pages` run: on PostgreSQL, the production database, when it
+    answers (always in CI); on SQLite otherwise, so that nobody loses them."""
+    if not hasattr(config, "_club_pages_database"):
+        config._club_pages_database = "postgresql" if IN_CI or _postgres_available() else "sqlite"
+    return config._club_pages_database
+
+
+def _runs_here(config, item) -> bool:
+    """A `pages` test (forms, templates, access: nothing that differs between databases;
+    the services beneath them are tested on both) runs on one database only."""
+    if not item.get_closest_marker("pages"):
+        return True
+    callspec = getattr(item, "callspec", None)
+    database = callspec.params.get("database_url") if callspec else None
+    return database is None or database == _pages_database(config)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """In an xdist worker: tests marked `slow` first (PostgreSQL's, the slower, first of
-    all), so that the run does not end with one worker on one long test; then the groups
-    written down for the controller."""
+    """Page tests on one database (see `_runs_here`). In an xdist worker: tests marked
+    `slow` first (PostgreSQL's, the slower, first of all), so that the run does not end
+    with one worker on one long test; then the groups written down for the controller."""
+    if any(item.get_closest_marker("pages") for item in items):
+        kept = [item for item in items if _runs_here(config, item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
     if not hasattr(config, "workerinput"):
         return
     slow = [item for item in items if item.get_closest_marker("slow")]

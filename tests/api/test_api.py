@@ -15,6 +15,8 @@ from club.jobs import close_months
 from club.members.models import Company, MembershipStatus
 from club.purchases.models import Invoice
 
+pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+
 
 @pytest.fixture
 def token(db_session):

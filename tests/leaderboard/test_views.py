@@ -10,6 +10,8 @@ from club.core.clock import utcnow
 from club.members.models import Company
 from tests.leaderboard.conftest import at, earn
 
+pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+
 
 @pytest.fixture
 def october(db_session, club):
