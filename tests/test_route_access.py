@@ -39,7 +39,7 @@ from tests.access_world import (
 )
 from tests.conftest import login, make_test_app
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 ROLE_USERS = {
     Role.CLUB_MANAGER: "club_manager",

@@ -15,7 +15,7 @@ from club.jobs import close_months
 from club.members.models import Company, MembershipStatus
 from club.purchases.models import Invoice
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from club.ledger import services as ledger
 from club.members.models import MembershipStatus
 from tests.conftest import login
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 # A quarter long over, whenever the tests run.
 YEAR, QUARTER = 2025, 3

@@ -18,7 +18,7 @@ from club.ledger import services as ledger
 from club.purchases.models import Invoice, InvoiceKind
 from tests.conftest import BRIEF, login
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 GOOD = {
     "title": "Product photography",

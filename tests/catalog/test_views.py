@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from club.catalog.models import Redemption, RedemptionStatus, Wish
 from tests.conftest import BRIEF, login
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _form(client, url):

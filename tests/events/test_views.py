@@ -16,7 +16,7 @@ from club.events.models import Meeting, MeetingStatus, Registration, Registratio
 from club.ledger import services as ledger
 from tests.conftest import login
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _form_times(days: int = 14):

@@ -10,7 +10,7 @@ from club.core.clock import utcnow
 from club.members.models import Company
 from tests.leaderboard.conftest import at, earn
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from club.learning.models import Attempt, AttemptStatus, CoursePass
 from club.ledger.models import Entry
 from tests.learning.conftest import key_of, wrong_of
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 HX = {"HX-Request": "true"}
 

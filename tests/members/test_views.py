@@ -14,7 +14,7 @@ from club.core.roles import Role
 from club.members.models import Company, User
 from tests.conftest import PASSWORD, login
 
-pytestmark = pytest.mark.pages  # forms, templates, access: one database (conftest)
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _count(db_session, model) -> int:
