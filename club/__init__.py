@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.awards.views import bp as awards_bp
     from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
+    from club.consent.views import bp as consent_bp
     from club.events.manage_views import bp as events_manage_bp
     from club.events.views import bp as events_bp
     from club.health.views import bp as health_bp
@@ -91,5 +92,6 @@ def _register_blueprints(app: Flask) -> None:
         awards_bp,
         leaderboard_bp,
         health_bp,
+        consent_bp,
     ):
         app.register_blueprint(blueprint)
