@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.ledger.views import bp as ledger_bp
     from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
+    from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
 
     for blueprint in (
@@ -93,5 +94,6 @@ def _register_blueprints(app: Flask) -> None:
         leaderboard_bp,
         health_bp,
         consent_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
