@@ -31,6 +31,7 @@ from club.privacy.errors import ErasureRefused
 from club.privacy.models import Erasure
 
 ERASED_ANSWER = "—"
+TOKEN_NAME = "Erased person's token"  # noqa: S105 (a name, not a secret)
 
 
 def pseudonym(user: User) -> tuple[str, str]:
@@ -87,6 +88,10 @@ def erase(session: Session, person: User, *, actor: User, now: datetime | None =
         raise NotAllowed(reason) if actor.role != Role.CLUB_MANAGER else ErasureRefused(reason)
     old_name, old_email = person.name, person.email
     new_name, new_email = pseudonym(person)
+    # Names they gave their tokens, which the audit log repeats.
+    texts = dict.fromkeys(
+        session.scalars(select(ApiToken.name).where(ApiToken.user_id == person.id)), TOKEN_NAME
+    )
     person.name, person.email = new_name, new_email
     person.password_hash = None
     person.is_active = False
@@ -94,7 +99,7 @@ def erase(session: Session, person: User, *, actor: User, now: datetime | None =
     end_sessions(person)
     _revoke_access(session, person, now)
     _blank_free_text(session, person)
-    _pseudonymise_audit(session, person, {old_name: new_name}, {old_email: new_email})
+    _pseudonymise_audit(session, person, texts | {old_name: new_name}, {old_email: new_email})
     erasure = Erasure(user_id=person.id, erased_at=now, erased_by_id=actor.id)
     session.add(erasure)
     try:
@@ -125,9 +130,7 @@ def _revoke_access(session: Session, person: User, now: datetime) -> None:
         .values(revoked_at=now)
     )
     # A token's name is free text its owner chose.
-    session.execute(
-        update(ApiToken).where(ApiToken.user_id == person.id).values(name="Erased person's token")
-    )
+    session.execute(update(ApiToken).where(ApiToken.user_id == person.id).values(name=TOKEN_NAME))
     # Where and with what browser they accepted the rules is theirs; that and when
     # they accepted which version stays, as the company's record.
     session.execute(
@@ -154,8 +157,8 @@ def _blank_free_text(session: Session, person: User) -> None:
 def _pseudonymise_audit(
     session: Session, person: User, names: dict[str, str], emails: dict[str, str]
 ) -> None:
-    """Earlier audit entries about the person (or their company) keep what happened,
-    under the pseudonym."""
+    """Earlier audit entries about the person (or their company), or by them, keep what
+    happened, under the pseudonym and without the notes they wrote."""
     about = or_(
         (AuditEntry.object_type == User.__tablename__) & (AuditEntry.object_id == str(person.id)),
         AuditEntry.company_id == person.company_id if person.company_id else false(),
@@ -173,8 +176,12 @@ def _pseudonymise_audit(
             return [scrub(item) for item in value]
         return value
 
-    for entry in session.scalars(select(AuditEntry).where(about)):
+    for entry in session.scalars(
+        select(AuditEntry).where(or_(about, AuditEntry.actor_id == person.id))
+    ):
         before, after = scrub(entry.before), scrub(entry.after)
+        if entry.actor_id == person.id and isinstance(after, dict) and after.get("note"):
+            after = {**after, "note": ""}  # a note they wrote (cancelling, deciding)
         if before != entry.before:
             entry.before = before
         if after != entry.after:
