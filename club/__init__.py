@@ -40,8 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     converters.init_app(app)  # before the blueprints: `<int:...>` ids fit 64 bits
     _register_blueprints(app)
-    web.init_app(app)
+    # Write intent first: the request wiring's checks (the privacy gate) read the
+    # database, and on SQLite a POST's transaction must begin IMMEDIATE.
     database.init_app(app)
+    web.init_app(app)
 
     from club.cli import register_commands
 
