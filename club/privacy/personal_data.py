@@ -214,6 +214,11 @@ def _club_life(session: Session, user: User) -> dict[str, list[dict]]:
                 "rating_comment": registration.rating_comment,
             },
         ),
+    }
+
+
+def _traces(session: Session, user: User) -> dict[str, list[dict]]:
+    return {
         "calendar_feed": _rows(
             session,
             select(CalendarFeed).where(CalendarFeed.user_id == user.id),
@@ -308,6 +313,7 @@ def personal_data(session: Session, user: User, *, now: datetime | None = None) 
         "company": _company(user),
         "points_earned": _earned(session, user),
         **_club_life(session, user),
+        **_traces(session, user),
         **_learning(session, user),
         **_access(session, user),
     }
