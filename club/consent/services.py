@@ -78,6 +78,19 @@ def rules_awaiting(session: Session, company: Company | None) -> ConsentDocument
     return None if accepted is not None else document
 
 
+def acceptance_for(session: Session, document: ConsentDocument, user: User) -> Acceptance | None:
+    """How `document` was accepted for this person: by them (the notice), or for their
+    company (the rules, by whoever was its account holder then)."""
+    query = select(Acceptance).where(Acceptance.document_id == document.id)
+    if document.kind == DocumentKind.RULES:
+        if user.company_id is None:
+            return None
+        query = query.where(Acceptance.company_id == user.company_id)
+    else:
+        query = query.where(Acceptance.user_id == user.id)
+    return session.scalar(query.order_by(Acceptance.accepted_at, Acceptance.id).limit(1))
+
+
 def has_accepted_current_rules(session: Session, company: Company) -> bool:
     return rules_awaiting(session, company) is None
 
@@ -244,7 +257,13 @@ def publish(
         **fields,
     )
     session.add(document)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # another manager published the same number a moment ago
+        raise ConsentError(
+            _("Someone published a version meanwhile. Reload the page and check it first.")
+        ) from None
     audit.record(
         session,
         "consent.published",

@@ -79,6 +79,9 @@ def _document_page(kind: DocumentKind, *, form: AcceptForm | None = None, status
             awaiting = services.rules_awaiting(db.session, current_user.company)
         elif kind == DocumentKind.PRIVACY:
             awaiting = services.privacy_awaiting(db.session, current_user)
+    accepted = None
+    if current_user.is_authenticated and document is not None and awaiting is None:
+        accepted = services.acceptance_for(db.session, document, current_user)
     if awaiting is not None and form is None:
         form = AcceptForm(version=awaiting.version, next=request.args.get("next", ""))
     return render_template(
@@ -88,6 +91,7 @@ def _document_page(kind: DocumentKind, *, form: AcceptForm | None = None, status
         latest=latest,
         language=str(get_locale()),
         awaiting=awaiting,
+        accepted=accepted,
         form=form if awaiting is not None else None,
         accept_endpoint="consent.accept_rules"
         if kind == DocumentKind.RULES

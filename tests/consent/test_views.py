@@ -82,6 +82,9 @@ def test_rules_page_banner_and_redeeming(
     )
     assert accepted.headers["Location"] == "/privileges/copywriting"
     assert 'id="rules-banner"' not in client.get("/").get_data(as_text=True)
+    rules = client.get("/club-rules").get_data(as_text=True)
+    assert "Holder A accepted this version for your company" in rules
+    assert "I have read and accept" not in rules
     done = client.post("/privileges/copywriting/redeem", data={"request_key": "b"})
     assert (
         done.status_code == 302
