@@ -18,8 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.awards.demo import play_awards
+from club.consent import services as consent
+from club.consent.models import DocumentKind
 from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
+from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
 from club.demo_members import COMPANIES, add_companies, add_supplier_staff
@@ -79,6 +82,8 @@ def _load_demo(
         session, staff, password_hash=password_hash, registered=registered
     )
 
+    _accept_club_documents(session, since=staff_since)
+
     manager = staff["manager@club.example"]
     play_a_year_of_purchases(session, clock, companies, manager)
     privileges = load_catalogue(session, manager=manager, now=now)
@@ -87,3 +92,20 @@ def _load_demo(
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
     return staff_logins + partner_logins, password
+
+
+def _accept_club_documents(session: Session, *, since: datetime) -> None:
+    """Version 1 of the rules and the privacy notice (a database built without the
+    migrations has none), accepted by the demo's partners as they joined: the demo shows
+    a club already running, and its holders redeem."""
+    consent.seed_first_versions(session, now=since)
+    rules = consent.current(session, DocumentKind.RULES)
+    privacy = consent.current(session, DocumentKind.PRIVACY)
+    partners = session.scalars(
+        select(User).where(User.role.in_(PARTNER_ROLES), User.password_hash.is_not(None))
+    )
+    for person in partners:
+        when = max(person.created_at, since)
+        documents = [privacy] + ([rules] if person.role == Role.ACCOUNT_HOLDER else [])
+        for document in documents:
+            consent.accept(session, person, document, ip_address=None, user_agent="demo", now=when)

@@ -543,6 +543,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "events_manage.scan": TICKET,
         "events_manage.scan_check_in": TICKET,
     },
+    "kind": _value("a kind of club document (the club manager's publishing page)", "rules"),
     "year": _value("the awarded quarter's year", AWARD_YEAR),
     "quarter": _value("the awarded quarter", AWARD_QUARTER),
     "position": _value("the course's lesson", 1),

@@ -272,6 +272,11 @@ class ErrorDetail(BaseModel):
     problems: dict[str, str] | None = Field(
         None, description="brief_incomplete only: the message for each question key."
     )
+    rules_version: int | None = Field(
+        None,
+        description="rules_not_accepted only: the version of the club rules the account "
+        "holder must accept (at /club-rules) before the company can redeem.",
+    )
 
 
 class ErrorBody(BaseModel):

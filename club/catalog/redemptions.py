@@ -35,6 +35,7 @@ from club.catalog.models import (
     RedemptionStatus,
 )
 from club.catalog.privileges import remaining, unavailable_reason
+from club.consent import services as consent
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
 from club.core.mail import queue_mail
@@ -147,6 +148,7 @@ def redeem(
         if existing.company_id != company.id or existing.privilege_id != privilege.id:
             raise IdempotencyConflict(_("This request key was already used for something else."))
         return existing
+    consent.require_current_rules(session, company)
     today = club_today(now)
     _check_open_to(session, privilege, company, today)
     cleaned = check_answers(privilege, answers)

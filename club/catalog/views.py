@@ -30,6 +30,7 @@ from club.catalog.models import (
     Wish,
     WishStatus,
 )
+from club.consent import services as consent
 from club.core.access import requires, same_company_or_404
 from club.core.clock import utcnow
 from club.core.htmx import render_page_or_fragment
@@ -101,6 +102,9 @@ def _privilege_page(
         propose_form=propose_form,
         problems=problems or {},
         wish_id=request.values.get("wish", type=int),
+        rules_awaiting=consent.rules_awaiting(db.session, current_user.company)
+        if current_user.role == Role.ACCOUNT_HOLDER
+        else None,
     ), status
 
 

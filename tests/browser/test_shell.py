@@ -36,6 +36,7 @@ NAVIGATION = {
         ("/manage/invoices/import", "Invoices"),
         ("/manage/rules", "Rules"),
         ("/manage/api-tokens/", "API"),
+        ("/manage/consent", "Club rules and privacy"),
         ("/manage/audit/", "Audit log"),
         ("/account", "My account"),
     ],
