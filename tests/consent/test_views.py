@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from club.api import services as tokens
 from club.catalog.models import Redemption
 from club.consent import services as consent
 from club.consent.models import Acceptance, DocumentKind
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _accepts_privacy(db_session, *people):
