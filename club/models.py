@@ -9,10 +9,13 @@ from club.health.models import JobRun
 from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
+from club.members.admission_models import AdmissionReview, AdmissionRules, MembershipChange
 from club.members.models import Company, OneTimeLink, User
 from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
+    "AdmissionReview",
+    "AdmissionRules",
     "Allocation",
     "ApiToken",
     "AuditEntry",
@@ -24,6 +27,7 @@ __all__ = [
     "Invoice",
     "JobRun",
     "Lot",
+    "MembershipChange",
     "OneTimeLink",
     "Privilege",
     "PurchaseMonth",

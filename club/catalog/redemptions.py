@@ -105,8 +105,15 @@ def _by_key(session: Session, key: str | None) -> Redemption | None:
 def _redeeming_company(actor: User) -> Company:
     if actor.role != Role.ACCOUNT_HOLDER or actor.company_id is None:
         raise NotAllowed(_("Only your company's account holder can redeem points."))
+    if actor.company.status == MembershipStatus.APPLICANT:
+        raise NotAllowed(_("Your company can redeem points once it is admitted to the club."))
     if actor.company.status != MembershipStatus.MEMBER:
-        raise NotAllowed(_("Only member companies can redeem points."))
+        raise NotAllowed(
+            _(
+                "Your company is %(status)s: its points are frozen and cannot be spent.",
+                status=actor.company.status.label.lower(),
+            )
+        )
     return actor.company
 
 

@@ -129,7 +129,8 @@ def explain(entry: Entry) -> str:
             reason=entry.reason,
         )
     if entry.kind == EntryKind.EXPIRE:
-        return _("Points older than the expiry period have expired.")
+        # Frozen points forfeited after a company was suspended or left say why.
+        return entry.reason or _("Points older than the expiry period have expired.")
     if entry.kind == EntryKind.SETTLE:
         return _("New points paid off points taken back earlier.")
     if entry.kind == EntryKind.HOLD:

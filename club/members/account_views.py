@@ -12,6 +12,7 @@ from club.core.home import cards_for
 from club.core.refusals import on_refusal
 from club.extensions import db
 from club.members import services
+from club.members import admission
 from club.members.blueprint import bp
 from club.members.forms import ChangePasswordForm, ProfileForm
 from club.members.models import MembershipStatus, User
@@ -33,6 +34,7 @@ def home():
             company=company,
             holder=holder,
             colleagues=colleagues,
+            forfeit_on=admission.forfeit_on(db.session, company),
             cards=cards_for(current_user),
         )
     companies = services.visible_companies(current_user).subquery()
