@@ -2,4 +2,4 @@
 
 # The certificate is issued when a company is admitted: the listener connects as soon as
 # anything of awards is imported.
-from club.awards import listeners  # noqa: E402, F401
+from club.awards import listeners  # noqa: F401

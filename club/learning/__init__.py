@@ -2,4 +2,4 @@
 
 # Applicant staff's pending quiz points are confirmed when their company is admitted:
 # the listener connects as soon as anything of learning is imported.
-from club.learning import passes  # noqa: E402, F401
+from club.learning import passes  # noqa: F401

@@ -23,7 +23,6 @@ from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, User
 from club.members.signals import company_admitted
 
-
 EARNING = (MembershipStatus.MEMBER, MembershipStatus.APPLICANT)
 
 

@@ -11,8 +11,7 @@ from club.core.access import signed_in
 from club.core.home import cards_for
 from club.core.refusals import on_refusal
 from club.extensions import db
-from club.members import services
-from club.members import admission
+from club.members import admission, services
 from club.members.blueprint import bp
 from club.members.forms import ChangePasswordForm, ProfileForm
 from club.members.models import MembershipStatus, User

@@ -99,7 +99,9 @@ def save_rules(
     row.updated_by_id = actor.id
     old, new = audit.changes(before, _rules_snapshot(row))
     if new:
-        audit.record(session, "admission.rules_changed", row, actor=actor, before=old, after=new, now=now)
+        audit.record(
+            session, "admission.rules_changed", row, actor=actor, before=old, after=new, now=now
+        )
     session.flush()
     return row
 
@@ -284,7 +286,11 @@ def set_membership(
     allowed, to = moves[action]
     if company.status not in allowed:
         raise MembersError(
-            _("%(company)s is %(status)s: that does not apply.", company=company.name, status=company.status.label)
+            _(
+                "%(company)s is %(status)s: that does not apply.",
+                company=company.name,
+                status=company.status.label,
+            )
         )
     return change_status(session, company, to, actor=actor, reason=reason[:500], now=now)
 
@@ -314,8 +320,14 @@ def admit_due(
         if current.needs_approval:
             done += _propose(session, company, points, today, now=now)
             continue
-        why = _("reached %(points)d of %(threshold)d points", points=points, threshold=current.threshold_points)
-        if change_status(session, company, MembershipStatus.MEMBER, actor=None, reason=why, now=now):
+        why = _(
+            "reached %(points)d of %(threshold)d points",
+            points=points,
+            threshold=current.threshold_points,
+        )
+        if change_status(
+            session, company, MembershipStatus.MEMBER, actor=None, reason=why, now=now
+        ):
             done += 1
     return done
 
@@ -391,7 +403,9 @@ def decide(
     )
     if approve and review.company.status == MembershipStatus.APPLICANT:
         why = _("admission approved (%(points)d points)", points=review.points)
-        change_status(session, review.company, MembershipStatus.MEMBER, actor=actor, reason=why, now=now)
+        change_status(
+            session, review.company, MembershipStatus.MEMBER, actor=actor, reason=why, now=now
+        )
     session.flush()
 
 

@@ -63,9 +63,7 @@ class MembershipChange(db.Model):
 
     __tablename__ = "membership_change"
     __table_args__ = (
-        CheckConstraint(
-            "from_status IS NULL OR from_status <> to_status", name="status_changes"
-        ),
+        CheckConstraint("from_status IS NULL OR from_status <> to_status", name="status_changes"),
         Index("ix_membership_change_company", "company_id", "id"),
     )
 

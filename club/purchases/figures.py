@@ -21,8 +21,10 @@ def confirmed_points(
     in time, less what credit notes took back, before any tier bonus (each month's
     points divided by the multiplier it was closed with). Companies with none are left
     out. `company_id` narrows it to one company."""
-    base = (PurchaseMonth.confirmed - PurchaseMonth.clawed_back) * 100 / (
-        PurchaseMonth.multiplier_percent
+    base = (
+        (PurchaseMonth.confirmed - PurchaseMonth.clawed_back)
+        * 100
+        / (PurchaseMonth.multiplier_percent)
     )
     query = (
         select(PurchaseMonth.company_id, func.sum(base))

@@ -21,9 +21,9 @@ from club.extensions import db
 from club.members import admission
 from club.members.models import MembershipStatus
 from club.purchases import services
+from club.purchases.defaults import default_country, main_currency
 from club.purchases.earning_rule import rule_for
 from club.purchases.figures import confirmed_points
-from club.purchases.defaults import default_country, main_currency
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
