@@ -121,6 +121,8 @@ def _check_open_to(session: Session, privilege: Privilege, company: Company, tod
     """The privilege's dates and tier allow this company to redeem it today."""
     if (reason := unavailable_reason(privilege, today=today)) is not None:
         raise PrivilegeUnavailable(reason)
+    if privilege.is_pilot_only and not company.is_pilot:
+        raise PrivilegeUnavailable(_("This privilege is for the pilot group only."))
     if privilege.min_tier and company_tier(session, company) != privilege.min_tier:
         raise PrivilegeUnavailable(
             _("This privilege is for %(tier)s members only.", tier=privilege.min_tier)

@@ -371,6 +371,19 @@ def reviews(session: Session) -> list[AdmissionReview]:
     ).all()
 
 
+def is_awaiting_approval(session: Session, company: Company) -> bool:
+    return (
+        company.status == MembershipStatus.APPLICANT
+        and session.scalar(
+            select(AdmissionReview.id).where(
+                AdmissionReview.company_id == company.id,
+                AdmissionReview.status == ReviewStatus.AWAITING,
+            )
+        )
+        is not None
+    )
+
+
 def decide(
     session: Session,
     review: AdmissionReview,
