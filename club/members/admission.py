@@ -87,7 +87,7 @@ def save_rules(
         )
     now = now or utcnow()
     row = session.get(AdmissionRules, 1, with_for_update=True)
-    before = _rules_snapshot(row) if row is not None else {}
+    before = _rules_snapshot(row if row is not None else rules(session))
     if row is None:
         row = AdmissionRules(id=1)
         session.add(row)
