@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from club.core.access import signed_in
 from club.core.home import cards_for
+from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.extensions import db
 from club.members import admission, services
@@ -34,6 +35,7 @@ def home():
             holder=holder,
             colleagues=colleagues,
             forfeit_on=admission.forfeit_on(db.session, company),
+            today=club_today(),
             cards=cards_for(current_user),
         )
     companies = services.visible_companies(current_user).subquery()
