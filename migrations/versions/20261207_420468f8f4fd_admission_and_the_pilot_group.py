@@ -145,38 +145,30 @@ def upgrade():
     with op.batch_alter_table("membership_change", schema=None) as batch_op:
         batch_op.create_index("ix_membership_change_company", ["company_id", "id"], unique=False)
 
-    with op.batch_alter_table("company", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("status_since", sa.Date(), nullable=True))
-        batch_op.add_column(
-            sa.Column("is_pilot", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.create_index(batch_op.f("ix_company_is_pilot"), ["is_pilot"], unique=False)
+    # Plain ADD COLUMN (SQLite has it): a batch copy of company would drop a table that
+    # every other table's rows point at.
+    op.add_column("company", sa.Column("status_since", sa.Date(), nullable=True))
+    op.add_column(
+        "company", sa.Column("is_pilot", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.create_index(op.f("ix_company_is_pilot"), "company", ["is_pilot"], unique=False)
     op.execute(
         "UPDATE company SET status_since = CURRENT_DATE WHERE status IN ('suspended', 'left')"
     )
-
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_pilot_only", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-
-    with op.batch_alter_table("privilege", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_pilot_only", sa.Boolean(), server_default=sa.false(), nullable=False)
+    for table in ("meeting", "privilege"):
+        op.add_column(
+            table,
+            sa.Column("is_pilot_only", sa.Boolean(), server_default=sa.false(), nullable=False),
         )
 
 
 def downgrade():
-    with op.batch_alter_table("privilege", schema=None) as batch_op:
-        batch_op.drop_column("is_pilot_only")
-
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.drop_column("is_pilot_only")
-
-    with op.batch_alter_table("company", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_company_is_pilot"))
-        batch_op.drop_column("is_pilot")
-        batch_op.drop_column("status_since")
+    # Plain DROP COLUMN (SQLite 3.35+), for the reason given above.
+    for table in ("privilege", "meeting"):
+        op.drop_column(table, "is_pilot_only")
+    op.drop_index(op.f("ix_company_is_pilot"), table_name="company")
+    op.drop_column("company", "is_pilot")
+    op.drop_column("company", "status_since")
 
     with op.batch_alter_table("membership_change", schema=None) as batch_op:
         batch_op.drop_index("ix_membership_change_company")
