@@ -60,6 +60,9 @@ def test_suspending_shows_in_the_history_and_freezes_the_home_page(
     client, club, login_as, db_session
 ):
     login_as(club.club_manager)
+    page = client.get(f"/manage/companies/{club.company.id}").get_data(as_text=True)
+    # Each button's form carries its action once (an empty hidden copy would win).
+    assert page.count('name="action"') == 2 and 'value="suspend"' in page
     url = f"/manage/companies/{club.company.id}/membership"
     assert client.post(url, data={"action": "suspend", "reason": ""}).status_code == 302
     db_session.expire_all()
