@@ -110,7 +110,7 @@ def _redeeming_company(actor: User) -> Company:
     if actor.company.status != MembershipStatus.MEMBER:
         raise NotAllowed(
             _(
-                "Your company is %(status)s: its points are frozen and cannot be spent.",
+                "Your company's status is %(status)s: its points are frozen and cannot be spent.",
                 status=actor.company.status.label.lower(),
             )
         )

@@ -287,7 +287,7 @@ def set_membership(
     if company.status not in allowed:
         raise MembersError(
             _(
-                "%(company)s is %(status)s: that does not apply.",
+                "The status of %(company)s is %(status)s: that does not apply.",
                 company=company.name,
                 status=company.status.label,
             )

@@ -82,7 +82,11 @@ def change_membership(company_id: int):
     )
     db.session.commit()
     flash(
-        _("%(company)s is now %(status)s.", company=company.name, status=company.status.label),
+        _(
+            "The status of %(company)s is now %(status)s.",
+            company=company.name,
+            status=company.status.label,
+        ),
         "success",
     )
     return redirect(back)
