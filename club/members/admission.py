@@ -86,11 +86,8 @@ def save_rules(
             _("Frozen points are forfeited 0 to 60 months later."), field="forfeit_after_months"
         )
     now = now or utcnow()
-    row = session.get(AdmissionRules, 1, with_for_update=True)
-    before = _rules_snapshot(row if row is not None else rules(session))
-    if row is None:
-        row = AdmissionRules(id=1)
-        session.add(row)
+    row = _rules_row(session)
+    before = _rules_snapshot(row)
     row.threshold_points = threshold_points
     row.window_months = window_months
     row.needs_approval = needs_approval
@@ -104,6 +101,21 @@ def save_rules(
         )
     session.flush()
     return row
+
+
+def _rules_row(session: Session) -> AdmissionRules:
+    """The saved row, locked; the first save writes the defaults first (two managers
+    saving at once for the first time: the single-row check refuses the second insert,
+    which then locks the first one's row)."""
+    row = session.get(AdmissionRules, 1, with_for_update=True)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            session.add(rules(session))
+    except IntegrityError:
+        pass
+    return session.get(AdmissionRules, 1, with_for_update=True, populate_existing=True)
 
 
 def admission_window(rules_: AdmissionRules, today: date) -> tuple[date, date]:
