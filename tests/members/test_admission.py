@@ -278,7 +278,7 @@ def test_reinstated_the_day_before_keeps_its_points_usable(
         (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED),
         (MembershipStatus.SUSPENDED, MembershipStatus.MEMBER),
     ]
-    assert suspended.joined_on is None or suspended.joined_on <= DAY_BEFORE.date()
+    assert suspended.status_since == DAY_BEFORE.date()
 
 
 def test_membership_steps_need_a_reason_and_a_status_they_apply_to(db_session, club, suspended):
