@@ -117,6 +117,23 @@ def ledger_verify_command(wallet_id: int | None) -> None:
         raise SystemExit(1)
 
 
+admission_cli = AppGroup("admission", help="Admission of applicants and frozen points.")
+club_cli.add_command(admission_cli)
+
+
+@admission_cli.command("run")
+def admission_run_command() -> None:
+    """Admit applicants that reached the threshold (or propose them for approval), then
+    forfeit the frozen points of companies suspended or gone past the rules' period.
+    The same jobs the scheduler runs nightly; safe to run again."""
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    for job in JOBS:
+        if job.name in ("admit-applicants", "forfeit-frozen-points"):
+            _run_job(job, db.session)
+
+
 token_cli = AppGroup("api-token", help="Tokens for the JSON API.")
 club_cli.add_command(token_cli)
 

@@ -25,7 +25,7 @@ from club.core.database import holds_write_lock, write_intent
 from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
-from club.demo_members import COMPANIES, add_companies, add_supplier_staff
+from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
 from club.demo_purchases import DemoClock, play_a_year_of_purchases
 from club.learning.demo import play_courses
 from club.members.models import User
@@ -86,6 +86,18 @@ def _load_demo(
 
     manager = staff["manager@club.example"]
     play_a_year_of_purchases(session, clock, companies, manager)
+    # Suspended after its last month went unpaid (points frozen, forfeited six months on);
+    # the German partner left long ago, past the freeze.
+    record_memberships(
+        session,
+        companies,
+        registered=registered,
+        departures={
+            "ИП Ёлкин А. В.": (clock.months[10] + timedelta(days=14), "Invoices long overdue"),
+            "Technik Handel GmbH": (clock.months[2] + timedelta(days=9), "Contract ended"),
+        },
+        manager=manager,
+    )
     privileges = load_catalogue(session, manager=manager, now=now)
     play_redemptions(session, privileges, manager=manager, now=now)
     play_courses(session, now=now)

@@ -10,12 +10,15 @@ from club.health.models import JobRun
 from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
+from club.members.admission_models import AdmissionReview, AdmissionRules, MembershipChange
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
 from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
     "Acceptance",
+    "AdmissionReview",
+    "AdmissionRules",
     "Allocation",
     "ApiToken",
     "AuditEntry",
@@ -29,6 +32,7 @@ __all__ = [
     "Invoice",
     "JobRun",
     "Lot",
+    "MembershipChange",
     "OneTimeLink",
     "Privilege",
     "PurchaseMonth",

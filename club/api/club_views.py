@@ -20,6 +20,7 @@ from club.core.periods import InvalidPeriod, club_today
 from club.extensions import db
 from club.leaderboard import services as boards
 from club.leaderboard.errors import UnknownLeague
+from club.members.standing import sees_pilot_only
 
 # --- the catalogue, for an account holder's personal token ------------------------------
 
@@ -60,7 +61,9 @@ def get_privileges():
     Scope: privileges (an account holder's personal token).
     """
     today = club_today(utcnow())
-    privileges = db.session.scalars(catalog.catalogue(db.session)).all()
+    user = g.api_token.user
+    pilot_only = user is None or sees_pilot_only(user)
+    privileges = db.session.scalars(catalog.catalogue(db.session, pilot_only=pilot_only)).all()
     return schemas.PrivilegeList(privileges=[_privilege_json(p, today=today) for p in privileges])
 
 

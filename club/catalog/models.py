@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
@@ -109,6 +109,10 @@ class Privilege(db.Model):
     sponsor_share_percent: Mapped[int] = mapped_column(nullable=False, default=0)
     # Tier restriction: filled in by the tiers issue; None means every member.
     min_tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Only for the pilot group (Company.is_pilot): tried there before the full launch.
+    is_pilot_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
+    )
     capacity_per_quarter: Mapped[int | None] = mapped_column(nullable=True)
     stock: Mapped[int | None] = mapped_column(nullable=True)
     lead_time_days: Mapped[int] = mapped_column(nullable=False, default=14)

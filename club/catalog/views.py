@@ -40,6 +40,7 @@ from club.core.roles import ALL_ROLES, Role
 from club.extensions import db
 from club.ledger import services as ledger
 from club.members.forms import ConfirmForm
+from club.members.standing import sees_pilot_only
 
 bp = Blueprint("catalog", __name__)
 
@@ -61,6 +62,7 @@ def privileges():
         category=Category(category) if category in set(Category) else None,
         affordable_for=available if affordable else None,
         text=request.args.get("q", "")[:100],
+        pilot_only=sees_pilot_only(current_user),
     )
     return render_page_or_fragment(
         "catalog/privileges.html",
@@ -78,7 +80,7 @@ def privileges():
 
 def _privilege_or_404(slug: str) -> Privilege:
     privilege = db.session.scalar(select(Privilege).where(Privilege.slug == slug))
-    if privilege is None:
+    if privilege is None or (privilege.is_pilot_only and not sees_pilot_only(current_user)):
         abort(404)
     return privilege
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
@@ -113,6 +113,10 @@ class Meeting(db.Model):
         str_enum(Audience, "meeting_audience"), nullable=False, default=Audience.MEMBERS
     )
     min_tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Only for the pilot group (Company.is_pilot), whatever the audience says.
+    is_pilot_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
+    )
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attendance_points: Mapped[int] = mapped_column(nullable=False, default=0)

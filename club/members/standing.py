@@ -28,3 +28,9 @@ def company_tiers(session: Session) -> dict[int, str]:
 def tier_multiplier_percent(session: Session, company_id: int, period: date) -> int:
     """The multiplier of the company's tier for a purchase month, in percent."""
     return 100
+
+
+def sees_pilot_only(viewer) -> bool:
+    """Whether pilot-only privileges and meetings are shown to and open to a viewer:
+    supplier staff always, partners when their company is in the pilot group."""
+    return not viewer.role.is_partner or bool(viewer.company and viewer.company.is_pilot)

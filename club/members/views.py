@@ -4,7 +4,12 @@ companies and people (manage_views). Importing this module attaches them all."""
 
 from __future__ import annotations
 
-from club.members import account_views, manage_views, sign_in_views  # noqa: F401  (routes)
+from club.members import (  # noqa: F401  (routes)
+    account_views,
+    admission_views,
+    manage_views,
+    sign_in_views,
+)
 from club.members.blueprint import bp
 
 __all__ = ["bp"]

@@ -9,15 +9,21 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from club.core.access import requires
 from club.core.clock import utcnow
+from club.core.home import home_card
 from club.core.periods import club_today, month_start
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
+from club.members import admission
+from club.members.models import MembershipStatus
 from club.purchases import services
 from club.purchases.defaults import default_country, main_currency
+from club.purchases.earning_rule import rule_for
+from club.purchases.figures import confirmed_points
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
@@ -157,3 +163,26 @@ def confirm_import():
         "success",
     )
     return redirect(url_for("purchases.import_invoices"))
+
+
+@home_card(order=5)
+def admission_card(user):
+    """An applicant's way into the club: its figure against the threshold and what is
+    left to buy, in the main currency at this month's rate."""
+    if not user.role.is_partner or user.company.status != MembershipStatus.APPLICANT:
+        return None
+    today = club_today()
+    window = admission.admission_window(admission.rules(db.session), today)
+    points = confirmed_points(db.session, *window, company_id=user.company_id)
+    progress = admission.progress(db.session, points.get(user.company_id, 0), today)
+    currency = main_currency()
+    rate = rule_for(db.session, month_start(today)).rate_for(currency)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template(
+            "purchases/_admission_card.html",
+            progress=progress,
+            currency=currency,
+            to_buy=progress.missing * rate if rate else None,
+        )
+    )
