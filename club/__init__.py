@@ -40,8 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     converters.init_app(app)  # before the blueprints: `<int:...>` ids fit 64 bits
     _register_blueprints(app)
-    web.init_app(app)
+    # Write intent first: the request wiring's checks (the privacy gate) read the
+    # database, and on SQLite a POST's transaction must begin IMMEDIATE.
     database.init_app(app)
+    web.init_app(app)
 
     from club.cli import register_commands
 
@@ -63,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.awards.views import bp as awards_bp
     from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
+    from club.consent.views import bp as consent_bp
     from club.events.manage_views import bp as events_manage_bp
     from club.events.views import bp as events_bp
     from club.health.views import bp as health_bp
@@ -72,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.ledger.views import bp as ledger_bp
     from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
+    from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
 
     for blueprint in (
@@ -91,5 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         awards_bp,
         leaderboard_bp,
         health_bp,
+        consent_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)

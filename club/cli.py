@@ -94,12 +94,19 @@ club_cli.add_command(ledger_cli)
 
 
 @ledger_cli.command("verify")
-def ledger_verify_command() -> None:
+@click.option(
+    "--wallet",
+    "wallet_id",
+    type=click.IntRange(1, 2**63 - 1),
+    default=None,
+    help="Check this wallet only (its balances, lots and allocations; not the rollups).",
+)
+def ledger_verify_command(wallet_id: int | None) -> None:
     """Recompute every wallet from its entries and check every invariant."""
     from club.extensions import db
     from club.ledger.verify import verify
 
-    report = verify(db.session)
+    report = verify(db.session, wallet_id=wallet_id)
     click.echo(
         f"checked {report.wallets} wallets, {report.entries} entries, {report.lots} lots: "
         + ("all consistent" if report.ok else f"{len(report.problems)} problems")
@@ -122,6 +129,23 @@ def tiers_requalify_command() -> None:
 
     job = next(job for job in JOBS if job.name == "requalify-companies")
     _run_job(job, db.session)
+
+
+admission_cli = AppGroup("admission", help="Admission of applicants and frozen points.")
+club_cli.add_command(admission_cli)
+
+
+@admission_cli.command("run")
+def admission_run_command() -> None:
+    """Admit applicants that reached the threshold (or propose them for approval), then
+    forfeit the frozen points of companies suspended or gone past the rules' period.
+    The same jobs the scheduler runs nightly; safe to run again."""
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    for job in JOBS:
+        if job.name in ("admit-applicants", "forfeit-frozen-points"):
+            _run_job(job, db.session)
 
 
 token_cli = AppGroup("api-token", help="Tokens for the JSON API.")

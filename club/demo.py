@@ -18,11 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.awards.demo import play_awards
+from club.consent import services as consent
+from club.consent.models import DocumentKind
 from club.core.clock import utcnow
 from club.core.database import holds_write_lock, write_intent
+from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
-from club.demo_members import COMPANIES, add_companies, add_supplier_staff
+from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
 from club.demo_purchases import DemoClock, play_a_year_of_purchases
 from club.learning.demo import play_courses
 from club.members.models import User
@@ -79,11 +82,42 @@ def _load_demo(
         session, staff, password_hash=password_hash, registered=registered
     )
 
+    _accept_club_documents(session, since=staff_since)
+
     manager = staff["manager@club.example"]
     play_a_year_of_purchases(session, clock, companies, manager)
+    # Suspended after its last month went unpaid (points frozen, forfeited six months on);
+    # the German partner left long ago, past the freeze.
+    record_memberships(
+        session,
+        companies,
+        registered=registered,
+        departures={
+            "ИП Ёлкин А. В.": (clock.months[10] + timedelta(days=14), "Invoices long overdue"),
+            "Technik Handel GmbH": (clock.months[2] + timedelta(days=9), "Contract ended"),
+        },
+        manager=manager,
+    )
     privileges = load_catalogue(session, manager=manager, now=now)
     play_redemptions(session, privileges, manager=manager, now=now)
     play_courses(session, now=now)
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
     return staff_logins + partner_logins, password
+
+
+def _accept_club_documents(session: Session, *, since: datetime) -> None:
+    """Version 1 of the rules and the privacy notice (a database built without the
+    migrations has none), accepted by the demo's partners as they joined: the demo shows
+    a club already running, and its holders redeem."""
+    consent.seed_first_versions(session, now=since)
+    rules = consent.current(session, DocumentKind.RULES)
+    privacy = consent.current(session, DocumentKind.PRIVACY)
+    partners = session.scalars(
+        select(User).where(User.role.in_(PARTNER_ROLES), User.password_hash.is_not(None))
+    )
+    for person in partners:
+        when = max(person.created_at, since)
+        documents = [privacy] + ([rules] if person.role == Role.ACCOUNT_HOLDER else [])
+        for document in documents:
+            consent.accept(session, person, document, ip_address=None, user_agent="demo", now=when)

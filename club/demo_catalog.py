@@ -155,6 +155,20 @@ PRIVILEGES = [
             ],
         },
     ),
+    (
+        # Tried with the pilot group before it goes to every member.
+        "Google Business profile set-up",
+        "marketing",
+        600,
+        "700.00",
+        7,
+        {
+            "summary": "Your company's Google Business profile set up and its first photos "
+            "posted, so local customers find you (pilot group).",
+            "brief": [{"key": "address", "label": "Shop or showroom address", "type": "text"}],
+            "is_pilot_only": True,
+        },
+    ),
 ]
 
 

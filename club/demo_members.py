@@ -3,11 +3,12 @@ partner companies of Poland, Russia and Germany with valid tax ids, and their st
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
 from club.core.roles import Role
+from club.members.admission_models import MembershipChange
 from club.members.models import Company, MembershipStatus, User
 
 SUPPLIER_STAFF = [
@@ -164,6 +165,10 @@ COMPANIES = [
 ]
 
 
+# In the pilot group: they try pilot-only privileges before every member gets them.
+PILOT = {"Hurtownia Elektryczna Żak sp. z o.o.", "ООО «ЭлектроСнаб»"}
+
+
 def polish_nip(first_nine: str) -> str:
     """A valid NIP from nine digits (the check digit may not be 10; we skip those)."""
     weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
@@ -230,6 +235,7 @@ def add_companies(
             status=status,
             joined_on=joined,
             account_manager=staff_by_email.get(manager) if manager else None,
+            is_pilot=name in PILOT,
             created_at=registered[name],
         )
         session.add(company)
@@ -250,3 +256,46 @@ def add_companies(
             logins.append((role.label, email, name))
     session.flush()
     return companies, logins
+
+
+def record_memberships(
+    session: Session,
+    companies: dict[str, Company],
+    *,
+    registered: dict[str, datetime],
+    departures: dict[str, tuple[date, str]],
+    manager: User,
+) -> None:
+    """Each company's membership history as the club lived it: registered as an
+    applicant, admitted on the day it joined, and (`departures`: name -> day and reason)
+    suspended or gone later, frozen from that day."""
+    for name, company in companies.items():
+        day = registered[name].date()
+        steps = [(None, MembershipStatus.APPLICANT, day, "registered", None)]
+        if company.joined_on is not None:
+            steps.append(
+                (
+                    MembershipStatus.APPLICANT,
+                    MembershipStatus.MEMBER,
+                    company.joined_on,
+                    "reached the entry threshold",
+                    None,
+                )
+            )
+        if name in departures:
+            left_on, reason = departures[name]
+            steps.append((MembershipStatus.MEMBER, company.status, left_on, reason, manager))
+        for before, after, on, reason, actor in steps:
+            session.add(
+                MembershipChange(
+                    company_id=company.id,
+                    from_status=before,
+                    to_status=after,
+                    changed_on=on,
+                    reason=reason,
+                    actor_id=actor.id if actor else None,
+                    created_at=datetime.combine(on, time(9), tzinfo=UTC),
+                )
+            )
+        company.status_since = steps[-1][2]
+    session.flush()

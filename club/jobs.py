@@ -19,11 +19,13 @@ from club.core.periods import club_today
 from club.events.services import send_reminders
 from club.leaderboard.leagues import forget_leagues
 from club.leaderboard.rollups import compact_scores
+from club.ledger import services as ledger
 from club.ledger.notices import warn_expiring_points
 from club.ledger.services import expire_due
+from club.members import admission
 from club.members.models import OneTimeLink
 from club.members.standing import requalify
-from club.purchases.figures import tier_figures
+from club.purchases.figures import confirmed_points, tier_figures
 from club.purchases.services import close_due_months, settle_open_months
 
 # Used or expired links are kept this long for support questions, then removed.
@@ -81,8 +83,8 @@ def compact_board_scores(session: Session, *, now: datetime | None = None) -> in
 
 def requalify_companies(session: Session, *, now: datetime | None = None) -> int:
     """Each company's standing from its confirmed purchases of the last 12 months: its tier
-    (up at once, down after the grace period). Monthly after the close; the figures are
-    read once for everything judged on them (admission too)."""
+    (up at once, down after the grace period). Monthly after the close (and after the
+    night's admissions, so a company admitted that night gets its first tier)."""
     now = now or utcnow()
     today = club_today(now)
     figures = tier_figures(session, today)
@@ -91,10 +93,45 @@ def requalify_companies(session: Session, *, now: datetime | None = None) -> int
     return changed
 
 
+def admit_applicants(session: Session, *, now: datetime | None = None) -> int:
+    """Applicants whose confirmed purchase points over the rules' window reached the
+    threshold are admitted (or await approval). Purchases measure, members decide."""
+    now = now or utcnow()
+    today = club_today(now)
+    window = admission.admission_window(admission.rules(session), today)
+    return admission.admit_due(session, confirmed_points(session, *window), today, now=now)
+
+
+def forfeit_frozen_points(session: Session, *, now: datetime | None = None) -> int:
+    """A suspended or left company's points are forfeited once the rules' period since
+    its status day has passed (ledger entries; a second run finds nothing available)."""
+    now = now or utcnow()
+    made = 0
+    for company in admission.forfeits_due(session, club_today(now)):
+        wallet = ledger.wallet_to_read(session, company.id)
+        if wallet.id is None:
+            continue  # never earned anything: nothing to forfeit
+        entry = ledger.forfeit_frozen(
+            session,
+            wallet,
+            source=ledger.Source("membership", str(company.id)),
+            reason=f"Frozen since {company.status_since:%Y-%m-%d} ({company.status.value}): "
+            "forfeited under the club's rules.",
+            details={"status": company.status.value, "since": company.status_since.isoformat()},
+            now=now,
+        )
+        made += entry is not None
+    return made
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
     Job("settle-payment-windows", settle_payment_windows, {"hour": 1, "minute": 35}),
+    # Daily, after the payment windows: an applicant is admitted the night its points
+    # are confirmed. Admission before forfeits: both read statuses, neither waits.
+    Job("admit-applicants", admit_applicants, {"hour": 1, "minute": 50}),
+    Job("forfeit-frozen-points", forfeit_frozen_points, {"hour": 1, "minute": 55}),
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
     # On the 1st, once the month has closed and the windows due have settled.
     Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),

@@ -4,26 +4,35 @@ from club.api.models import ApiToken
 from club.audit.models import AuditEntry
 from club.awards import models as awards_models  # noqa: F401
 from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
+from club.consent.models import Acceptance, ConsentDocument
 from club.events import models as events_models  # noqa: F401
 from club.health.models import JobRun
 from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
+from club.members.admission_models import AdmissionReview, AdmissionRules, MembershipChange
 from club.members.models import Company, OneTimeLink, User
+from club.privacy.models import Erasure
 from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
 
 __all__ = [
+    "Acceptance",
+    "AdmissionReview",
+    "AdmissionRules",
     "Allocation",
     "ApiToken",
     "AuditEntry",
     "Company",
+    "ConsentDocument",
     "EarningRate",
     "EarningRule",
     "Entry",
+    "Erasure",
     "Hold",
     "Invoice",
     "JobRun",
     "Lot",
+    "MembershipChange",
     "OneTimeLink",
     "Privilege",
     "PurchaseMonth",

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from club.api.views import error_response
+from club.consent.views import privacy_gate
 from club.core import formatting, refusals
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     app.before_request(enforce_declared_access)
+    app.before_request(privacy_gate)  # after the access rule: a 403 stays a 403
 
     @app.after_request
     def security_headers(response):

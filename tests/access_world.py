@@ -37,6 +37,7 @@ from club.learning.sync import sync_courses
 from club.ledger import services as ledger
 from club.ledger.models import Entry, Wallet
 from club.members import services as members
+from club.members.admission_models import AdmissionReview, MembershipChange
 from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
@@ -117,6 +118,8 @@ class Side:
     invitee_id: int = 0
     invitation_token: str = ""
     reset_token: str = ""
+    # An admission awaiting the club manager's approval.
+    review_id: int = 0
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -302,7 +305,10 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
     session.commit()
     members.request_password_reset(session, email=staff.email, ip="192.0.2.1")
     side.reset_token = _link_token(session, "password/reset")
+    review = AdmissionReview(company_id=company.id, points=150, reached_on=utcnow().date())
+    session.add(review)
     session.commit()
+    side.review_id = review.id
     return side
 
 
@@ -427,6 +433,18 @@ def state_of(session: Session, side: Side) -> dict:
                 CalendarFeed.user_id.in_(people)
             )
         ).all(),
+        "admission": (
+            company.status_since,
+            company.is_pilot,
+            session.execute(
+                select(AdmissionReview.status, AdmissionReview.decided_at).where(
+                    AdmissionReview.company_id == side.company_id
+                )
+            ).all(),
+            session.scalars(
+                select(MembershipChange.id).where(MembershipChange.company_id == side.company_id)
+            ).all(),
+        ),
         "certificates": session.execute(
             select(MembershipCertificate.id).where(
                 MembershipCertificate.company_id == side.company_id
@@ -513,6 +531,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
     "attempt_id": _private(lambda w, s, r: [s.attempt_ids[s.person(r)]]),
     "distinction_id": _private(lambda w, s, r: [s.distinction_id]),
     "token_id": _private(lambda w, s, r: [s.token_id]),
+    "review_id": _private(lambda w, s, r: [s.review_id]),
     # API only (bearer tokens): a company by its tax id, an invoice by its number.
     "tax_id": _private(lambda w, s, r: [s.tax_id]),
     "number": _private(lambda w, s, r: [s.invoice_number]),
@@ -552,6 +571,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "events_manage.scan": TICKET,
         "events_manage.scan_check_in": TICKET,
     },
+    "kind": _value("a kind of club document (the club manager's publishing page)", "rules"),
     "year": _value("the awarded quarter's year", AWARD_YEAR),
     "quarter": _value("the awarded quarter", AWARD_QUARTER),
     "position": _value("the course's lesson", 1),

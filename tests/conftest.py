@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
@@ -81,11 +82,37 @@ def pytest_unconfigure(config):
         Path(path).unlink(missing_ok=True)
 
 
+def _default_database(config) -> str:
+    """Where tests marked `one_database` run: on PostgreSQL, the production database, when
+    it answers (always in CI); on SQLite otherwise, so that nobody loses them."""
+    if not hasattr(config, "_club_one_database"):
+        config._club_one_database = "postgresql" if IN_CI or _postgres_available() else "sqlite"
+    return config._club_one_database
+
+
+def _runs_here(config, item) -> bool:
+    """A test marked `one_database` runs on one database only: pages (forms, templates,
+    access; the services beneath them are tested on both) and checks of Python-only rules
+    that need a costly set-up. `one_database("sqlite")` names the database."""
+    mark = item.get_closest_marker("one_database")
+    if mark is None:
+        return True
+    callspec = getattr(item, "callspec", None)
+    database = callspec.params.get("database_url") if callspec else None
+    wanted = mark.args[0] if mark.args else _default_database(config)
+    return database is None or database == wanted
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """In an xdist worker: tests marked `slow` first (PostgreSQL's, the slower, first of
-    all), so that the run does not end with one worker on one long test; then the groups
-    written down for the controller."""
+    """`one_database` tests on one database (see `_runs_here`). In an xdist worker: tests marked
+    `slow` first (PostgreSQL's, the slower, first of all), so that the run does not end
+    with one worker on one long test; then the groups written down for the controller."""
+    if any(item.get_closest_marker("one_database") for item in items):
+        kept = [item for item in items if _runs_here(config, item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
     if not hasattr(config, "workerinput"):
         return
     slow = [item for item in items if item.get_closest_marker("slow")]
@@ -286,6 +313,7 @@ class Demo:
     app: Flask
     result: Result  # what the command returned and printed
     url: str
+    loaded_at: datetime  # just after it loaded: "now" for what it played up to then
 
 
 def _load_demo_into(url: str, smtp_port: int) -> Demo:
@@ -296,7 +324,7 @@ def _load_demo_into(url: str, smtp_port: int) -> Demo:
     result = app.test_cli_runner().invoke(args=["club", "demo"])
     with app.app_context():
         _db.session.remove()
-    return Demo(app, result, url)
+    return Demo(app, result, url, datetime.now(UTC))
 
 
 def _dispose(app) -> None:

@@ -18,9 +18,12 @@ from club.core.periods import club_today, month_start
 from club.demo import DEMO_PASSWORD, load_demo
 from club.demo_purchases import SEED, WELCOME_BONUS, DemoClock, plan_purchases
 from club.extensions import db
+from club.jobs import admit_applicants, forfeit_frozen_points
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.ledger.verify import verify
-from club.members.models import Company, User
+from club.members import admission
+from club.members.models import Company, MembershipStatus, User
+from club.purchases.figures import confirmed_points
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
 PURCHASE_KINDS = {
@@ -63,19 +66,22 @@ def test_demo_loads_once_and_every_login_works(demo):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "now",
-    [
-        datetime(2026, 11, 28, 15, 0, tzinfo=UTC),
-        # Already New Year's Day in Warsaw: the year of invoices is 2026, all of it.
-        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
-    ],
-    ids=["november", "new-year-in-warsaw"],
-)
-def test_a_year_of_purchases_shows_every_kind_of_entry(db_session, now):
+def test_a_year_of_purchases_shows_every_kind_of_entry(demo, demo_session):
+    """On the demo club as `flask club demo` loaded it today (the `demo` fixture)."""
+    _shows_a_year_of_purchases(demo_session, demo.loaded_at)
+
+
+@pytest.mark.slow
+@pytest.mark.one_database("sqlite")  # the club's calendar is Python's; loading takes seconds
+def test_a_year_loaded_on_new_years_day_in_warsaw(db_session):
+    # Already New Year's Day in Warsaw: the year of invoices is 2026, all of it.
+    now = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     load_demo(db_session, now=now)
     db_session.flush()
+    _shows_a_year_of_purchases(db_session, now)
 
+
+def _shows_a_year_of_purchases(db_session, now: datetime) -> None:
     assert verify(db_session).problems == []
     kinds = Counter(db_session.scalars(select(Entry.kind)))
     assert set(kinds) >= PURCHASE_KINDS, kinds
@@ -163,7 +169,7 @@ def test_the_plan_is_the_same_every_time(app_ctx):
 def test_demo_has_a_catalogue_and_redemptions_in_every_state(demo_session):
     db_session = demo_session  # the demo club, loaded once (the `demo` fixture)
     titles = db_session.scalars(select(Privilege.title)).all()
-    assert "Commercial proposal drafting" in titles and len(titles) == 9
+    assert "Commercial proposal drafting" in titles and len(titles) == 10
     proposal = db_session.scalar(
         select(Privilege).where(Privilege.title == "Commercial proposal drafting")
     )
@@ -176,3 +182,27 @@ def test_demo_has_a_catalogue_and_redemptions_in_every_state(demo_session):
         RedemptionStatus.REJECTED,
     } <= statuses
     assert verify(db_session).problems == []
+
+
+def test_demo_companies_stand_where_the_admission_rules_put_them(demo_session):
+    db_session = demo_session
+    today = club_today()
+    by_name = {company.name: company for company in db_session.scalars(select(Company))}
+    # The applicant is on its way in, below the threshold: the admission run leaves it.
+    applicant = by_name["Elektro-Bałtyk S.A."]
+    window = admission.admission_window(admission.rules(db_session), today)
+    points = confirmed_points(db_session, *window).get(applicant.id, 0)
+    assert 0 < points < admission.rules(db_session).threshold_points
+    assert admit_applicants(db_session) == 0
+    # Suspended: frozen, forfeited later; gone: past the freeze, nothing left to forfeit.
+    assert admission.forfeit_on(db_session, by_name["ИП Ёлкин А. В."]) > today
+    assert admission.forfeit_on(db_session, by_name["Technik Handel GmbH"]) <= today
+    assert forfeit_frozen_points(db_session) == 0
+    steps = admission.history(db_session, by_name["ИП Ёлкин А. В."])
+    assert [step.to_status for step in steps] == [
+        MembershipStatus.SUSPENDED,
+        MembershipStatus.MEMBER,
+        MembershipStatus.APPLICANT,
+    ]
+    assert sum(company.is_pilot for company in by_name.values()) == 2
+    assert db_session.scalar(select(Privilege).where(Privilege.is_pilot_only.is_(True)))

@@ -39,6 +39,8 @@ from tests.access_world import (
 )
 from tests.conftest import login, make_test_app
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 ROLE_USERS = {
     Role.CLUB_MANAGER: "club_manager",
     Role.ACCOUNT_MANAGER: "account_manager",

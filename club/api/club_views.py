@@ -20,6 +20,7 @@ from club.core.periods import InvalidPeriod, club_today
 from club.extensions import db
 from club.leaderboard import services as boards
 from club.leaderboard.errors import UnknownLeague
+from club.members.standing import sees_pilot_only
 
 # --- the catalogue, for an account holder's personal token ------------------------------
 
@@ -60,7 +61,9 @@ def get_privileges():
     Scope: privileges (an account holder's personal token).
     """
     today = club_today(utcnow())
-    privileges = db.session.scalars(catalog.catalogue(db.session)).all()
+    user = g.api_token.user
+    pilot_only = user is None or sees_pilot_only(user)
+    privileges = db.session.scalars(catalog.catalogue(db.session, pilot_only=pilot_only)).all()
     return schemas.PrivilegeList(privileges=[_privilege_json(p, today=today) for p in privileges])
 
 
@@ -84,7 +87,12 @@ def _redemption_json(redemption) -> schemas.Redemption:
         "A replay: the redemption made the first time.",
         schemas.Redemption,
         *BODY,
-        (403, "Outside the token's scopes, or the company may not redeem (not a member)."),
+        (
+            403,
+            "Outside the token's scopes, or the company may not redeem: not a member, or "
+            "`rules_not_accepted`: its account holder has not accepted the current club rules "
+            "(`error.rules_version` names the version; accept it at /club-rules).",
+        ),
         (404, "No such privilege (`unknown_privilege`)."),
         (
             409,
@@ -102,9 +110,11 @@ def post_redemption(json: schemas.RedemptionIn, headers: schemas.RedemptionHeade
     Holds the points and puts the redemption in the club manager's queue. Needs an account
     holder's personal token (scope redemptions) of a member company (else 403) and an
     Idempotency-Key header: a request sent again with the same key returns the first
-    redemption (200) and holds nothing more. 409: not enough points, fully booked, out of
-    stock, not available, or the key was used for something else. 422
-    `brief_incomplete`: missing or invalid answers, `error.problems` names each question.
+    redemption (200) and holds nothing more. 403 `rules_not_accepted`: the account holder
+    accepts the current club rules in the portal (/club-rules) first. 409: not enough
+    points, fully booked, out of stock, not available, or the key was used for something
+    else. 422 `brief_incomplete`: missing or invalid answers, `error.problems` names each
+    question.
     """
     holder = g.api_token.user
     if holder is None:

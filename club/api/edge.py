@@ -86,6 +86,7 @@ def _api_error(error: ApiError):
 def _club_error(error: ClubError):
     db.session.rollback()
     more = {"problems": error.problems} if isinstance(error, BriefIncomplete) else {}
+    more |= getattr(error, "details", None) or {}  # facts a refusal adds for scripts
     return error_response(error.status_code, error_code(error), error.message, error.field, **more)
 
 

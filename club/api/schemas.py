@@ -138,7 +138,11 @@ class CompanyIn(Input):
     status: Annotated[
         MembershipStatus,
         Says(lambda: _("status must be one of: applicant, member, suspended, left.")),
-    ] = MembershipStatus.APPLICANT
+    ] = Field(
+        MembershipStatus.APPLICANT,
+        description="Left out: kept (a new company: applicant). A change is a step of the "
+        "membership history; applicant to member admits the company.",
+    )
     joined_on: Annotated[date | None, is_date("joined_on")] = Field(
         None, description="Left out or null: kept (a new member: the day it is admitted)."
     )
@@ -272,6 +276,11 @@ class ErrorDetail(BaseModel):
     problems: dict[str, str] | None = Field(
         None, description="brief_incomplete only: the message for each question key."
     )
+    rules_version: int | None = Field(
+        None,
+        description="rules_not_accepted only: the version of the club rules the account "
+        "holder must accept (at /club-rules) before the company can redeem.",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -347,6 +356,29 @@ class Standing(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="The club's main currency.")
     reach_by: date = Field(description="The end of this month: the next requalification.")
     pending_drop: TierDrop | None
+
+
+class Admission(BaseModel):
+    """A company's membership and, for an applicant, its way to the entry threshold."""
+
+    company: Company
+    status_since: date | None = Field(description="The day the current status began.")
+    is_pilot: bool = Field(description="In the pilot group.")
+    points: int = Field(
+        ge=0,
+        description="Confirmed base purchase points (paid on time, before any tier bonus) "
+        "over the window.",
+    )
+    threshold: int = Field(ge=1, description="Points that admit an applicant.")
+    missing: int = Field(ge=0, description="Points still missing (0 once reached).")
+    window_starts: date = Field(description="The first purchase month that counts.")
+    window_ends: date = Field(description="The first month that does not count yet.")
+    awaiting_approval: bool = Field(
+        description="Reached the threshold; the club manager has yet to approve it."
+    )
+    points_forfeited_on: date | None = Field(
+        description="Suspended or left: the day its frozen points are forfeited."
+    )
 
 
 class Expiry(BaseModel):

@@ -32,12 +32,13 @@ from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
 from club.ledger.models import Entry
+from club.members import admission, standing
 from club.members import services as members
-from club.members import standing
 from club.members.models import Company, User
 from club.members.tax_ids import compact_tax_id, companies_with_tax_id, normalize_tax_id
 from club.purchases import figures, invoices
 from club.purchases import services as purchases
+from club.purchases.figures import confirmed_points
 from club.purchases.invoices import InvoiceRow
 
 __all__ = ["bp", "error_response"]
@@ -238,11 +239,12 @@ def put_company(tax_id: str, json: schemas.CompanyIn):
         street=json.street,
         postal_code=json.postal_code,
         city=json.city,
-        status=json.status,
+        status=json.status if "status" in sent or company is None else company.status,
         joined_on=json.joined_on or (company.joined_on if company else None),
         account_manager_id=manager_id
         if "account_manager_email" in sent
         else (company.account_manager_id if company else None),
+        is_pilot=company.is_pilot if company else False,
     )
     created = company is None
     if created:
@@ -344,6 +346,39 @@ def get_wallet(tax_id: str, query: schemas.CompanyQuery):
         next_expiry=schemas.Expiry(points=upcoming.points, date=upcoming.expires_at.date())
         if upcoming
         else None,
+    )
+
+
+@bp.get("/companies/<tax_id:tax_id>/admission")
+@token_required("companies")
+@spec.validate(
+    query=schemas.CompanyQuery,
+    resp=answers("Membership and admission progress.", schemas.Admission, *COMPANY_LOOKUP),
+    operation_id="getAdmission",
+    path_parameter_descriptions=TAX_ID_IN_PATH,
+)
+def get_admission(tax_id: str, query: schemas.CompanyQuery):
+    """A company's membership and admission progress
+
+    Its status, and its confirmed purchase points over the admission window against the
+    entry threshold. Scope: companies.
+    """
+    company = _company(tax_id, query.country)
+    today = club_today()
+    window = admission.admission_window(admission.rules(db.session), today)
+    figures = confirmed_points(db.session, *window, company_id=company.id)
+    progress = admission.progress(db.session, figures.get(company.id, 0), today)
+    return schemas.Admission(
+        company=_company_json(company),
+        status_since=company.status_since,
+        is_pilot=company.is_pilot,
+        points=progress.points,
+        threshold=progress.threshold,
+        missing=progress.missing,
+        window_starts=progress.window_starts,
+        window_ends=progress.window_ends,
+        awaiting_approval=admission.is_awaiting_approval(db.session, company),
+        points_forfeited_on=admission.forfeit_on(db.session, company),
     )
 
 

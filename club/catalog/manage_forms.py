@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -113,6 +114,7 @@ class PrivilegeForm(FlaskForm):
         render_kw=NUMERIC,
     )
     min_tier_id = SelectField(_l("Lowest tier"), default="", validate_choice=True)
+    is_pilot_only = BooleanField(_l("Only for the pilot group"))
     capacity_per_quarter = IntegerField(
         _l("Capacity per quarter"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
@@ -176,6 +178,7 @@ class PrivilegeForm(FlaskForm):
             "sponsor": self.sponsor.data or None,
             "sponsor_share_percent": self.sponsor_share_percent.data or 0,
             "min_tier_id": int(self.min_tier_id.data) if self.min_tier_id.data else None,
+            "is_pilot_only": self.is_pilot_only.data,
             "capacity_per_quarter": self.capacity_per_quarter.data,
             "stock": self.stock.data,
             "lead_time_days": self.lead_time_days.data,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
@@ -110,6 +110,10 @@ class Privilege(db.Model):
     # Only companies of this tier and above may redeem it; None means every member.
     min_tier_id: Mapped[int | None] = mapped_column(
         ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
+    # Only for the pilot group (Company.is_pilot): tried there before the full launch.
+    is_pilot_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
     )
     capacity_per_quarter: Mapped[int | None] = mapped_column(nullable=True)
     stock: Mapped[int | None] = mapped_column(nullable=True)

@@ -131,6 +131,7 @@ PRIVILEGE_FIELDS = (
     "sponsor",
     "sponsor_share_percent",
     "min_tier_id",
+    "is_pilot_only",
     "capacity_per_quarter",
     "stock",
     "lead_time_days",
@@ -299,8 +300,12 @@ def catalogue(
     affordable_for: int | None = None,
     text: str = "",
     include_retired: bool = False,
+    pilot_only: bool = True,
 ):
+    """The catalogue; `pilot_only=False` leaves out what only the pilot group sees."""
     query = select(Privilege)
+    if not pilot_only:
+        query = query.where(Privilege.is_pilot_only.is_(False))
     if not include_retired:
         query = query.where(Privilege.retired_at.is_(None))
     if category is not None:

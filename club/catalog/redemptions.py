@@ -35,6 +35,7 @@ from club.catalog.models import (
     RedemptionStatus,
 )
 from club.catalog.privileges import remaining, unavailable_reason
+from club.consent import services as consent
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
 from club.core.mail import queue_mail
@@ -105,8 +106,15 @@ def _by_key(session: Session, key: str | None) -> Redemption | None:
 def _redeeming_company(actor: User) -> Company:
     if actor.role != Role.ACCOUNT_HOLDER or actor.company_id is None:
         raise NotAllowed(_("Only your company's account holder can redeem points."))
+    if actor.company.status == MembershipStatus.APPLICANT:
+        raise NotAllowed(_("Your company can redeem points once it is admitted to the club."))
     if actor.company.status != MembershipStatus.MEMBER:
-        raise NotAllowed(_("Only member companies can redeem points."))
+        raise NotAllowed(
+            _(
+                "Your company's status is %(status)s: its points are frozen and cannot be spent.",
+                status=actor.company.status.label.lower(),
+            )
+        )
     return actor.company
 
 
@@ -114,6 +122,8 @@ def _check_open_to(session: Session, privilege: Privilege, company: Company, tod
     """The privilege's dates and tier allow this company to redeem it today."""
     if (reason := unavailable_reason(privilege, today=today)) is not None:
         raise PrivilegeUnavailable(reason)
+    if privilege.is_pilot_only and not company.is_pilot:
+        raise PrivilegeUnavailable(_("This privilege is for the pilot group only."))
     if not reaches(session, company, privilege.min_tier):
         raise PrivilegeUnavailable(
             _("This privilege is for %(tier)s and above.", tier=privilege.min_tier.name)
@@ -147,6 +157,7 @@ def redeem(
         if existing.company_id != company.id or existing.privilege_id != privilege.id:
             raise IdempotencyConflict(_("This request key was already used for something else."))
         return existing
+    consent.require_current_rules(session, company)
     today = club_today(now)
     _check_open_to(session, privilege, company, today)
     cleaned = check_answers(privilege, answers)

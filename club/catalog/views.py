@@ -30,6 +30,7 @@ from club.catalog.models import (
     Wish,
     WishStatus,
 )
+from club.consent import services as consent
 from club.core.access import requires, same_company_or_404
 from club.core.clock import utcnow
 from club.core.htmx import render_page_or_fragment
@@ -39,6 +40,7 @@ from club.core.roles import ALL_ROLES, Role
 from club.extensions import db
 from club.ledger import services as ledger
 from club.members.forms import ConfirmForm
+from club.members.standing import sees_pilot_only
 
 bp = Blueprint("catalog", __name__)
 
@@ -60,6 +62,7 @@ def privileges():
         category=Category(category) if category in set(Category) else None,
         affordable_for=available if affordable else None,
         text=request.args.get("q", "")[:100],
+        pilot_only=sees_pilot_only(current_user),
     )
     found = db.session.scalars(query).all()
     return render_page_or_fragment(
@@ -79,7 +82,7 @@ def privileges():
 
 def _privilege_or_404(slug: str) -> Privilege:
     privilege = db.session.scalar(select(Privilege).where(Privilege.slug == slug))
-    if privilege is None:
+    if privilege is None or (privilege.is_pilot_only and not sees_pilot_only(current_user)):
         abort(404)
     return privilege
 
@@ -104,6 +107,9 @@ def _privilege_page(
         propose_form=propose_form,
         problems=problems or {},
         wish_id=request.values.get("wish", type=int),
+        rules_awaiting=consent.rules_awaiting(db.session, current_user.company)
+        if current_user.role == Role.ACCOUNT_HOLDER
+        else None,
     ), status
 
 

@@ -18,8 +18,9 @@ from fpdf.enums import XPos, YPos
 
 FONT = "Roboto"
 _FONT_FILES = files("font_roboto") / "files"
-# Every style a page uses, each a font that has the Polish and Cyrillic letters.
-STYLES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
+# Every style a page uses, each a font that has the Polish and Cyrillic letters. Only
+# these: fpdf2 parses each font file anew for every document (a tenth of a second each).
+STYLES = {"": "Regular", "B": "Bold", "I": "Italic"}
 
 # Club colours, as in static/css/club.css.
 _INK = (33, 37, 41)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -72,6 +73,7 @@ class MeetingForm(FlaskForm):
         _l("Who may register"), default="members", choices=choices(AUDIENCE_LABELS.items())
     )
     min_tier_id = SelectField(_l("Tier"), default="", validate_choice=True)
+    is_pilot_only = BooleanField(_l("Only for the pilot group"))
     invited_company_ids = SelectMultipleField(
         _l("Invited companies"), coerce=int, validators=[Optional()], render_kw={"size": 8}
     )
@@ -126,6 +128,7 @@ class MeetingForm(FlaskForm):
             registration_closes_at=self.registration_closes_at.data,
             attendance_points=self.attendance_points.data,
             speakers=getattr(self, "parsed_speakers", []),
+            is_pilot_only=self.is_pilot_only.data,
         )
 
 

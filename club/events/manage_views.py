@@ -99,6 +99,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                         tzinfo=None
                     ),
                     "attendance_points": meeting.attendance_points,
+                    "is_pilot_only": meeting.is_pilot_only,
                 }
             )
     return form

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
@@ -114,6 +114,10 @@ class Meeting(db.Model):
     )
     min_tier_id: Mapped[int | None] = mapped_column(
         ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
+    # Only for the pilot group (Company.is_pilot), whatever the audience says.
+    is_pilot_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
     )
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

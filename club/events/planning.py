@@ -55,6 +55,7 @@ class MeetingData:
     registration_closes_at: datetime | None
     attendance_points: int
     speakers: list[tuple[str, str, str]]  # (name, role, bio)
+    is_pilot_only: bool = False
 
 
 def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -123,6 +124,7 @@ def _values(data: MeetingData) -> dict:
         "registration_opens_at": _aware(data.registration_opens_at, zone),
         "registration_closes_at": _aware(data.registration_closes_at, zone),
         "attendance_points": data.attendance_points,
+        "is_pilot_only": data.is_pilot_only,
     }
 
 
@@ -214,6 +216,7 @@ def copy_meeting(session: Session, original: Meeting, *, actor: User) -> Meeting
         seats_per_company=original.seats_per_company,
         audience=original.audience,
         min_tier_id=original.min_tier_id,
+        is_pilot_only=original.is_pilot_only,
         registration_opens_at=None,
         registration_closes_at=None,
         attendance_points=original.attendance_points,

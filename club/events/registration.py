@@ -171,6 +171,8 @@ def may_register(session: Session, meeting: Meeting, company: Company | None) ->
     """Whether people of `company` belong to the meeting's audience."""
     if company is None or company.status != MembershipStatus.MEMBER:
         return False
+    if meeting.is_pilot_only and not company.is_pilot:
+        return False
     if meeting.audience == Audience.INVITED:
         return (
             session.get(MeetingInvitation, {"meeting_id": meeting.id, "company_id": company.id})

@@ -30,6 +30,7 @@ from club.events.models import (
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import User
+from club.members.standing import sees_pilot_only
 
 bp = Blueprint("events", __name__, url_prefix="/meetings")
 
@@ -37,6 +38,8 @@ bp = Blueprint("events", __name__, url_prefix="/meetings")
 def _meeting_or_404(meeting_id: int) -> Meeting:
     meeting = db.get_or_404(Meeting, meeting_id)
     if not services.visible_to_members(meeting) and current_user.role != Role.CLUB_MANAGER:
+        abort(404)
+    if meeting.is_pilot_only and not sees_pilot_only(current_user):
         abort(404)
     return meeting
 
@@ -59,6 +62,8 @@ def meetings():
     when = "past" if request.args.get("when") == "past" else "upcoming"
     format = request.args.get("format", "")
     query = (services.past if when == "past" else services.upcoming)(db.session, format=format)
+    if not sees_pilot_only(current_user):
+        query = query.where(Meeting.is_pilot_only.is_(False))
     found = db.session.scalars(query.limit(200)).all()
     mine = {}
     if current_user.role.is_partner:

@@ -19,17 +19,18 @@ from club.audit import services as audit
 from club.core.codes import new_code, normalize_code
 from club.learning.models import Attempt, Course, CoursePass
 from club.ledger import services as ledger
-from club.members.models import MembershipStatus, User
+from club.ledger.models import Entry, EntryKind, Wallet
+from club.members.models import Company, MembershipStatus, User
+from club.members.signals import company_admitted
+
+EARNING = (MembershipStatus.MEMBER, MembershipStatus.APPLICANT)
 
 
 def earns_points(user: User) -> bool:
-    """Quiz points go to a member company's wallet; supplier staff take courses for
-    practice and applicant, suspended or former members earn nothing."""
-    return (
-        user.role.is_partner
-        and user.company is not None
-        and user.company.status == MembershipStatus.MEMBER
-    )
+    """Quiz points go to a member or applicant company's wallet (an applicant's stay
+    pending until it is admitted); supplier staff take courses for practice and
+    suspended or former members earn nothing."""
+    return user.role.is_partner and user.company is not None and user.company.status in EARNING
 
 
 def course_pass(session: Session, user: User, course: Course) -> CoursePass | None:
@@ -67,6 +68,7 @@ def record_pass(session: Session, attempt: Attempt, *, now: datetime) -> CourseP
             wallet,
             points,
             source=ledger.Source("course", str(course.id)),
+            pending=user.company.status == MembershipStatus.APPLICANT,
             person=user,
             reason=_("the course “%(title)s”", title=course.title),
             details={
@@ -91,9 +93,47 @@ def record_pass(session: Session, attempt: Attempt, *, now: datetime) -> CourseP
     return record
 
 
+def confirm_on_admission(session: Session, company: Company, *, now: datetime) -> int:
+    """An admitted applicant's staff's pending quiz points become available, from the day
+    of admission (they expire counted from it). Idempotent: each earning is confirmed
+    once, by its own key (a second run replays them). Returns how many earnings it saw."""
+    wallet = session.scalar(select(Wallet).where(Wallet.company_id == company.id))
+    if wallet is None:
+        return 0
+    earnings = session.scalars(
+        select(Entry)
+        .where(
+            Entry.wallet_id == wallet.id,
+            Entry.kind == EntryKind.EARN,
+            Entry.source_type == "course",
+            Entry.pending_delta > 0,
+        )
+        .order_by(Entry.id)
+    ).all()
+    for earning in earnings:
+        ledger.confirm(
+            session,
+            wallet,
+            earning.pending_delta,
+            source=ledger.Source(earning.source_type, earning.source_id),
+            earned_at=now,
+            person=earning.person,
+            reason=_("%(what)s: confirmed at admission", what=earning.reason),
+            details={"earning": earning.id},
+            idempotency_key=f"quiz-admitted:{earning.id}",
+            now=now,
+        )
+    return len(earnings)
+
+
 def find_certificate(session: Session, typed: str) -> CoursePass | None:
     """The pass whose certificate carries the code, however it was typed."""
     code = normalize_code(typed)
     if code is None:
         return None
     return session.scalar(select(CoursePass).where(CoursePass.code == code))
+
+
+@company_admitted.connect
+def _confirm_pending_quiz_points(session: Session, *, company: Company, now: datetime, **_kw):
+    confirm_on_admission(session, company, now=now)

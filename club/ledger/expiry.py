@@ -44,6 +44,46 @@ def expire(session: Session, wallet: Wallet, *, now: datetime | None = None) -> 
     return entry
 
 
+def forfeit_frozen(
+    session: Session,
+    wallet: Wallet,
+    *,
+    source: Source,
+    reason: str,
+    details: dict | None = None,
+    now: datetime | None = None,
+) -> Entry | None:
+    """Every available point leaves the wallet: a suspended or left company's frozen
+    points at the end of the period the admission rules name (an EXPIRE entry taking
+    every open lot; held and pending points stay where they are). None when nothing is
+    available, so a second run writes nothing."""
+    now = now or utcnow()
+    wallet = lock(session, wallet)
+    if wallet.available <= 0:
+        return None
+    lots = session.scalars(
+        select(Lot)
+        .where(Lot.wallet_id == wallet.id, Lot.remaining > 0)
+        .order_by(Lot.expires_at, Lot.entry_id)
+        .with_for_update()
+    ).all()
+    entry = post(
+        session,
+        wallet,
+        EntryKind.EXPIRE,
+        source=source,
+        available=-wallet.available,
+        reason=reason,
+        details={**(details or {}), "lots": len(lots)},
+        now=now,
+    )
+    for lot in lots:
+        session.add(Allocation(entry_id=entry.id, lot_id=lot.entry_id, points=lot.remaining))
+        lot.remaining = 0
+    session.flush()
+    return entry
+
+
 def expire_due(session: Session, *, now: datetime | None = None) -> int:
     """Run expiry for every wallet that has lots past their date; returns entries made."""
     now = now or utcnow()

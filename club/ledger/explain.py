@@ -145,6 +145,12 @@ def explain(entry: Entry) -> str:
             reason=entry.reason,
         )
     if entry.kind == EntryKind.EXPIRE:
+        if entry.source_type == "membership":  # frozen points of a suspended or left company
+            return _(
+                "The company's points, frozen since %(date)s, were forfeited under the "
+                "club's rules.",
+                date=(entry.details or {}).get("since", "?"),
+            )
         return _("Points older than the expiry period have expired.")
     if entry.kind == EntryKind.SETTLE:
         return _("New points paid off points taken back earlier.")

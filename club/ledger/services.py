@@ -15,7 +15,7 @@ statement.py, bulk.py (many wallets at once).
 from club.ledger.bulk import BULK_KINDS, Movement, post_many
 from club.ledger.corrections import adjust, clawback
 from club.ledger.earning import confirm, earn, forfeit
-from club.ledger.expiry import NextExpiry, expire, expire_due, next_expiry
+from club.ledger.expiry import NextExpiry, expire, expire_due, forfeit_frozen, next_expiry
 from club.ledger.posting import expiry_for
 from club.ledger.spending import capture, hold, release
 from club.ledger.statement import statement_query
@@ -36,6 +36,7 @@ __all__ = [
     "expire_due",
     "expiry_for",
     "forfeit",
+    "forfeit_frozen",
     "hold",
     "next_expiry",
     "post_many",

@@ -1,5 +1,10 @@
 """Recompute every wallet from its entries and check every invariant of the ledger, and
-have whoever keeps figures beside it (signals.verifying) check theirs."""
+have whoever keeps figures beside it (signals.verifying) check theirs.
+
+`verify(session, wallet_id=N)` checks one wallet's balances, lots and allocations only:
+what support runs for one company, and what the property tests run after every step. The
+figures kept beside the ledger (the boards' rollups) span every wallet, so only the full
+run asks for them."""
 
 from __future__ import annotations
 
@@ -34,42 +39,55 @@ class Report:
         return not self.problems
 
 
-def verify(session: Session) -> Report:
+def verify(session: Session, *, wallet_id: int | None = None) -> Report:
     report = Report()
-    _check_wallets(session, report)
-    _check_lots(session, report)
-    _check_allocations(session, report)
-    # What others keep beside the ledger (the leaderboards' rollups) must agree with it
-    # too: each listener checks its own and answers with its problems.
-    for _listener, problems in verifying.send(session):
-        report.problems += problems
+    _check_wallets(session, report, wallet_id)
+    _check_lots(session, report, wallet_id)
+    _check_allocations(session, report, wallet_id)
+    if wallet_id is None:
+        # What others keep beside the ledger (the leaderboards' rollups) must agree with
+        # it too: each listener checks its own and answers with its problems.
+        for _listener, problems in verifying.send(session):
+            report.problems += problems
     return report
 
 
-def _check_wallets(session: Session, report: Report) -> None:
+def _only(query, column, wallet_id: int | None):
+    return query if wallet_id is None else query.where(column == wallet_id)
+
+
+def _check_wallets(session: Session, report: Report, wallet_id: int | None) -> None:
     """Each wallet's balances against its entries, its lots and its open holds."""
-    wallets = {wallet.id: wallet for wallet in session.scalars(select(Wallet))}
+    wallets = {
+        wallet.id: wallet for wallet in session.scalars(_only(select(Wallet), Wallet.id, wallet_id))
+    }
     report.wallets = len(wallets)
 
     sums = session.execute(
-        select(
+        _only(
+            select(
+                Entry.wallet_id,
+                func.count(),
+                func.sum(Entry.available_delta),
+                func.sum(Entry.pending_delta),
+                func.sum(Entry.held_delta),
+            ),
             Entry.wallet_id,
-            func.count(),
-            func.sum(Entry.available_delta),
-            func.sum(Entry.pending_delta),
-            func.sum(Entry.held_delta),
+            wallet_id,
         ).group_by(Entry.wallet_id)
     ).all()
     by_wallet = {row[0]: row[1:] for row in sums}
     report.entries = sum(row[0] for row in by_wallet.values())
     lot_sums = dict(
         session.execute(
-            select(Lot.wallet_id, func.sum(Lot.remaining)).group_by(Lot.wallet_id)
+            _only(
+                select(Lot.wallet_id, func.sum(Lot.remaining)), Lot.wallet_id, wallet_id
+            ).group_by(Lot.wallet_id)
         ).all()
     )
     open_holds = dict(
         session.execute(
-            select(Hold.wallet_id, func.sum(Hold.points))
+            _only(select(Hold.wallet_id, func.sum(Hold.points)), Hold.wallet_id, wallet_id)
             .where(Hold.status == HoldStatus.HELD)
             .group_by(Hold.wallet_id)
         ).all()
@@ -97,20 +115,25 @@ def _check_wallets(session: Session, report: Report) -> None:
                 report.problems.append(f"wallet {wallet_id}: {name} is negative")
 
 
-def _check_lots(session: Session, report: Report) -> None:
+def _check_lots(session: Session, report: Report, wallet_id: int | None) -> None:
     """Each lot against the entry that made it and the allocations taken from it."""
-    allocated = (
-        select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
-        .group_by(Allocation.lot_id)
-        .subquery()
-    )
+    allocations = select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
+    if wallet_id is not None:
+        allocations = allocations.where(
+            Allocation.lot_id.in_(select(Lot.entry_id).where(Lot.wallet_id == wallet_id))
+        )
+    allocated = allocations.group_by(Allocation.lot_id).subquery()
     lots = session.execute(
-        select(
-            Lot.entry_id,
-            Lot.points,
-            Lot.remaining,
-            Entry.available_delta,
-            func.coalesce(allocated.c.taken, 0),
+        _only(
+            select(
+                Lot.entry_id,
+                Lot.points,
+                Lot.remaining,
+                Entry.available_delta,
+                func.coalesce(allocated.c.taken, 0),
+            ),
+            Lot.wallet_id,
+            wallet_id,
         )
         .join(Entry, Entry.id == Lot.entry_id)
         .outerjoin(allocated, allocated.c.lot_id == Lot.entry_id)
@@ -126,14 +149,18 @@ def _check_lots(session: Session, report: Report) -> None:
             )
 
 
-def _check_allocations(session: Session, report: Report) -> None:
+def _check_allocations(session: Session, report: Report, wallet_id: int | None) -> None:
     """Each entry that took from lots (or gave back) against its allocations."""
     per_entry = session.execute(
-        select(
-            Entry.id,
-            Entry.kind,
-            Entry.available_delta,
-            func.coalesce(func.sum(Allocation.points), 0),
+        _only(
+            select(
+                Entry.id,
+                Entry.kind,
+                Entry.available_delta,
+                func.coalesce(func.sum(Allocation.points), 0),
+            ),
+            Entry.wallet_id,
+            wallet_id,
         )
         .outerjoin(Allocation, Allocation.entry_id == Entry.id)
         .where(Entry.kind.in_(ALLOCATING))

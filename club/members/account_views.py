@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from club.core.access import signed_in
 from club.core.home import cards_for
+from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.extensions import db
-from club.members import services
+from club.members import admission, services
 from club.members.blueprint import bp
 from club.members.forms import ChangePasswordForm, ProfileForm
 from club.members.models import MembershipStatus, User
@@ -33,6 +34,8 @@ def home():
             company=company,
             holder=holder,
             colleagues=colleagues,
+            forfeit_on=admission.forfeit_on(db.session, company),
+            today=club_today(),
             cards=cards_for(current_user),
         )
     companies = services.visible_companies(current_user).subquery()

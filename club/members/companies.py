@@ -32,6 +32,7 @@ def search_companies(
     status: str = "",
     country: str = "",
     account_manager_id: int | None = None,
+    pilot: bool = False,
 ):
     query = visible_companies(viewer)
     if text:
@@ -50,6 +51,8 @@ def search_companies(
         query = query.where(Company.country == code)
     if account_manager_id:
         query = query.where(Company.account_manager_id == account_manager_id)
+    if pilot:
+        query = query.where(Company.is_pilot.is_(True))
     return query.options(selectinload(Company.account_manager)).order_by(
         func.lower(Company.name), Company.id
     )

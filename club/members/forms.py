@@ -101,6 +101,7 @@ class CompanyForm(FlaskForm):
     status = SelectField(_l("Membership"), choices=_status_choices)
     joined_on = DateField(_l("Member since"), validators=[Optional()])
     account_manager_id = SelectField(_l("Account manager"), coerce=str, default="")
+    is_pilot = BooleanField(_l("In the pilot group"))
     submit = SubmitField(_l("Save"))
 
 
@@ -123,6 +124,30 @@ class MoveAccountHolderForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"))
     submit = SubmitField(_l("Change role"))
+
+
+class AdmissionRulesForm(FlaskForm):
+    threshold_points = IntegerField(
+        _l("Entry threshold in points"),
+        validators=[InputRequired(), NumberRange(min=1, max=10_000_000)],
+    )
+    window_months = IntegerField(
+        _l("Counted over the last months"), validators=[InputRequired(), NumberRange(1, 36)]
+    )
+    needs_approval = BooleanField(_l("Admission needs the club manager’s approval"))
+    forfeit_after_months = IntegerField(
+        _l("Frozen points forfeited after months"),
+        validators=[InputRequired(), NumberRange(0, 60)],
+    )
+    submit = SubmitField(_l("Save the rules"))
+
+
+class MembershipForm(FlaskForm):
+    """Suspend, record leaving or reinstate, with the reason kept in the history."""
+
+    action = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Confirm"))
 
 
 class ConfirmForm(FlaskForm):

@@ -15,7 +15,7 @@ from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
-from club.members import services, standing, tier_views
+from club.members import admission, services, standing, tier_views
 from club.members.blueprint import PAGE_SIZE, bp, page_number, safe_next
 from club.members.companies import company_countries
 from club.members.forms import (
@@ -23,6 +23,7 @@ from club.members.forms import (
     ConfirmForm,
     InviteForm,
     InviteSupplierStaffForm,
+    MembershipForm,
     MoveAccountHolderForm,
     RoleForm,
     country_choices,
@@ -174,6 +175,7 @@ def _company_details(form: CompanyForm) -> services.CompanyDetails:
         account_manager_id=int(form.account_manager_id.data)
         if form.account_manager_id.data
         else None,
+        is_pilot=form.is_pilot.data,
     )
 
 
@@ -189,6 +191,7 @@ def companies():
         "status": request.args.get("status", ""),
         "country": request.args.get("country", "")[:2],
         "account_manager_id": request.args.get("manager", type=int),
+        "pilot": request.args.get("pilot") == "1",
     }
     if filters["status"] not in {"", *MembershipStatus}:
         filters["status"] = ""
@@ -244,6 +247,9 @@ def company(company_id: int):
         tier_form=tier_views.set_tier_form() if current_user.role == Role.CLUB_MANAGER else None,
         move_form=move_form,
         action_form=ConfirmForm(),
+        membership_form=MembershipForm(),
+        history=admission.history(db.session, company),
+        forfeit_on=admission.forfeit_on(db.session, company),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -219,6 +220,13 @@ class Company(db.Model):
         index=True,
     )
     joined_on: Mapped[date | None] = mapped_column(nullable=True)
+    # The club day the current status began: a suspended or left company's points are
+    # frozen from it and forfeited the admission rules' months later.
+    status_since: Mapped[date | None] = mapped_column(nullable=True)
+    # In the pilot group: pilot-only privileges and meetings are open to it.
+    is_pilot: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false(), index=True
+    )
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL", use_alter=True), nullable=True, index=True
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.roles import Role
+from club.members import admission
 from club.members.account_holder import company_account_holder, move_account_holder
 from club.members.accounts import (
     change_password,
@@ -106,6 +107,7 @@ class CompanyDetails:
     status: MembershipStatus = MembershipStatus.APPLICANT
     joined_on: date | None = None
     account_manager_id: int | None = None
+    is_pilot: bool = False
 
 
 def _company_snapshot(company: Company) -> dict:
@@ -119,6 +121,7 @@ def _company_snapshot(company: Company) -> dict:
         "status": company.status.value,
         "joined_on": company.joined_on.isoformat() if company.joined_on else None,
         "account_manager_id": company.account_manager_id,
+        "is_pilot": company.is_pilot,
     }
 
 
@@ -146,19 +149,18 @@ def _apply_company_details(
     company.city = details.city.strip()
     company.account_manager_id = details.account_manager_id
     company.joined_on = details.joined_on
-    if details.status == MembershipStatus.MEMBER and company.joined_on is None:
-        company.joined_on = now.date()
-    company.status = details.status
+    company.is_pilot = details.is_pilot
 
 
 def create_company(
     session: Session, details: CompanyDetails, *, actor: User, now: datetime | None = None
 ) -> Company:
     now = now or utcnow()
-    company = Company(created_at=now)
+    company = Company(created_at=now, status=details.status)
     _apply_company_details(session, company, details, now)
     session.add(company)
     session.flush()
+    admission.registered(session, company, actor=actor, now=now)
     audit.record(
         session,
         "company.created",
@@ -182,6 +184,10 @@ def update_company(
     now = now or utcnow()
     before = _company_snapshot(company)
     _apply_company_details(session, company, details, now)
+    # A status set on the form (or by the CRM) is a step of the membership history too.
+    admission.change_status(
+        session, company, details.status, actor=actor, reason=_("company details"), now=now
+    )
     old, new = audit.changes(before, _company_snapshot(company))
     if new:
         audit.record(

@@ -103,6 +103,12 @@ def tier_multipliers(session: Session, company_ids: list[int]) -> dict[int, int]
     return found
 
 
+def sees_pilot_only(viewer) -> bool:
+    """Whether pilot-only privileges and meetings are shown to and open to a viewer:
+    supplier staff always, partners when their company is in the pilot group."""
+    return not viewer.role.is_partner or bool(viewer.company and viewer.company.is_pilot)
+
+
 # --- progress, as a company sees it ---------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from club.members import (  # noqa: F401  (routes)
     account_views,
+    admission_views,
     manage_views,
     sign_in_views,
     tier_views,

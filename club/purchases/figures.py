@@ -4,7 +4,8 @@ currencies. Points are the club's common unit: 500 PLN, 120 EUR or 10,000 RUB ea
 point, so a company buying in two currencies is judged on one scale.
 
 A month counts what its invoices confirmed (paid within the window) less what credit
-notes took back; pending and forfeited points do not count.
+notes took back; pending and forfeited points do not count. Tiers read the last 12 whole
+months (`tier_figures`); admission reads its own period (`confirmed_points`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,17 @@ def confirmed_base_points(
     )
     if company_ids is not None:
         query = query.where(PurchaseMonth.company_id.in_(company_ids))
-    return {company_id: int(total or 0) for company_id, total in session.execute(query)}
+    return {company_id: int(total) for company_id, total in session.execute(query) if total}
+
+
+def confirmed_points(
+    session: Session, starts: date, ends: date, *, company_id: int | None = None
+) -> dict[int, int]:
+    """`confirmed_base_points` as admission asks for it: the months from `starts` up to,
+    not including, `ends`; `company_id` narrows it to one company."""
+    return confirmed_base_points(
+        session, (starts, ends), None if company_id is None else [company_id]
+    )
 
 
 def tier_figures(session: Session, today: date) -> dict[int, int]:

@@ -18,10 +18,12 @@ from club.core.periods import club_today, month_start
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
+from club.members import admission
 from club.members.models import MembershipStatus
 from club.purchases import services
 from club.purchases.defaults import default_country, main_currency
-from club.purchases.figures import company_progress
+from club.purchases.earning_rule import rule_for
+from club.purchases.figures import company_progress, confirmed_points
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
@@ -174,3 +176,26 @@ def confirm_import():
         "success",
     )
     return redirect(url_for("purchases.import_invoices"))
+
+
+@home_card(order=5)
+def admission_card(user):
+    """An applicant's way into the club: its figure against the threshold and what is
+    left to buy, in the main currency at this month's rate."""
+    if not user.role.is_partner or user.company.status != MembershipStatus.APPLICANT:
+        return None
+    today = club_today()
+    window = admission.admission_window(admission.rules(db.session), today)
+    points = confirmed_points(db.session, *window, company_id=user.company_id)
+    progress = admission.progress(db.session, points.get(user.company_id, 0), today)
+    currency = main_currency()
+    rate = rule_for(db.session, month_start(today)).rate_for(currency)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template(
+            "purchases/_admission_card.html",
+            progress=progress,
+            currency=currency,
+            to_buy=progress.missing * rate if rate else None,
+        )
+    )

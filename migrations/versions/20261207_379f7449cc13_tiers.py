@@ -10,7 +10,7 @@ one of its names (any case) becomes that tier; any other name becomes the highes
 Alembic's logger.
 
 Revision ID: 379f7449cc13
-Revises: d3b5f2a8c6e4
+Revises: 420468f8f4fd
 Create Date: 2026-12-07 00:07:05.866599
 
 """
@@ -26,7 +26,7 @@ import club.core.types
 
 # revision identifiers, used by Alembic.
 revision = "379f7449cc13"
-down_revision = "d3b5f2a8c6e4"
+down_revision = "420468f8f4fd"
 branch_labels = None
 depends_on = None
 

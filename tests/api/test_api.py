@@ -13,9 +13,12 @@ from club.api import services as tokens
 from club.core.access import TokenAccess, access_of
 from club.core.periods import add_months, club_today, month_start
 from club.jobs import close_months, requalify_companies
+from club.members import admission
 from club.members.models import Company, MembershipStatus
 from club.members.tiers import ensure_default_tiers
 from club.purchases.models import Invoice, PurchaseMonth
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 @pytest.fixture
@@ -222,6 +225,23 @@ def test_put_company_creates_then_updates(api, club, db_session):
     assert company.status == MembershipStatus.SUSPENDED
     assert company.account_manager_id == club.account_manager.id
     assert company.joined_on == date.today() or company.joined_on is not None
+    # Left out, the status is kept; the steps are the company's membership history.
+    assert api.put("/companies/5260250274", {"name": "Nowa", "country": "PL"}).status_code == 200
+    db_session.expire_all()
+    assert company.status == MembershipStatus.SUSPENDED
+    assert [step.to_status for step in admission.history(db_session, company)] == [
+        MembershipStatus.SUSPENDED,
+        MembershipStatus.MEMBER,
+    ]
+
+
+def test_a_company_s_admission_progress(api, club, db_session):
+    club.company.status = MembershipStatus.APPLICANT
+    db_session.commit()
+    answer = api.get(f"/companies/{club.company.tax_id}/admission").get_json()
+    assert answer["company"]["status"] == "applicant"
+    assert (answer["points"], answer["threshold"], answer["missing"]) == (0, 100, 100)
+    assert answer["awaiting_approval"] is False and answer["points_forfeited_on"] is None
 
 
 @pytest.mark.parametrize(

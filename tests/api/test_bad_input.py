@@ -289,6 +289,7 @@ def test_the_document_lists_every_status_and_constraint(client):
         "postPayment": {"200", "404", "413"},
         "putCompany": {"200", "201", "404", "413"},
         "getWallet": {"200", "404", "409"},
+        "getAdmission": {"200", "404", "409"},
         "getEntries": {"200", "404", "409"},
         "getStanding": {"200", "404", "409"},
         "getRebates": {"200"},

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from club.api import services as tokens
 from tests.conftest import login
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def test_create_shows_the_secret_once_and_it_works(client, club, db_session):

@@ -34,6 +34,10 @@ def test_list_privileges(client, holder_token, make_privilege):
     (item,) = response.get_json()["privileges"]
     assert item["slug"] == "seo" and item["points_cost"] == 300
     assert item["left_this_quarter"] == 2 and item["available"] is True
+    # A pilot-only privilege is not listed to a company outside the pilot group.
+    make_privilege("Pilot audit", points=100, is_pilot_only=True)
+    response = client.get("/api/v1/privileges", headers={"Authorization": f"Bearer {holder_token}"})
+    assert [item["slug"] for item in response.get_json()["privileges"]] == ["seo"]
 
 
 def test_redeem_and_replay(client, holder_token, funded, make_privilege, db_session):

@@ -19,6 +19,8 @@ from club.ledger import services as ledger
 from club.members.models import MembershipStatus
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 # A quarter long over, whenever the tests run.
 YEAR, QUARTER = 2025, 3
 IN_QUARTER = datetime(2025, 8, 14, 10, 0, tzinfo=UTC)

@@ -18,6 +18,8 @@ from club.ledger import services as ledger
 from club.purchases.models import Invoice, InvoiceKind
 from tests.conftest import BRIEF, login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 GOOD = {
     "title": "Product photography",
     "summary": "Photos of your shop for the catalogue",

@@ -173,7 +173,7 @@ def test_only_the_account_holder_redeems(db_session, club, funded, make_privileg
 def test_a_suspended_company_cannot_redeem(db_session, club, funded, make_privilege):
     club.company.status = MembershipStatus.SUSPENDED
     db_session.commit()
-    with pytest.raises(NotAllowed, match="member companies"):
+    with pytest.raises(NotAllowed, match="frozen"):
         catalog.redeem(db_session, make_privilege(), actor=club.holder, answers={})
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from club.catalog.models import Redemption, RedemptionStatus, Wish
 from tests.conftest import BRIEF, login
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _form(client, url):

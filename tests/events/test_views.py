@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -14,6 +15,8 @@ from club.events import services
 from club.events.models import Meeting, MeetingStatus, Registration, RegistrationStatus
 from club.ledger import services as ledger
 from tests.conftest import login
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 
 def _form_times(days: int = 14):

@@ -10,6 +10,8 @@ from club.core.clock import utcnow
 from club.members.models import Company
 from tests.leaderboard.conftest import at, earn
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 
 @pytest.fixture
 def october(db_session, club):

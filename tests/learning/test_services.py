@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from club.core.roles import Role
-from club.learning import services
+from club.learning import passes, services
 from club.learning.errors import AttemptRefused, InvalidAnswer
 from club.learning.models import AttemptStatus, CoursePass
 from club.learning.sync import sync_courses
 from club.ledger import services as ledger
-from club.ledger.models import Entry
+from club.ledger.models import Entry, EntryKind
 from club.ledger.verify import verify
+from club.members import admission
 from club.members.models import MembershipStatus
 from tests.learning.conftest import COURSE_YAML, QUIZ_YAML, key_of, write_course, wrong_of
 
@@ -281,3 +282,28 @@ def test_coverage_counts_people_of_member_companies(db_session, club, make_cours
         "Staff A": "passed",
     }
     assert dict((c.name, n.passed) for c, n in by_company)["Hurtownia Żak"] == 1
+
+
+def test_applicant_staff_quiz_points_wait_pending_and_are_confirmed_at_admission(
+    db_session, club, make_course
+):
+    club.company.status = MembershipStatus.APPLICANT
+    course = make_course()
+    outcome = _pass(db_session, club.staff, course)
+    db_session.commit()
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    assert outcome.course_pass.points == 60 and (wallet.available, wallet.pending) == (0, 60)
+    admitted_at = NOW + timedelta(days=30)
+    assert admission.admit_due(
+        db_session, {club.company.id: 500}, admitted_at.date(), now=admitted_at
+    )
+    assert passes.confirm_on_admission(db_session, club.company, now=admitted_at) == 1  # again
+    db_session.commit()
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    assert (wallet.available, wallet.pending) == (60, 0)
+    confirmations = db_session.scalars(
+        select(Entry).where(Entry.wallet_id == wallet.id, Entry.kind == EntryKind.CONFIRM)
+    ).all()
+    assert [(e.amount, e.person_id) for e in confirmations] == [(0, club.staff.id)]
+    assert confirmations[0].available_delta == 60 and confirmations[0].earned_at == admitted_at
+    assert verify(db_session).ok

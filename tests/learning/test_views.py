@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from club.learning import services
 from club.learning.models import Attempt, AttemptStatus, CoursePass
 from club.ledger.models import Entry
 from tests.learning.conftest import key_of, wrong_of
+
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
 HX = {"HX-Request": "true"}
 

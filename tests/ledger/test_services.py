@@ -193,6 +193,32 @@ def test_verify_finds_a_tampered_balance(app, db_session, wallet):
     assert result.exit_code == 1 and "problems" in result.output
 
 
+def test_verify_of_one_wallet_sees_only_that_wallets_problems(
+    app, db_session, wallet, make_company
+):
+    other = ledger.wallet_for(db_session, make_company().id)
+    ledger.earn(db_session, wallet, 10, source=QUIZ, now=T0)
+    held = ledger.earn(db_session, other, 10, source=QUIZ, now=T0)
+    ledger.hold(db_session, other, 4, source=QUIZ, now=T0)
+    db_session.commit()
+    db_session.execute(text("UPDATE lot SET remaining = 9 WHERE entry_id = :id"), {"id": held.id})
+    db_session.commit()
+
+    mine = verify(db_session, wallet_id=wallet.id)
+    theirs = verify(db_session, wallet_id=other.id)
+    assert (mine.wallets, mine.entries, mine.lots, mine.problems) == (1, 1, 1, [])
+    assert theirs.wallets == 1 and theirs.lots == 1
+    assert any(f"lot {held.id}: 9 left" in problem for problem in theirs.problems)
+
+    command = ["club", "ledger", "verify", "--wallet"]
+    result = app.test_cli_runner().invoke(args=[*command, str(wallet.id)])
+    assert result.exit_code == 0 and "checked 1 wallets" in result.output, result.output
+    result = app.test_cli_runner().invoke(args=[*command, str(other.id)])
+    assert result.exit_code == 1
+    result = app.test_cli_runner().invoke(args=[*command, "0"])
+    assert result.exit_code == 2 and "wallet" in result.output.lower()
+
+
 def test_verify_command_passes_on_a_consistent_ledger(app, db_session, wallet):
     ledger.earn(db_session, wallet, 10, source=QUIZ, now=T0)
     db_session.commit()

@@ -11,6 +11,8 @@ from club.ledger import services as ledger
 from club.ledger.models import Entry
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
 
 

@@ -8,11 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from club.ledger import services as ledger
-from club.ledger.views import PAGE_SIZE
+from club.ledger import views
 from tests.conftest import login
 
 T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
+# Pages of 6 rather than 50: the paging is the same, and each entry is a post.
+PAGE_SIZE = 6
 COUNT = PAGE_SIZE + 5
+
+
+@pytest.fixture(autouse=True)
+def _short_pages(monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", PAGE_SIZE)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from club.core.roles import Role
 from club.members.models import Company, User
 from tests.conftest import PASSWORD, login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 
 def _count(db_session, model) -> int:
     return db_session.scalar(select(func.count()).select_from(model))

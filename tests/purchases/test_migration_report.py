@@ -37,20 +37,14 @@ def empty_database_url(request, tmp_path):
 
 
 def _company(connection, name: str, country: str, tax_id: str) -> int:
-    company = db.metadata.tables["company"]
+    # Plain SQL: the model's later columns (and their defaults) are not in the old schema.
     return connection.execute(
-        company.insert()
-        .values(
-            name=name,
-            country=country,
-            tax_id=tax_id,
-            street="",
-            postal_code="",
-            city="",
-            status="member",
-            created_at=NOW,
-        )
-        .returning(company.c.id)
+        text(
+            "INSERT INTO company (name, country, tax_id, street, postal_code, city, status, "
+            "is_shown_on_boards, created_at) VALUES (:name, :country, :tax_id, '', '', '', "
+            "'member', :shown, :now) RETURNING id"
+        ),
+        {"name": name, "country": country, "tax_id": tax_id, "shown": True, "now": NOW},
     ).scalar_one()
 
 

@@ -12,6 +12,8 @@ from club.core.periods import club_today, month_start, next_month
 from club.purchases.models import EarningRule
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 
 def test_the_rules_page_shows_the_default_and_saves_a_change(client, club, db_session):
     login(client, club.club_manager)

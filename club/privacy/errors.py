@@ -1,0 +1,7 @@
+"""Errors of personal data and erasure."""
+
+from club.core.errors import ClubError
+
+
+class ErasureRefused(ClubError):
+    status_code = 409
