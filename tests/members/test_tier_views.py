@@ -16,6 +16,8 @@ from club.members.tiers import ensure_default_tiers
 from club.purchases.models import PurchaseMonth
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
+
 TIER = {
     "code": "platinum",
     "name_en": "Platinum",
