@@ -22,7 +22,7 @@ def record(session: Session, entries: Iterable) -> None:
     items = [item for item in map(as_item, entries) if item.kind in COUNTING]
     if not items:
         return
-    companies = _company_ids(session, {item.wallet_id for item in items})
+    companies = company_ids(session, {item.wallet_id for item in items})
     months = Months(session)
     sums = Sums()
     for item in items:
@@ -30,7 +30,7 @@ def record(session: Session, entries: Iterable) -> None:
     _upsert(session, sums)
 
 
-def _company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
+def company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
     """Wallet id: company id, from the wallets this session holds when it can."""
     found: dict[int, int] = {}
     missing = []

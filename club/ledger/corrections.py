@@ -13,7 +13,7 @@ from club.audit import services as audit
 from club.core.clock import utcnow
 from club.ledger.errors import InsufficientPoints, LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
-from club.ledger.posting import add_lot, consume, post
+from club.ledger.posting import consume, post
 from club.ledger.wallets import MANUAL, Source, check_points, lock, replayed
 
 
@@ -54,11 +54,10 @@ def adjust(
         actor=actor,
         reason=reason.strip(),
         idempotency_key=idempotency_key,
+        lot=max(points, 0),
         now=now,
     )
-    if points > 0:
-        add_lot(session, wallet, entry, points, now=now)
-    else:
+    if points < 0:
         consume(session, wallet, entry, -points)
     audit.record(
         session,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.ledger.errors import LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
-from club.ledger.posting import add_lot, post
+from club.ledger.posting import post
 from club.ledger.wallets import Source, check_points, lock, replayed
 
 
@@ -40,7 +40,7 @@ def earn(
     wallet = lock(session, wallet)
     if (entry := replayed(session, idempotency_key, wallet, EntryKind.EARN)) is not None:
         return entry
-    entry = post(
+    return post(
         session,
         wallet,
         EntryKind.EARN,
@@ -53,11 +53,9 @@ def earn(
         details=details,
         earned_at=earned_at,
         idempotency_key=idempotency_key,
+        lot=0 if pending else points,
         now=now,
     )
-    if not pending:
-        add_lot(session, wallet, entry, points, now=now)
-    return entry
 
 
 def pending_at_least(wallet_pending: int, points: int) -> None:
@@ -90,7 +88,7 @@ def confirm(
     if (entry := replayed(session, idempotency_key, wallet, EntryKind.CONFIRM)) is not None:
         return entry
     pending_at_least(wallet.pending, points)
-    entry = post(
+    return post(
         session,
         wallet,
         EntryKind.CONFIRM,
@@ -102,10 +100,9 @@ def confirm(
         details=details,
         earned_at=earned_at,
         idempotency_key=idempotency_key,
+        lot=points,
         now=now,
     )
-    add_lot(session, wallet, entry, points, now=now)
-    return entry
 
 
 def forfeit(
