@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.leaderboard import tops
 from club.leaderboard.counting import COUNTING, WRITE_CHUNK, Months, Sums, as_item
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.ledger.models import Wallet
@@ -28,6 +29,7 @@ def record(session: Session, entries: Iterable) -> None:
     for item in items:
         sums.add(item, months.of(item), companies.get(item.wallet_id))
     _upsert(session, sums)
+    tops.forget_past(session, {period for period, _owner in [*sums.people, *sums.companies]})
 
 
 def company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:

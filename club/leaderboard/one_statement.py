@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, case, func, insert, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from club.leaderboard import tops
 from club.leaderboard.counting import COUNTING, Months, Sums, as_item
 from club.leaderboard.live import company_ids
 from club.leaderboard.models import CompanyTotal, PersonTotal
@@ -107,6 +108,7 @@ def statement_part(session: Session, entry) -> StatementPart | None:
     people, companies = sorted(sums.people.items()), sorted(sums.companies.items())
     if not people and not companies:
         return None
+    tops.forget_past(session, {period for (period, _owner), _sums in [*people, *companies]})
     params: dict = {}
     for index, ((period, person_id), (points, reached)) in enumerate(people):
         params |= {
