@@ -141,6 +141,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "RATELIMIT_STORAGE_URI": storage_uri,
         # Short-lived cache shared by the workers (the boards' tops): Redis, else memory.
         "CACHE_REDIS_URL": env.get("REDIS_URL"),
+        "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "club:cache:"),
         # How long a board's top is served from that cache; 0: always read.
         "BOARD_CACHE_SECONDS": float(env.get("BOARD_CACHE_SECONDS", 5)),
         "LOGIN_RATE_LIMITS": env.get("LOGIN_RATE_LIMITS", "5/5minutes;30/hour"),

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 class SharedCache:
-    def __init__(self, redis_url: str | None) -> None:
+    def __init__(self, redis_url: str | None, prefix: str = PREFIX) -> None:
+        self.prefix = prefix
         self.redis = (
             redis.Redis.from_url(
                 redis_url,
@@ -62,7 +63,7 @@ class SharedCache:
         self.retry_at = time.monotonic() + RETRY_SECONDS
 
     def get(self, namespace: str, key: str):
-        name = f"{PREFIX}{namespace}:{key}"
+        name = f"{self.prefix}{namespace}:{key}"
         store = self._shared()
         if store is not None:
             try:
@@ -77,7 +78,7 @@ class SharedCache:
         return json.loads(found[1])
 
     def set(self, namespace: str, key: str, value, seconds: float) -> None:
-        name, text = f"{PREFIX}{namespace}:{key}", json.dumps(value, separators=(",", ":"))
+        name, text = f"{self.prefix}{namespace}:{key}", json.dumps(value, separators=(",", ":"))
         store = self._shared()
         if store is not None:
             try:
@@ -93,7 +94,7 @@ class SharedCache:
 
     def forget(self, namespace: str, keys: str = "*") -> None:
         """Forget the namespace's entries whose keys match `keys` (a glob)."""
-        pattern = f"{PREFIX}{namespace}:{keys}"
+        pattern = f"{self.prefix}{namespace}:{keys}"
         with self.lock:
             self.memory = {
                 name: value for name, value in self.memory.items() if not fnmatchcase(name, pattern)
@@ -108,7 +109,9 @@ class SharedCache:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = SharedCache(app.config.get("CACHE_REDIS_URL"))
+    app.extensions[EXTENSION_KEY] = SharedCache(
+        app.config.get("CACHE_REDIS_URL"), app.config.get("CACHE_KEY_PREFIX") or PREFIX
+    )
 
 
 def cache() -> SharedCache:
