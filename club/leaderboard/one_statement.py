@@ -3,16 +3,30 @@ signals.entry_writing; listeners.py passes the entry here): the person's and the
 company's rows upserted, and the score changes they make, as data-modifying CTEs.
 
 What an entry adds where is worked out in Python by the same rules as every other path
-(counting.py: `Months`, `Sums`); only the writing is SQL. The CTEs are built once per
-shape (how many person and company rows) and take the values as parameters, so the
-statement's compiled form is cached. The score changes are what live.py's `_moved` makes
-of the upserts' returned totals: -1 at the old score, +1 at the new, scores above zero."""
+(counting.py: `Months`, `Sums`); only the writing is SQL. The rows go in as one array per
+column (unnest), so the statement has one shape whatever the rows, and SQLAlchemy
+compiles it once (multi-row VALUES with bound parameters are never cached). The score
+changes are what live.py's `_moved` makes of the upserts' returned totals: -1 at the old
+score, +1 at the new, scores above zero only. (The SQL stays under psycopg's 4 KB limit
+for queries it keeps parsed.)"""
 
 from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, insert, literal, select, union_all
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -24,76 +38,107 @@ from club.leaderboard.scores import SCORES
 from club.ledger.signals import StatementPart
 
 PEOPLE, COMPANIES = PersonTotal.__table__, CompanyTotal.__table__
+_MOMENTS = ARRAY(DateTime(timezone=True))
 
 
-def _param(name: str, column):
-    return bindparam(name, type_=column.type)
+def _added(prefix: str, pairs: tuple[tuple[str, str], ...]):
+    """The rows to add, from one array per column: period, then each points/reached."""
+    arrays = [bindparam(f"{prefix}period", type_=ARRAY(String))]
+    for points, reached in pairs:
+        arrays += [
+            bindparam(f"{prefix}{points}", type_=ARRAY(Integer)),
+            bindparam(f"{prefix}{reached}", type_=_MOMENTS),
+        ]
+    names = ["period", *(name for pair in pairs for name in pair)]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name=f"{prefix}add")
 
 
-def _upsert(table, owner: str, pairs: tuple[tuple[str, str], ...], rows: int, prefix: str):
-    """INSERT of `rows` rows ON CONFLICT adding the points and moving each reached-at to
-    the later moment (GREATEST ignores NULLs), RETURNING each row's period and, per
-    points column, the total now and the total before (now minus what was added)."""
-    values = []
-    for index in range(rows):
-        row = {"period": _param(f"{prefix}period{index}", table.c.period)}
-        row[owner] = _param(f"{prefix}owner", table.c[owner])
-        for points, reached in pairs:
-            row[points] = _param(f"{prefix}{points}{index}", table.c[points])
-            row[reached] = _param(f"{prefix}{reached}{index}", table.c[reached])
-        values.append(row)
-    statement = pg_insert(table).values(values)
+def _upsert(table, owner: str, pairs, prefix: str):
+    """INSERT ... ON CONFLICT adding the points and moving each reached-at to the later
+    moment (GREATEST ignores NULLs), RETURNING each row's period and totals now."""
+    added = _added(prefix, pairs)
+    columns = ["period", owner, *(name for pair in pairs for name in pair)]
+    rows = select(
+        added.c.period,
+        bindparam(f"{prefix}owner", type_=table.c[owner].type),
+        *(added.c[name] for pair in pairs for name in pair),
+    )
+    statement = pg_insert(table).from_select(columns, rows)
     changes = {}
     for points, reached in pairs:
         changes[points] = table.c[points] + statement.excluded[points]
         changes[reached] = func.greatest(table.c[reached], statement.excluded[reached])
-    returned = [table.c.period]
-    for points, _reached in pairs:
-        added = case(
-            *(
-                (
-                    table.c.period == bindparam(f"{prefix}period{index}"),
-                    bindparam(f"{prefix}{points}{index}"),
-                )
-                for index in range(rows)
-            ),
-            else_=0,
+    returned = [table.c.period, *(table.c[points] for points, _reached in pairs)]
+    upsert = statement.on_conflict_do_update(index_elements=["period", owner], set_=changes)
+    return upsert.returning(*returned)
+
+
+def _moves(rows, prefix: str, score):
+    """Score changes from the upserted rows: Python sends, per row that changed, a -1
+    shifted back by what was added (the score before) and a +1 unshifted (the score
+    now); scores of zero or below are no place on a board."""
+    moves = (
+        func.unnest(
+            bindparam(f"{prefix}period", type_=ARRAY(String)),
+            bindparam(f"{prefix}board", type_=ARRAY(String)),
+            bindparam(f"{prefix}shift", type_=ARRAY(Integer)),
+            bindparam(f"{prefix}n", type_=ARRAY(Integer)),
         )
-        returned += [
-            table.c[points].label(points),
-            (table.c[points] - added).label(f"{points}_before"),
-        ]
-    return statement.on_conflict_do_update(
-        index_elements=["period", owner], set_=changes
-    ).returning(*returned)
-
-
-def _moves(board: str, rows, points: str):
-    """Score changes of a board from upserted rows: -1 at the score before, +1 at now."""
-    now, before = rows.c[points], rows.c[f"{points}_before"]
+        .table_valued("period", "board", "shift", "n")
+        .render_derived(name=f"{prefix}mv")
+    )
+    value = score(rows, moves) + moves.c.shift
     return (
-        select(literal(board), rows.c.period, before, literal(-1)).where(before > 0, before != now),
-        select(literal(board), rows.c.period, now, literal(1)).where(now > 0, before != now),
+        select(moves.c.board, rows.c.period, value, moves.c.n)
+        .select_from(rows.join(moves, moves.c.period == rows.c.period))
+        .where(value > 0)
+    )
+
+
+def _company_score(rows, moves):
+    return case(
+        (moves.c.board == literal_column("'activity'"), rows.c.activity_points), else_=rows.c.points
     )
 
 
 @cache
-def _ctes(people: int, companies: int) -> tuple:
+def _ctes(people: bool, companies: bool) -> tuple:
     ctes, moves = [], []
     if people:
-        rows = _upsert(PEOPLE, "person_id", (("points", "reached_at"),), people, "lbp_").cte(
-            "rollup_people"
-        )
+        rows = _upsert(PEOPLE, "person_id", (("points", "reached_at"),), "p_").cte("lb_people")
         ctes.append(rows)
-        moves += _moves("people", rows, "points")
+        moves.append(_moves(rows, "pm_", lambda rows, _moves: rows.c.points))
     if companies:
         pairs = (("points", "reached_at"), ("activity_points", "activity_reached_at"))
-        rows = _upsert(COMPANIES, "company_id", pairs, companies, "lbc_").cte("rollup_companies")
+        rows = _upsert(COMPANIES, "company_id", pairs, "c_").cte("lb_companies")
         ctes.append(rows)
-        moves += _moves("companies", rows, "points") + _moves("activity", rows, "activity_points")
-    scores = insert(SCORES).from_select(["board", "period", "points", "holders"], union_all(*moves))
-    ctes.append(scores.cte("rollup_scores"))
+        moves.append(_moves(rows, "cm_", _company_score))
+    changes = union_all(*moves) if len(moves) > 1 else moves[0]
+    scores = insert(SCORES).from_select(["board", "period", "points", "holders"], changes)
+    ctes.append(scores.cte("lb_scores"))
     return tuple(ctes)
+
+
+def _columns(rows: list, prefix: str, names: tuple[str, ...]) -> dict:
+    """Sorted rows ((period, owner), values) as one list per column."""
+    params = {f"{prefix}owner": rows[0][0][1], f"{prefix}period": [key[0] for key, _v in rows]}
+    for index, name in enumerate(names):
+        params[f"{prefix}{name}"] = [values[index] for _key, values in rows]
+    return params
+
+
+def _shifts(prefix: str, changes: list[tuple[str, str, int]]) -> dict:
+    """(board, period, points added) as the moves' arrays: -1 at before, +1 at now."""
+    moves = [
+        move
+        for board, period, added in changes
+        if added
+        for move in ((period, board, -added, -1), (period, board, 0, 1))
+    ]
+    return {
+        f"{prefix}{name}": [move[index] for move in moves]
+        for index, name in enumerate(("period", "board", "shift", "n"))
+    }
 
 
 def statement_part(session: Session, entry) -> StatementPart | None:
@@ -110,22 +155,16 @@ def statement_part(session: Session, entry) -> StatementPart | None:
         return None
     tops.forget_past(session, {period for (period, _owner), _sums in [*people, *companies]})
     params: dict = {}
-    for index, ((period, person_id), (points, reached)) in enumerate(people):
-        params |= {
-            "lbp_owner": person_id,
-            f"lbp_period{index}": period,
-            f"lbp_points{index}": points,
-            f"lbp_reached_at{index}": reached,
-        }
-    for index, ((period, company), (points, reached, activity, activity_reached)) in enumerate(
-        companies
-    ):
-        params |= {
-            "lbc_owner": company,
-            f"lbc_period{index}": period,
-            f"lbc_points{index}": points,
-            f"lbc_reached_at{index}": reached,
-            f"lbc_activity_points{index}": activity,
-            f"lbc_activity_reached_at{index}": activity_reached,
-        }
-    return StatementPart(_ctes(len(people), len(companies)), params)
+    if people:
+        params |= _columns(people, "p_", ("points", "reached_at"))
+        params |= _shifts("pm_", [("people", period, v[0]) for (period, _o), v in people])
+    if companies:
+        names = ("points", "reached_at", "activity_points", "activity_reached_at")
+        params |= _columns(companies, "c_", names)
+        changes = [
+            (board, period, v[index])
+            for (period, _owner), v in companies
+            for board, index in (("companies", 0), ("activity", 2))
+        ]
+        params |= _shifts("cm_", changes)
+    return StatementPart(_ctes(bool(people), bool(companies)), params)

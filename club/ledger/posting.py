@@ -191,7 +191,7 @@ def _entry_ctes(with_lot: bool):
                 )
             }
         )
-        .returning(entries.c.id)
+        .returning(entries.c.id, entries.c.wallet_id, entries.c.earned_at)
         .cte("entry")
     )
     balances = (
@@ -214,10 +214,10 @@ def _entry_ctes(with_lot: bool):
                 ["entry_id", "wallet_id", "points", "remaining", "earned_at", "expires_at"],
                 select(
                     entry.c.id,
-                    bindparam("e_wallet_id", type_=lots.c.wallet_id.type),
+                    entry.c.wallet_id,
                     points,
                     points,
-                    bindparam("e_earned_at", type_=lots.c.earned_at.type),
+                    entry.c.earned_at,
                     bindparam("lot_expires_at", type_=lots.c.expires_at.type),
                 ),
             )
