@@ -14,7 +14,7 @@ from club.core.clock import utcnow
 from club.ledger.errors import InsufficientPoints, LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.ledger.posting import consume, post
-from club.ledger.wallets import MANUAL, Source, check_points, lock, replayed
+from club.ledger.wallets import MANUAL, Source, check_points, lock_for
 
 
 def adjust(
@@ -33,8 +33,8 @@ def adjust(
     if not reason or not reason.strip():
         raise LedgerError(_("Say why: the reason is kept with the entry."), field="reason")
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.ADJUST)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.ADJUST)
+    if entry is not None:
         return entry
     if points < 0 and wallet.available < -points:
         raise InsufficientPoints(
@@ -87,8 +87,8 @@ def clawback(
     as a shortfall and taken from later earnings. Available never goes below zero."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.CLAWBACK)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.CLAWBACK)
+    if entry is not None:
         return entry
     take = min(points, wallet.available)
     carried = points - take

@@ -16,7 +16,7 @@ from club.core.clock import utcnow
 from club.ledger.errors import LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.ledger.posting import post
-from club.ledger.wallets import Source, check_points, lock, replayed
+from club.ledger.wallets import Source, check_points, lock_for
 
 
 def earn(
@@ -37,8 +37,8 @@ def earn(
     """Points earned: pending (to be confirmed or forfeited) or available at once."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.EARN)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.EARN)
+    if entry is not None:
         return entry
     return post(
         session,
@@ -84,8 +84,8 @@ def confirm(
     """Pending points become available (a paid invoice); they expire from `earned_at`."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.CONFIRM)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.CONFIRM)
+    if entry is not None:
         return entry
     pending_at_least(wallet.pending, points)
     return post(
@@ -119,8 +119,8 @@ def forfeit(
     """Pending points that will never be confirmed (an invoice not paid in time)."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.FORFEIT)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.FORFEIT)
+    if entry is not None:
         return entry
     pending_at_least(wallet.pending, points)
     return post(
