@@ -57,9 +57,6 @@ def _dialect_sql(session: Session) -> dict[str, str]:
                 "CASE WHEN e.source_id ~ '^[0-9]{1,18}$' THEN e.source_id::bigint END"
             ),
             "purchase_month": "'M' || to_char(pm.period, 'YYYY-MM')",
-            # Keeps the planner from pulling the entries' subquery up into the join with
-            # the four periods, which would work out each entry's month four times.
-            "fence": "OFFSET 0",
         }
     connection = session.connection().connection.driver_connection
     connection.create_function("club_month", 1, _sqlite_month, deterministic=True)
@@ -73,13 +70,12 @@ def _dialect_sql(session: Session) -> dict[str, str]:
             "THEN CAST(e.source_id AS INTEGER) END"
         ),
         "purchase_month": "'M' || substr(pm.period, 1, 7)",
-        "fence": "LIMIT -1",  # as OFFSET 0 there: SQLite does not flatten it into a join
     }
 
 
 def _counted(session: Session) -> str:
-    """Each counting entry once per period it counts in: period, person, company,
-    points (+ or -), whether it is activity, and when it was written."""
+    """The counting entries summed per month they count in, person, company and kind
+    (activity or purchases): points (+ or -) and when the newest that added was written."""
     sql = _dialect_sql(session)
     month = sql["month"]
     first_earning = (
@@ -102,38 +98,52 @@ def _counted(session: Session) -> str:
         "FROM ledger_entry AS e JOIN wallet AS w ON w.id = e.wallet_id "
         f"LEFT JOIN purchase_month AS pm ON e.source_type = '{PURCHASE_SOURCE}' "
         f"AND pm.id = {sql['source_number']} "
-        f"WHERE e.kind IN ({_in(COUNTING)}) {sql['fence']}"
+        f"WHERE e.kind IN ({_in(COUNTING)})"
     )
-    # A month counts in its quarter, its year and all time too (core.periods' keys).
-    period = (
-        "CASE level.n WHEN 1 THEN c.month "
-        "WHEN 2 THEN 'Q' || substr(c.month, 2, 4) || '-' || "
-        "CAST((CAST(substr(c.month, 7, 2) AS INTEGER) + 2) / 3 AS TEXT) "
-        f"WHEN 3 THEN 'Y' || substr(c.month, 2, 4) ELSE '{periods.ALL_TIME}' END"
-    )
-    levels = "SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
+    # One row per month, person, company and kind of points: each entry is read once
+    # and its month worked out once; the periods are then summed from these rows.
     return (
-        f"SELECT {period} AS period, c.person_id, c.company_id, c.delta, c.activity, "
-        f"c.created_at FROM ({entries}) AS c CROSS JOIN ({levels}) AS level"
+        f"SELECT c.month, c.person_id, c.company_id, c.activity, SUM(c.delta) AS points, "
+        "MAX(CASE WHEN c.delta > 0 THEN c.created_at END) AS reached_at "
+        f"FROM ({entries}) AS c GROUP BY c.month, c.person_id, c.company_id, c.activity"
     )
 
 
-def _people(counted: str) -> str:
-    return (
-        "SELECT period, person_id, SUM(delta) AS points, "
-        "MAX(CASE WHEN delta > 0 THEN created_at END) AS reached_at "
-        f"FROM ({counted}) AS counted WHERE person_id IS NOT NULL GROUP BY period, person_id"
-    )
+MONTHS = "rollup_months"  # a temporary table of _counted's rows
+# A month counts in its quarter, its year and all time too (core.periods' keys).
+_PERIOD = (
+    "CASE level.n WHEN 1 THEN m.month "
+    "WHEN 2 THEN 'Q' || substr(m.month, 2, 4) || '-' || "
+    "CAST((CAST(substr(m.month, 7, 2) AS INTEGER) + 2) / 3 AS TEXT) "
+    f"WHEN 3 THEN 'Y' || substr(m.month, 2, 4) ELSE '{periods.ALL_TIME}' END"
+)
+_IN_PERIODS = (
+    f"FROM {MONTHS} AS m CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL "
+    "SELECT 3 UNION ALL SELECT 4) AS level"
+)
+PEOPLE = (
+    f"SELECT {_PERIOD} AS period, m.person_id, SUM(m.points) AS points, "
+    f"MAX(m.reached_at) AS reached_at {_IN_PERIODS} WHERE m.person_id IS NOT NULL "
+    "GROUP BY 1, 2"
+)
+COMPANIES = (
+    f"SELECT {_PERIOD} AS period, m.company_id, SUM(m.points) AS points, "
+    "MAX(m.reached_at) AS reached_at, "
+    "SUM(CASE WHEN m.activity = 1 THEN m.points ELSE 0 END) AS activity_points, "
+    "MAX(CASE WHEN m.activity = 1 THEN m.reached_at END) AS activity_reached_at "
+    f"{_IN_PERIODS} GROUP BY 1, 2"
+)
 
 
-def _companies(counted: str) -> str:
-    return (
-        "SELECT period, company_id, SUM(delta) AS points, "
-        "MAX(CASE WHEN delta > 0 THEN created_at END) AS reached_at, "
-        "SUM(CASE WHEN activity = 1 THEN delta ELSE 0 END) AS activity_points, "
-        "MAX(CASE WHEN activity = 1 AND delta > 0 THEN created_at END) AS activity_reached_at "
-        f"FROM ({counted}) AS counted GROUP BY period, company_id"
-    )
+def _sum_months(session: Session) -> None:
+    """The ledger summed by month into a temporary table (dropped by _forget_months)."""
+    _room_to_group(session)
+    session.execute(text(f"DROP TABLE IF EXISTS {MONTHS}"))
+    session.execute(text(f"CREATE TEMPORARY TABLE {MONTHS} AS {_counted(session)}"))
+
+
+def _forget_months(session: Session) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {MONTHS}"))
 
 
 PERSON_COLUMNS = "period, person_id, points, reached_at"
@@ -152,25 +162,23 @@ def rebuild(session: Session) -> Rebuilt:
     entries wait until this transaction ends; on SQLite call it inside write_intent()."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection().exec_driver_sql("LOCK TABLE ledger_entry IN SHARE MODE")
-    _room_to_group(session)
     session.execute(delete(PersonTotal))
     session.execute(delete(CompanyTotal))
-    counted = _counted(session)
+    _sum_months(session)
     # Ordered, so that ids follow (period, owner), as before.
     session.execute(
         text(
             f"INSERT INTO leaderboard_person ({PERSON_COLUMNS}) "
-            f"SELECT {PERSON_COLUMNS} FROM ({_people(counted)}) AS rows "
-            "ORDER BY period, person_id"
+            f"SELECT {PERSON_COLUMNS} FROM ({PEOPLE}) AS rows ORDER BY period, person_id"
         )
     )
     session.execute(
         text(
             f"INSERT INTO leaderboard_company ({COMPANY_COLUMNS}) "
-            f"SELECT {COMPANY_COLUMNS} FROM ({_companies(counted)}) AS rows "
-            "ORDER BY period, company_id"
+            f"SELECT {COMPANY_COLUMNS} FROM ({COMPANIES}) AS rows ORDER BY period, company_id"
         )
     )
+    _forget_months(session)
     done = Rebuilt(
         people=session.scalar(text("SELECT count(*) FROM leaderboard_person")),
         companies=session.scalar(text("SELECT count(*) FROM leaderboard_company")),
@@ -226,16 +234,18 @@ def _differences(session: Session, table: str, owner: str, columns: str, expecte
 def check(session: Session, *, limit: int = 50) -> list[str]:
     """Problems where the rollups disagree with the ledger (at most `limit` listed)."""
     problems: list[str] = []
-    _room_to_group(session)
-    counted = _counted(session)
-    stored, expected = _differences(
-        session, "leaderboard_person", "person_id", PERSON_COLUMNS, _people(counted), limit
-    )
-    _compare("person", stored, expected, problems)
-    stored, expected = _differences(
-        session, "leaderboard_company", "company_id", COMPANY_COLUMNS, _companies(counted), limit
-    )
-    _compare("company", stored, expected, problems)
+    _sum_months(session)
+    try:
+        stored, expected = _differences(
+            session, "leaderboard_person", "person_id", PERSON_COLUMNS, PEOPLE, limit
+        )
+        _compare("person", stored, expected, problems)
+        stored, expected = _differences(
+            session, "leaderboard_company", "company_id", COMPANY_COLUMNS, COMPANIES, limit
+        )
+        _compare("company", stored, expected, problems)
+    finally:
+        _forget_months(session)
     problems += check_scores(session, limit=limit)
     if len(problems) > limit:
         problems = [*problems[:limit], f"... and {len(problems) - limit} more rollup problems"]
