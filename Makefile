@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-boards lint format translations extract-messages clean
+.PHONY: run test bench bench-boards bench-tiers lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,14 @@ test: $(STAMP) translations
 bench: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
+	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
 
 bench-boards: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
+
+# Tier requalification of 10,000 companies; TIERS_ARGS, e.g. TIERS_ARGS="--companies 2000".
+bench-tiers: $(STAMP) translations
+	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -117,6 +117,20 @@ def ledger_verify_command(wallet_id: int | None) -> None:
         raise SystemExit(1)
 
 
+tiers_cli = AppGroup("tiers", help="Tiers: requalification on demand.")
+club_cli.add_command(tiers_cli)
+
+
+@tiers_cli.command("requalify")
+def tiers_requalify_command() -> None:
+    """Requalify every member company now, as the monthly job does (idempotent)."""
+    from club.extensions import db
+    from club.jobs import JOBS
+
+    job = next(job for job in JOBS if job.name == "requalify-companies")
+    _run_job(job, db.session)
+
+
 admission_cli = AppGroup("admission", help="Admission of applicants and frozen points.")
 club_cli.add_command(admission_cli)
 

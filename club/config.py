@@ -155,6 +155,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "INVOICE_DEFAULT_COUNTRY": invoice_country,
         # Points expire this many months after they were earned.
         "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),
+        # A company below its tier's threshold keeps the tier this many months (warned).
+        "TIER_GRACE_MONTHS": int(env.get("TIER_GRACE_MONTHS", 3)),
         # Development: run the periodic jobs inside the web process (make run sets it).
         "SCHEDULER_IN_PROCESS": _bool(env.get("CLUB_SCHEDULER")),
         "SCHEDULER_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),

@@ -27,7 +27,7 @@ def _data(*, day: date, start: time, hours: float, zone: str, **fields) -> Meeti
         "online_url": "",
         "seats_per_company": None,
         "audience": "members",
-        "min_tier": None,
+        "min_tier_id": None,
         "invited_company_ids": [],
         "registration_opens_at": None,
         "registration_closes_at": None,

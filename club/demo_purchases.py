@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 
 from club.core.periods import add_months, club_today, club_zone, month_of, month_start, next_month
 from club.demo_members import COMPANIES
+from club.jobs import requalify_companies
 from club.ledger import services as ledger
+from club.members import standing
 from club.members.models import Company, MembershipStatus, User
+from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 
 SEED = 2026
@@ -82,6 +85,8 @@ GOODWILL = (
     120,
     "Goodwill bonus: our delivery of the switchboard parts came a week late.",
 )
+# Given Gold by the club manager two months ago; its purchases keep it at Silver.
+CONTRACT_GOLD = ("АО «Северный Монтаж»", "gold")
 WELCOME_BONUS = 100  # 25 months before now, so it expired a month ago
 
 
@@ -244,6 +249,7 @@ def play_a_year_of_purchases(
     """Run the year through the services in time order, as the ERP and the jobs would."""
     rng = random.Random(SEED)
     planned = plan_purchases(clock, rng)
+    ensure_default_tiers(session)
     events: list[tuple[datetime, int, Callable[[datetime], object]]] = []
 
     def at(moment: datetime, action: Callable[[datetime], object], order: int = 5) -> None:
@@ -276,6 +282,7 @@ def play_a_year_of_purchases(
     # The jobs: months close on the 1st; payment windows and expiry are swept each Monday.
     for period in [*clock.months[1:], next_month(clock.months[-1])]:
         at(clock.at(period, 1, 5), lambda now: purchases.close_due_months(session, now=now), 1)
+        at(clock.at(period, 2, 20), lambda now: requalify_companies(session, now=now), 4)
     monday = clock.months[0] + timedelta(days=-clock.months[0].weekday() % 7)
     while monday <= clock.today:
         at(clock.at(monday, 1, 35), lambda now: purchases.settle_open_months(session, now=now), 2)
@@ -286,6 +293,13 @@ def play_a_year_of_purchases(
     at(
         clock.at(business_day_in_month(clock.months[-2].replace(day=12)), 11, 20),
         _adjuster(session, companies[name], points, reason, manager),
+    )
+    # Last autumn the club manager gave a partner Gold as its distribution contract said;
+    # its purchases did not follow, so its drop is pending now (warned, with a date).
+    name, code = CONTRACT_GOLD
+    at(
+        clock.at(business_day_in_month(clock.months[-2].replace(day=20)), 11, 40),
+        _tier_setter(session, companies[name], code, manager),
     )
     welcomed = companies[_welcomed(clock)]
     at(
@@ -300,6 +314,16 @@ def play_a_year_of_purchases(
     purchases.settle_open_months(session, now=clock.now)
     ledger.expire_due(session, now=clock.now)
     session.flush()
+
+
+def _tier_setter(
+    session: Session, company: Company, code: str, manager: User
+) -> Callable[[datetime], object]:
+    def set_tier(now: datetime) -> None:
+        tier = next(tier for tier in standing.tiers(session) if tier.code == code)
+        standing.set_company_tier(session, company, tier, actor=manager, today=club_today(now))
+
+    return set_tier
 
 
 def _recorder(session: Session, rows: list[DemoRow]) -> Callable[[datetime], object]:

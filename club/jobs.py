@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.core.periods import club_today
 from club.events.services import send_reminders
+from club.leaderboard.leagues import forget_leagues
 from club.leaderboard.rollups import compact_scores
 from club.ledger import services as ledger
 from club.ledger.notices import warn_expiring_points
 from club.ledger.services import expire_due
 from club.members import admission
 from club.members.models import OneTimeLink
-from club.purchases.figures import confirmed_points
+from club.members.standing import requalify
+from club.purchases.figures import confirmed_points, tier_figures
 from club.purchases.services import close_due_months, settle_open_months
 
 # Used or expired links are kept this long for support questions, then removed.
@@ -79,6 +81,18 @@ def compact_board_scores(session: Session, *, now: datetime | None = None) -> in
     return compact_scores(session)
 
 
+def requalify_companies(session: Session, *, now: datetime | None = None) -> int:
+    """Each company's standing from its confirmed purchases of the last 12 months: its tier
+    (up at once, down after the grace period). Monthly after the close (and after the
+    night's admissions, so a company admitted that night gets its first tier)."""
+    now = now or utcnow()
+    today = club_today(now)
+    figures = tier_figures(session, today)
+    changed = requalify(session, figures, today=today, now=now)
+    forget_leagues()  # the boards' leagues follow the new tiers
+    return changed
+
+
 def admit_applicants(session: Session, *, now: datetime | None = None) -> int:
     """Applicants whose confirmed purchase points over the rules' window reached the
     threshold are admitted (or await approval). Purchases measure, members decide."""
@@ -119,6 +133,8 @@ JOBS: list[Job] = [
     Job("admit-applicants", admit_applicants, {"hour": 1, "minute": 50}),
     Job("forfeit-frozen-points", forfeit_frozen_points, {"hour": 1, "minute": 55}),
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
+    # On the 1st, once the month has closed and the windows due have settled.
+    Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
     # Hourly: a reminder goes out within the hour its moment comes.

@@ -39,6 +39,7 @@ from club.ledger.models import Entry, Wallet
 from club.members import services as members
 from club.members.admission_models import AdmissionReview, MembershipChange
 from club.members.models import Company, OneTimeLink, User
+from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
 
@@ -146,6 +147,7 @@ class World:
     integration_token_secret: str
     a: Side
     b: Side
+    tier_id: int = 0
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -169,7 +171,7 @@ def _meeting_data(company_id: int) -> MeetingData:
         capacity=1,
         seats_per_company=None,
         audience="invited",
-        min_tier=None,
+        min_tier_id=None,
         invited_company_ids=[company_id],
         registration_opens_at=None,
         registration_closes_at=None,
@@ -313,6 +315,7 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
 def build_world(session: Session, club, courses_folder: Path) -> World:
     """The `club` fixture's two companies, each with one of everything."""
     cm = club.club_manager
+    lowest_tier = ensure_default_tiers(session)[0]
     privilege = catalog.save_privilege(
         session,
         None,
@@ -366,6 +369,7 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         integration_token_secret=integration_secret,
         a=a,
         b=b,
+        tier_id=lowest_tier.id,
     )
 
 
@@ -535,6 +539,11 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "a published meeting: every member may read it (the list shows them all); its "
         "audience decides who may register, not who may look",
         lambda w, s, r: [s.meeting_id],
+    ),
+    "tier_id": _shared(
+        "a tier of the club (the club manager's tiers page only); the lowest, which can "
+        "never be removed",
+        lambda w, s, r: [w.tier_id],
     ),
     "privilege_id": _shared(
         "a privilege of the catalogue (the club manager's pages only)",

@@ -51,6 +51,10 @@ def test_demo_loads_once_and_every_login_works(demo):
         assert verify(db.session).problems == []
         kinds = set(db.session.scalars(select(Entry.kind).distinct()))
         assert kinds >= PURCHASE_KINDS
+        # Members across every tier, and one warned of a drop.
+        held = Counter(c.tier.code for c in companies if c.tier is not None)
+        assert set(held) == {"member", "silver", "gold"}, held
+        assert [c.name for c in companies if c.tier_drop_on] == ["АО «Северный Монтаж»"]
     for email in emails:
         assert email in result.output
         client = app.test_client()

@@ -96,3 +96,21 @@ def test_mail_from_a_job_links_to_the_base_url(app, db_session, club, mailbox):
         app.config["SERVER_NAME"] = server_name
     (message,) = mailbox.messages
     assert "http://127.0.0.1:5000/wallet" in message.get_content()
+
+
+def test_tiers_requalify_command(app, club):
+    from club.extensions import db
+    from club.members.models import Company
+    from club.members.tiers import ensure_default_tiers
+
+    with app.app_context():
+        ensure_default_tiers(db.session)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["club", "tiers", "requalify"])
+    assert result.exit_code == 0, result.output
+    assert "requalify-companies: 2" in result.output  # both member companies' first tier
+    again = app.test_cli_runner().invoke(args=["club", "tiers", "requalify"])
+    assert "requalify-companies: 0" in again.output
+    with app.app_context():
+        tiers = db.session.scalars(select(Company.tier_id)).all()
+        assert len(tiers) == 2 and None not in tiers

@@ -243,11 +243,11 @@ class BoardQuery(Input):
     league: Annotated[
         str,
         text(40),
-        Says(lambda: _("league must be a tier's name (up to 40 characters).")),
+        Says(lambda: _("league must be a tier's key (up to 40 characters).")),
     ] = Field(
         "",
-        description="Only companies of this tier (and their people); an unknown league is "
-        "refused with `unknown_league`.",
+        description="Only companies of this tier, by its key (`silver`), and their people; "
+        "an unknown league is refused with `unknown_league`.",
     )
     limit: Annotated[
         int, Field(ge=1, le=TOP), Says(lambda: _("limit must be 1 to %(top)d.", top=TOP))
@@ -313,6 +313,49 @@ class Company(BaseModel):
     name: str
     status: MembershipStatus
     joined_on: date | None
+    tier: str | None = Field(
+        description="The key of the company's tier (`silver`); null when it has none."
+    )
+
+
+MONEY = r"^[0-9]+\.[0-9]{2}$"
+
+
+class Tier(BaseModel):
+    key: str
+    name: str = Field(description="In English.")
+    position: int = Field(description="0 for the lowest tier.")
+    threshold: int = Field(description="Confirmed base points over the last 12 months.")
+    multiplier_percent: int = Field(description="Purchase points x this / 100.")
+
+
+class TierDrop(BaseModel):
+    to: Tier
+    on: date = Field(description="The day of the drop, unless the figure recovers before.")
+    points_to_keep: int
+    amount_to_keep: str | None = Field(pattern=MONEY, description="In `currency`.")
+    keep_by: date
+
+
+class Standing(BaseModel):
+    """A company's tier and its progress, as its home page shows it."""
+
+    company: Company
+    tier: Tier | None
+    figure: int = Field(
+        description="Confirmed base purchase points (before multipliers) of the last 12 "
+        "whole months, in every currency."
+    )
+    next_tier: Tier | None
+    points_to_next: int
+    amount_to_next: str | None = Field(
+        pattern=MONEY,
+        description="What buying for this much more (in `currency`, paid on time) earns: "
+        "points_to_next at this month's rate; null when the currency has no rate.",
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="The club's main currency.")
+    reach_by: date = Field(description="The end of this month: the next requalification.")
+    pending_drop: TierDrop | None
 
 
 class Admission(BaseModel):

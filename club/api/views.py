@@ -32,11 +32,11 @@ from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
 from club.ledger.models import Entry
-from club.members import admission
+from club.members import admission, standing
 from club.members import services as members
 from club.members.models import Company, User
 from club.members.tax_ids import compact_tax_id, companies_with_tax_id, normalize_tax_id
-from club.purchases import invoices
+from club.purchases import figures, invoices
 from club.purchases import services as purchases
 from club.purchases.figures import confirmed_points
 from club.purchases.invoices import InvoiceRow
@@ -262,6 +262,62 @@ def _company_json(company: Company) -> schemas.Company:
         name=company.name,
         status=company.status,
         joined_on=company.joined_on,
+        tier=tier.code if (tier := standing.company_tier(db.session, company)) else None,
+    )
+
+
+def _tier_json(tier) -> schemas.Tier | None:
+    if tier is None:
+        return None
+    return schemas.Tier(
+        key=tier.code,
+        name=tier.name_en,
+        position=tier.position,
+        threshold=tier.threshold,
+        multiplier_percent=tier.multiplier_percent,
+    )
+
+
+def _amount(progress, points: int) -> str | None:
+    money = progress.money(points)
+    return None if money is None else f"{money:.2f}"
+
+
+@bp.get("/companies/<tax_id:tax_id>/standing")
+@token_required("companies")
+@spec.validate(
+    query=schemas.CompanyQuery,
+    resp=answers("The company's tier and progress.", schemas.Standing, *COMPANY_LOOKUP),
+    operation_id="getStanding",
+    path_parameter_descriptions=TAX_ID_IN_PATH,
+)
+def get_standing(tax_id: str, query: schemas.CompanyQuery):
+    """A company's tier and progress
+
+    Its tier, its 12-month figure, what the next tier needs and, when a drop is pending,
+    what keeps the tier and by when. Scope: companies.
+    """
+    company = _company(tax_id, query.country)
+    progress = figures.company_progress(db.session, company, club_today())
+    drop = None
+    if progress.drop_on is not None:
+        drop = schemas.TierDrop(
+            to=_tier_json(progress.drop_to),
+            on=progress.drop_on,
+            points_to_keep=progress.points_to_keep,
+            amount_to_keep=_amount(progress, progress.points_to_keep),
+            keep_by=progress.keep_by,
+        )
+    return schemas.Standing(
+        company=_company_json(company),
+        tier=_tier_json(progress.tier),
+        figure=progress.figure,
+        next_tier=_tier_json(progress.next_tier),
+        points_to_next=progress.points_to_next,
+        amount_to_next=_amount(progress, progress.points_to_next),
+        currency=progress.currency,
+        reach_by=progress.reach_by,
+        pending_drop=drop,
     )
 
 

@@ -40,7 +40,8 @@ from club.core.formatting import date_
 from club.core.pdf import Certificate, certificate_pdf
 from club.core.periods import Period, club_zone
 from club.ledger.models import Entry, EntryKind, Wallet
-from club.members.models import Company, MembershipStatus, User
+from club.members.models import Company, MembershipStatus, Tier, User
+from club.members.standing import company_tiers
 from club.purchases.models import PurchaseMonth
 
 CITATION_MAX = 200
@@ -139,10 +140,16 @@ def _ranked(standings: list[Standing]) -> list[Standing]:
     )
 
 
-def suggest_best(session: Session, year: int, quarter: int, limit: int = 5) -> list[Standing]:
-    """Member companies ranked by points earned in the quarter (only those above zero)."""
+def suggest_best(
+    session: Session, year: int, quarter: int, limit: int = 5, *, tier: Tier | None = None
+) -> list[Standing]:
+    """Member companies ranked by points earned in the quarter (only those above zero);
+    with `tier`, only the companies holding that tier (awards per tier)."""
     totals = quarter_points(session, year, quarter)
     positive = {cid: value for cid, value in totals.items() if value[0] > 0}
+    if tier is not None:
+        held = company_tiers(session)
+        positive = {cid: value for cid, value in positive.items() if held.get(cid) == tier}
     if not positive:
         return []
     companies = session.scalars(

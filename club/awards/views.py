@@ -31,6 +31,7 @@ from club.core.periods import Period
 from club.core.refusals import on_refusal
 from club.core.roles import PARTNER_ROLES, Role
 from club.extensions import db
+from club.members import standing
 from club.members.forms import ConfirmForm
 from club.members.models import Company, MembershipStatus, User
 from club.members.services import visible_company
@@ -54,7 +55,13 @@ def _best_partners_page(quarter: Period, *, rows=None, form: ConfirmForm | None 
     now = utcnow()
     award = services.award_of(db.session, quarter.year, quarter.number)
     is_over = periods.is_over(quarter, now=now)
-    suggestions = services.suggest_best(db.session, quarter.year, quarter.number) if is_over else []
+    ladder = standing.tiers(db.session)
+    tier = next((t for t in ladder if t.code == request.args.get("tier")), None)
+    suggestions = (
+        services.suggest_best(db.session, quarter.year, quarter.number, tier=tier)
+        if is_over
+        else []
+    )
     totals = services.quarter_points(db.session, quarter.year, quarter.number) if is_over else {}
     if rows is None:
         if award is not None and award.distinctions:
@@ -76,6 +83,8 @@ def _best_partners_page(quarter: Period, *, rows=None, form: ConfirmForm | None 
         is_over=is_over,
         award=award,
         suggestions=suggestions,
+        tiers=ladder,
+        tier=tier,
         members=[company for company, _certificate in services.member_companies(db.session)],
         points={cid: value[0] for cid, value in totals.items()},
         rows=rows,

@@ -34,6 +34,8 @@ from club.catalog.models import Category
 from club.catalog.pictures import max_megabytes
 from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, choices, strip
+from club.extensions import db
+from club.members.tiers import tier_choices
 
 DECIMAL = {"inputmode": "decimal"}
 
@@ -111,9 +113,7 @@ class PrivilegeForm(FlaskForm):
         widget=TextInput(),
         render_kw=NUMERIC,
     )
-    min_tier = StringField(
-        _l("Lowest tier"), validators=[Optional(), Length(max=40)], filters=[strip]
-    )
+    min_tier_id = SelectField(_l("Lowest tier"), default="", validate_choice=True)
     is_pilot_only = BooleanField(_l("Only for the pilot group"))
     capacity_per_quarter = IntegerField(
         _l("Capacity per quarter"),
@@ -146,6 +146,9 @@ class PrivilegeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = choices((category.value, category.label) for category in Category)
+        self.min_tier_id.choices = tier_choices(db.session, _("Every member"))
+        if isinstance(self.min_tier_id.data, int):  # from the privilege being edited
+            self.min_tier_id.data = str(self.min_tier_id.data)
         if isinstance(self.brief.data, list):  # from the privilege being edited
             self.brief.data = brief_as_text(self.brief.data)
         self.image.label.text = _(
@@ -174,7 +177,7 @@ class PrivilegeForm(FlaskForm):
             "currency": self.currency.data,
             "sponsor": self.sponsor.data or None,
             "sponsor_share_percent": self.sponsor_share_percent.data or 0,
-            "min_tier": self.min_tier.data or None,
+            "min_tier_id": int(self.min_tier_id.data) if self.min_tier_id.data else None,
             "is_pilot_only": self.is_pilot_only.data,
             "capacity_per_quarter": self.capacity_per_quarter.data,
             "stock": self.stock.data,

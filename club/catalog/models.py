@@ -14,7 +14,7 @@ from club.core.clock import utcnow
 from club.core.types import UTCDateTime
 from club.extensions import db
 from club.ledger.models import Hold
-from club.members.models import Company, User, str_enum
+from club.members.models import Company, Tier, User, str_enum
 
 
 class Category(enum.StrEnum):
@@ -107,8 +107,10 @@ class Privilege(db.Model):
     # A producer that co-funds it, and the share of the value it pays.
     sponsor: Mapped[str | None] = mapped_column(String(120), nullable=True)
     sponsor_share_percent: Mapped[int] = mapped_column(nullable=False, default=0)
-    # Tier restriction: filled in by the tiers issue; None means every member.
-    min_tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Only companies of this tier and above may redeem it; None means every member.
+    min_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
     # Only for the pilot group (Company.is_pilot): tried there before the full launch.
     is_pilot_only: Mapped[bool] = mapped_column(
         nullable=False, default=False, server_default=false()
@@ -126,6 +128,8 @@ class Privilege(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    min_tier: Mapped[Tier | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Privilege {self.slug} {self.points_cost} points>"

@@ -17,7 +17,8 @@ from club.catalog.errors import CatalogError
 from club.catalog.models import COUNTED_STATUSES, Privilege, Redemption
 from club.core.clock import utcnow
 from club.core.periods import quarter_of
-from club.members.models import User
+from club.members.models import Company, User
+from club.members.standing import reaches
 
 QUESTION_TYPES = ("text", "textarea", "url", "date", "number")
 
@@ -39,6 +40,18 @@ def unavailable_reason(privilege: Privilege, *, today: date) -> str | None:
             date=privilege.active_until.isoformat(),
         )
     return None
+
+
+def locked_ids(session: Session, privileges, company: Company | None) -> set[int]:
+    """The privileges whose lowest tier the company does not reach (supplier staff, with
+    no company, see nothing locked)."""
+    if company is None:
+        return set()
+    return {
+        privilege.id
+        for privilege in privileges
+        if privilege.min_tier is not None and not reaches(session, company, privilege.min_tier)
+    }
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,7 @@ PRIVILEGE_FIELDS = (
     "currency",
     "sponsor",
     "sponsor_share_percent",
-    "min_tier",
+    "min_tier_id",
     "is_pilot_only",
     "capacity_per_quarter",
     "stock",

@@ -44,7 +44,7 @@ from club.core.roles import Role
 from club.ledger import services as ledger
 from club.ledger.errors import IdempotencyConflict
 from club.members.models import Company, MembershipStatus, User
-from club.members.standing import company_tier
+from club.members.standing import reaches
 
 MAX_ANSWER_LENGTH = 2000
 
@@ -124,9 +124,9 @@ def _check_open_to(session: Session, privilege: Privilege, company: Company, tod
         raise PrivilegeUnavailable(reason)
     if privilege.is_pilot_only and not company.is_pilot:
         raise PrivilegeUnavailable(_("This privilege is for the pilot group only."))
-    if privilege.min_tier and company_tier(session, company) != privilege.min_tier:
+    if not reaches(session, company, privilege.min_tier):
         raise PrivilegeUnavailable(
-            _("This privilege is for %(tier)s members only.", tier=privilege.min_tier)
+            _("This privilege is for %(tier)s and above.", tier=privilege.min_tier.name)
         )
 
 

@@ -64,10 +64,12 @@ def privileges():
         text=request.args.get("q", "")[:100],
         pilot_only=sees_pilot_only(current_user),
     )
+    found = db.session.scalars(query).all()
     return render_page_or_fragment(
         "catalog/privileges.html",
         "catalog/_privilege_list.html",
-        privileges=db.session.scalars(query).all(),
+        privileges=found,
+        locked=services.locked_ids(db.session, found, current_user.company),
         categories=list(Category),
         filters={
             "category": category,
@@ -100,6 +102,7 @@ def _privilege_page(
         available=available,
         remaining=services.remaining(db.session, privilege, today=today),
         unavailable=services.unavailable_reason(privilege, today=today),
+        locked=services.locked_ids(db.session, [privilege], current_user.company),
         form=form,
         propose_form=propose_form,
         problems=problems or {},

@@ -91,6 +91,13 @@ def next_month(day: date) -> date:
     return add_months(month_start(day), 1)
 
 
+def last_months(day: date, count: int) -> tuple[date, date]:
+    """The `count` whole months before `day`'s month, as [first month's start, the start
+    of `day`'s month): the rolling window that tiers read."""
+    current = month_start(day)
+    return add_months(current, -count), current
+
+
 def months_between(first: date, later: date) -> int:
     """Whole calendar months from `first`'s month to `later`'s (negative when earlier)."""
     return (later.year - first.year) * 12 + later.month - first.month

@@ -72,7 +72,7 @@ class MeetingForm(FlaskForm):
     audience = RadioField(
         _l("Who may register"), default="members", choices=choices(AUDIENCE_LABELS.items())
     )
-    min_tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)], filters=[strip])
+    min_tier_id = SelectField(_l("Tier"), default="", validate_choice=True)
     is_pilot_only = BooleanField(_l("Only for the pilot group"))
     invited_company_ids = SelectMultipleField(
         _l("Invited companies"), coerce=int, validators=[Optional()], render_kw={"size": 8}
@@ -122,7 +122,7 @@ class MeetingForm(FlaskForm):
             capacity=self.capacity.data,
             seats_per_company=self.seats_per_company.data,
             audience=self.audience.data,
-            min_tier=self.min_tier.data or None,
+            min_tier_id=int(self.min_tier_id.data) if self.min_tier_id.data else None,
             invited_company_ids=list(self.invited_company_ids.data or []),
             registration_opens_at=self.registration_opens_at.data,
             registration_closes_at=self.registration_closes_at.data,

@@ -21,6 +21,7 @@ from club.events.models import Meeting, MeetingStatus, Registration, Registratio
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company, MembershipStatus, User
+from club.members.tiers import tier_choices
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
 
@@ -58,6 +59,7 @@ def meetings():
 def _form(meeting: Meeting | None = None) -> MeetingForm:
     form = MeetingForm(obj=None)
     form.timezone.choices = choices((name, name) for name in services.zone_names())
+    form.min_tier_id.choices = tier_choices(db.session, _("Choose a tier"))
     form.invited_company_ids.choices = choices(
         (company.id, company.name)
         for company in db.session.scalars(
@@ -88,7 +90,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                     "capacity": meeting.capacity,
                     "seats_per_company": meeting.seats_per_company,
                     "audience": meeting.audience.value,
-                    "min_tier": meeting.min_tier or "",
+                    "min_tier_id": str(meeting.min_tier_id or ""),
                     "invited_company_ids": [company.id for company in meeting.invited_companies],
                     "registration_opens_at": meeting.registration_opens_at
                     and services.local(meeting, meeting.registration_opens_at).replace(tzinfo=None),

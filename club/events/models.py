@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from club.core.clock import utcnow
 from club.core.types import UTCDateTime
 from club.extensions import db
-from club.members.models import Company, User, str_enum
+from club.members.models import Company, Tier, User, str_enum
 
 
 class MeetingFormat(enum.StrEnum):
@@ -55,7 +55,7 @@ MEETING_STATUS_LABELS = {
 
 class Audience(enum.StrEnum):
     MEMBERS = "members"  # every member company
-    TIER = "tier"  # member companies of `min_tier` (tiers come with a later issue)
+    TIER = "tier"  # member companies of `min_tier` and above
     INVITED = "invited"  # only the companies invited by name
 
     @property
@@ -85,7 +85,7 @@ class Meeting(db.Model):
             " OR registration_opens_at < registration_closes_at",
             name="registration_opens_before_close",
         ),
-        CheckConstraint("audience <> 'tier' OR min_tier IS NOT NULL", name="tier_named"),
+        CheckConstraint("audience <> 'tier' OR min_tier_id IS NOT NULL", name="tier_named"),
         Index("ix_meeting_status_starts_at", "status", "starts_at"),
     )
 
@@ -112,7 +112,9 @@ class Meeting(db.Model):
     audience: Mapped[Audience] = mapped_column(
         str_enum(Audience, "meeting_audience"), nullable=False, default=Audience.MEMBERS
     )
-    min_tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    min_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
     # Only for the pilot group (Company.is_pilot), whatever the audience says.
     is_pilot_only: Mapped[bool] = mapped_column(
         nullable=False, default=False, server_default=false()
@@ -134,6 +136,7 @@ class Meeting(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    min_tier: Mapped[Tier | None] = relationship()
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="meeting",
         order_by="Speaker.position",

@@ -49,7 +49,7 @@ class MeetingData:
     capacity: int
     seats_per_company: int | None
     audience: str
-    min_tier: str | None
+    min_tier_id: int | None
     invited_company_ids: list[int]
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
@@ -83,8 +83,8 @@ def _check(data: MeetingData) -> None:
         raise MeetingError(_("A webinar needs its online link."), field="online_url")
     if data.format != MeetingFormat.WEBINAR and not data.place and not data.online_url:
         raise MeetingError(_("Give the place or an online link."), field="place")
-    if data.audience == Audience.TIER and not data.min_tier:
-        raise MeetingError(_("Name the tier that may register."), field="min_tier")
+    if data.audience == Audience.TIER and not data.min_tier_id:
+        raise MeetingError(_("Name the tier that may register."), field="min_tier_id")
     if data.audience == Audience.INVITED and not data.invited_company_ids:
         raise MeetingError(_("Invite at least one company."), field="invited_company_ids")
     opens, closes = data.registration_opens_at, data.registration_closes_at
@@ -120,7 +120,7 @@ def _values(data: MeetingData) -> dict:
         "capacity": data.capacity,
         "seats_per_company": data.seats_per_company,
         "audience": Audience(data.audience),
-        "min_tier": data.min_tier if data.audience == Audience.TIER else None,
+        "min_tier_id": data.min_tier_id if data.audience == Audience.TIER else None,
         "registration_opens_at": _aware(data.registration_opens_at, zone),
         "registration_closes_at": _aware(data.registration_closes_at, zone),
         "attendance_points": data.attendance_points,
@@ -215,7 +215,7 @@ def copy_meeting(session: Session, original: Meeting, *, actor: User) -> Meeting
         capacity=original.capacity,
         seats_per_company=original.seats_per_company,
         audience=original.audience,
-        min_tier=original.min_tier,
+        min_tier_id=original.min_tier_id,
         is_pilot_only=original.is_pilot_only,
         registration_opens_at=None,
         registration_closes_at=None,

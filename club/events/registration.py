@@ -32,7 +32,7 @@ from club.events.models import (
     RegistrationStatus,
 )
 from club.members.models import Company, MembershipStatus, User
-from club.members.standing import company_tier
+from club.members.standing import reaches
 
 LIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 
@@ -179,7 +179,7 @@ def may_register(session: Session, meeting: Meeting, company: Company | None) ->
             is not None
         )
     if meeting.audience == Audience.TIER:
-        return company_tier(session, company) == meeting.min_tier
+        return reaches(session, company, meeting.min_tier)
     return True
 
 

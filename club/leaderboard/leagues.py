@@ -1,5 +1,6 @@
 """Leagues: a board within a tier, so that a small partner competes with its peers. The
-tiers come from members.standing; they are remembered for a minute."""
+tiers come from members.standing; a league is named by its tier's key (`gold`), and the
+companies of each are remembered for a minute (the requalification job forgets them)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from club.leaderboard.errors import UnknownLeague
-from club.members.standing import company_tiers
+from club.members.models import Tier
+from club.members.standing import company_tiers, tiers
 
 LEAGUE_CACHE_SECONDS = 60
 
@@ -20,17 +22,18 @@ _leagues: dict = {}
 
 
 def league_members(session: Session) -> dict[str, frozenset[int]]:
-    """Tier name: the ids of its companies, from members.standing.company_tiers (the tiers hook).
+    """Tier key: the ids of its companies, from members.standing.company_tiers.
     Remembered for a minute: asking the hook about every company on each page view would
     cost more than the board itself."""
     with _leagues_lock:
         if _leagues and time.monotonic() - _leagues["at"] < LEAGUE_CACHE_SECONDS:
             return _leagues["members"]
     members: dict[str, set[int]] = defaultdict(set)
+    positions = {}
     for company_id, tier in company_tiers(session).items():
-        if tier:
-            members[str(tier)].add(company_id)
-    found = {tier: frozenset(ids) for tier, ids in members.items()}
+        members[tier.code].add(company_id)
+        positions[tier.code] = tier.position
+    found = {code: frozenset(members[code]) for code in sorted(members, key=positions.get)}
     with _leagues_lock:
         _leagues.update(at=time.monotonic(), members=found)
     return found
@@ -42,8 +45,10 @@ def forget_leagues() -> None:
         _leagues.clear()
 
 
-def leagues(session: Session) -> list[str]:
-    return sorted(league_members(session))
+def leagues(session: Session) -> list[Tier]:
+    """The tiers that have companies, lowest first."""
+    found = league_members(session)
+    return [tier for tier in tiers(session) if tier.code in found]
 
 
 def league_companies(session: Session, league: str | None) -> frozenset[int] | None:
@@ -53,7 +58,7 @@ def league_companies(session: Session, league: str | None) -> frozenset[int] | N
         return None
     members = league_members(session)
     if league not in members:
-        known = ", ".join(sorted(members))
+        known = ", ".join(members)
         raise UnknownLeague(
             _("There is no league %(league)s; leagues: %(known)s.", league=league, known=known)
             if known

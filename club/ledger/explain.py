@@ -118,6 +118,22 @@ def _purchases(entry: Entry) -> str | None:
     return None
 
 
+def tier_split(entry: Entry) -> tuple[int, int, int] | None:
+    """A purchase month's earned or confirmed points as (base points, tier bonus,
+    multiplier in percent), when the month's tier multiplied them; else None. The base is
+    the smallest b with b * multiplier // 100 = points: exactly what the month's invoices
+    were worth before the multiplier."""
+    details = entry.details or {}
+    multiplier = details.get("multiplier_percent")
+    if entry.source_type != "purchase_month" or not isinstance(multiplier, int):
+        return None
+    if entry.kind not in (EntryKind.EARN, EntryKind.CONFIRM) or multiplier <= 100:
+        return None
+    points = max(abs(entry.available_delta), abs(entry.pending_delta))
+    base = (points * 100 + multiplier - 1) // multiplier
+    return base, points - base, multiplier
+
+
 def explain(entry: Entry) -> str:
     """One sentence a member understands, from the entry's kind, source and details."""
     if entry.source_type == "purchase_month" and (text := _purchases(entry)) is not None:

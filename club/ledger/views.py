@@ -16,7 +16,7 @@ from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
-from club.ledger.explain import KIND_LABELS, explain, kind_label
+from club.ledger.explain import KIND_LABELS, explain, kind_label, tier_split
 from club.ledger.forms import AdjustForm
 from club.ledger.models import EntryKind
 from club.members.models import Company
@@ -73,6 +73,7 @@ def _render(company: Company, *, own_only: bool, endpoint: str, adjust_form=None
         filters=filters,
         kinds=list(KIND_LABELS.items()),
         explain=explain,
+        tier_split=tier_split,
         kind_label=kind_label,
         own_only=own_only,
         endpoint=endpoint,

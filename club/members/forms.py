@@ -17,12 +17,22 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import TextInput
 
 from club.core import countries
-from club.core.forms import choices
+from club.core.forms import NUMERIC, choices
 from club.members.models import MembershipStatus
 from club.members.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from club.members.tiers import TierData
 
 LANGUAGES = [("en", "English"), ("pl", "Polski"), ("ru", "Русский")]
 
@@ -150,3 +160,49 @@ def country_choices() -> list[SelectChoice]:
     """ISO 3166 countries named in the user's language, common ones first
     (club.core.countries: real countries only, no regions such as EU or 001)."""
     return choices(countries.country_choices(get_locale() or "en"))
+
+
+class TierForm(FlaskForm):
+    """A tier as the club manager defines it (members.tiers checks the order)."""
+
+    code = StringField(_l("Key"), validators=[DataRequired(), Length(max=40)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=40)])
+    name_pl = StringField(_l("Name in Polish"), validators=[DataRequired(), Length(max=40)])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=40)])
+    threshold = IntegerField(
+        _l("Threshold in points"),
+        validators=[InputRequired(), NumberRange(min=0, max=100_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    multiplier_percent = IntegerField(
+        _l("Points multiplier in percent"),
+        default=100,
+        validators=[InputRequired(), NumberRange(min=100, max=1000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    colour = StringField(
+        _l("Colour"),
+        default="#6b7280",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$")],
+        render_kw={"type": "color"},
+    )
+    submit = SubmitField(_l("Save"))
+
+    def tier_data(self):
+        from_form = {name: getattr(self, name).data for name in ("name_en", "name_pl", "name_ru")}
+        return TierData(
+            code=self.code.data.strip().lower(),
+            threshold=self.threshold.data,
+            multiplier_percent=self.multiplier_percent.data,
+            colour=self.colour.data.lower(),
+            **{name: value.strip() for name, value in from_form.items()},
+        )
+
+
+class SetTierForm(FlaskForm):
+    """The club manager gives a company a tier (choices: the club's tiers)."""
+
+    tier = SelectField(_l("Tier"), validate_choice=True)
+    submit = SubmitField(_l("Set the tier"))

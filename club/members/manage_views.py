@@ -15,7 +15,7 @@ from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
-from club.members import admission, services
+from club.members import admission, services, standing, tier_views
 from club.members.blueprint import PAGE_SIZE, bp, page_number, safe_next
 from club.members.companies import company_countries
 from club.members.forms import (
@@ -242,6 +242,9 @@ def company(company_id: int):
         "members/company.html",
         company=company,
         holder=holder,
+        tier=standing.company_tier(db.session, company),
+        tier_history=standing.tier_history(db.session, company),
+        tier_form=tier_views.set_tier_form() if current_user.role == Role.CLUB_MANAGER else None,
         move_form=move_form,
         action_form=ConfirmForm(),
         membership_form=MembershipForm(),

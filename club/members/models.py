@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -58,6 +60,139 @@ MEMBERSHIP_LABELS = {
 }
 
 
+class Tier(db.Model):
+    """A level of membership (Member, Silver, Gold): reached by a company whose confirmed
+    base purchase points over the last 12 months reach its threshold; it multiplies the
+    company's purchase points and unlocks privileges and meetings of its rank and below.
+
+    Threshold and multiplier edits wait in `pending_*` until the next requalification
+    applies them (members.standing): a company is never judged by rules changed mid-month.
+    """
+
+    __tablename__ = "tier"
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        CheckConstraint("position <> 0 OR threshold = 0", name="lowest_tier_free"),
+        CheckConstraint("threshold >= 0", name="threshold_not_negative"),
+        CheckConstraint("pending_threshold >= 0", name="pending_threshold_not_negative"),
+        CheckConstraint("multiplier_percent BETWEEN 100 AND 1000", name="multiplier_at_least_x1"),
+        CheckConstraint(
+            "pending_multiplier_percent BETWEEN 100 AND 1000",
+            name="pending_multiplier_at_least_x1",
+        ),
+        CheckConstraint("code = lower(code) AND length(code) >= 1", name="code_lowercase"),
+        CheckConstraint("length(colour) = 7 AND colour LIKE '#%'", name="colour_hex"),
+        UniqueConstraint("position", name="uq_tier_position"),
+        UniqueConstraint("code", name="uq_tier_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A stable key for URLs, the API and leagues (the names change with the language).
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False)
+    name_en: Mapped[str] = mapped_column(String(40), nullable=False)
+    name_pl: Mapped[str] = mapped_column(String(40), nullable=False)
+    name_ru: Mapped[str] = mapped_column(String(40), nullable=False)
+    # Confirmed base purchase points over the last 12 months (points: the club's unit
+    # across currencies).
+    threshold: Mapped[int] = mapped_column(nullable=False)
+    multiplier_percent: Mapped[int] = mapped_column(nullable=False, default=100)
+    pending_threshold: Mapped[int | None] = mapped_column(nullable=True)
+    pending_multiplier_percent: Mapped[int | None] = mapped_column(nullable=True)
+    colour: Mapped[str] = mapped_column(String(7), nullable=False, default="#6b7280")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language (English outside a request)."""
+        return getattr(self, f"name_{_language()}", None) or self.name_en
+
+    @property
+    def next_threshold(self) -> int:
+        """The threshold from the next requalification on."""
+        return self.threshold if self.pending_threshold is None else self.pending_threshold
+
+    @property
+    def next_multiplier_percent(self) -> int:
+        if self.pending_multiplier_percent is None:
+            return self.multiplier_percent
+        return self.pending_multiplier_percent
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Tier {self.position} {self.code} {self.threshold} {self.multiplier_percent}%>"
+
+
+def _language() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale is not None else "en"
+
+
+class TierChangeReason(enum.StrEnum):
+    FIRST = "first"  # the first requalification gave the company its tier
+    UP = "up"  # requalified up, at once
+    DOWN = "down"  # dropped after the grace period
+    MANAGER = "manager"  # set by the club manager
+
+    @property
+    def label(self) -> str:
+        return str(TIER_CHANGE_LABELS[self])
+
+
+TIER_CHANGE_LABELS = {
+    TierChangeReason.FIRST: _l("First requalification"),
+    TierChangeReason.UP: _l("Requalified up"),
+    TierChangeReason.DOWN: _l("Dropped after the grace period"),
+    TierChangeReason.MANAGER: _l("Set by the club manager"),
+}
+
+
+class TierChange(db.Model):
+    """A company's tier from a day to a day (open while it holds): the tier history."""
+
+    __tablename__ = "tier_change"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        # One open row per company, whatever runs at once.
+        Index(
+            "uq_tier_change_one_open",
+            "company_id",
+            unique=True,
+            sqlite_where=text("ends_on IS NULL"),
+            postgresql_where=text("ends_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tier.id", ondelete="RESTRICT"), nullable=False)
+    previous_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
+    starts_on: Mapped[date] = mapped_column(nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(nullable=True)
+    reason: Mapped[TierChangeReason] = mapped_column(
+        str_enum(TierChangeReason, "tier_change_reason"), nullable=False
+    )
+    # The company's 12-month figure (base points) when it changed.
+    figure: Mapped[int | None] = mapped_column(nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    tier: Mapped[Tier] = relationship(foreign_keys=[tier_id])
+    previous_tier: Mapped[Tier | None] = relationship(foreign_keys=[previous_tier_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    def __repr__(self) -> str:
+        return f"<TierChange company={self.company_id} tier={self.tier_id} from {self.starts_on}>"
+
+
 class Company(db.Model):
     """A partner company: it has one wallet (later), staff and one account holder."""
 
@@ -65,6 +200,9 @@ class Company(db.Model):
     __table_args__ = (
         UniqueConstraint("country", "tax_id", name="uq_company_country_tax_id"),
         CheckConstraint("length(country) = 2", name="country_iso2"),
+        CheckConstraint(
+            "(tier_drop_to_id IS NULL) = (tier_drop_on IS NULL)", name="tier_drop_complete"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,8 +236,19 @@ class Company(db.Model):
         nullable=False, default=True, server_default=true()
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # The tier the last requalification gave it (members.standing); None until then.
+    tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    # A drop waiting out its grace period: to which tier, and on which day.
+    tier_drop_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier.id", ondelete="RESTRICT"), nullable=True
+    )
+    tier_drop_on: Mapped[date | None] = mapped_column(nullable=True)
 
     account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
+    tier: Mapped[Tier | None] = relationship(foreign_keys=[tier_id])
+    tier_drop_to: Mapped[Tier | None] = relationship(foreign_keys=[tier_drop_to_id])
     users: Mapped[list[User]] = relationship(
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"
     )

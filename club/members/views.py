@@ -9,6 +9,7 @@ from club.members import (  # noqa: F401  (routes)
     admission_views,
     manage_views,
     sign_in_views,
+    tier_views,
 )
 from club.members.blueprint import bp
 

@@ -24,7 +24,7 @@ from club.core.clock import utcnow
 from club.core.periods import club_today, month_start
 from club.ledger import services as ledger
 from club.ledger.models import EntryKind, Wallet
-from club.members.standing import tier_multiplier_percent
+from club.members.standing import tier_multiplier_percent, tier_multipliers
 from club.purchases.bulk import IN_LIST, MONTH_BATCH, batches, insert_returning, one_of
 from club.purchases.defaults import main_currency
 from club.purchases.earning_rule import RuleBook, rule_for
@@ -75,6 +75,7 @@ def close_month(
             currency=currency,
             rate=rate,
             grace_days=rule.grace_days,
+            # The multiplier of the tier the company holds as the month closes.
             multiplier_percent=tier_multiplier_percent(session, company_id, period),
             closed_at=now,
         )
@@ -127,6 +128,8 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
         due = [key for key in due if rules(key[1]).rate_for(key[2]) is not None]
     table = PurchaseMonth.__table__
     month_ids: list[int] = []
+    # The multiplier of the tier each company holds as its months close.
+    multipliers = tier_multipliers(session, [company_id for company_id, _p, _c in due])
     for batch in batches(due, MONTH_BATCH):
         months = []
         for company_id, period, currency in batch:
@@ -138,7 +141,7 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
                     "currency": currency,
                     "rate": rule.rate_for(currency),
                     "grace_days": rule.grace_days,
-                    "multiplier_percent": tier_multiplier_percent(session, company_id, period),
+                    "multiplier_percent": multipliers.get(company_id, 100),
                     "closed_at": now,
                 }
             )

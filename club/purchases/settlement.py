@@ -64,6 +64,8 @@ def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
         "currency": month.currency,
         "rate": month.rate,
     }
+    if month.multiplier_percent != 100:  # the statement splits base points and tier bonus
+        about["multiplier_percent"] = month.multiplier_percent
     movements: list[Movement] = []
     earned, confirmed = month.earned, month.confirmed
     forfeited, clawed_back = month.forfeited, month.clawed_back

@@ -23,10 +23,23 @@ from club.members.models import MembershipStatus
 from club.purchases import services
 from club.purchases.defaults import default_country, main_currency
 from club.purchases.earning_rule import rule_for
-from club.purchases.figures import confirmed_points
+from club.purchases.figures import company_progress, confirmed_points
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
+
+
+@home_card(order=5)
+def tier_card(user):
+    """A member company's tier, its 12-month figure and what the next tier needs."""
+    company = user.company if user.role.is_partner else None
+    if company is None or company.status != MembershipStatus.MEMBER:
+        return None
+    found = company_progress(db.session, company, club_today())
+    if found.tier is None:
+        return None
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("members/_tier_card.html", progress=found))  # noqa: S704
 
 
 @bp.route("/rules", methods=["GET", "POST"])

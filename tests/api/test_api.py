@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from club.api import services as tokens
 from club.core.access import TokenAccess, access_of
-from club.jobs import close_months
+from club.core.periods import add_months, club_today, month_start
+from club.jobs import close_months, requalify_companies
 from club.members import admission
 from club.members.models import Company, MembershipStatus
-from club.purchases.models import Invoice
+from club.members.tiers import ensure_default_tiers
+from club.purchases.models import Invoice, PurchaseMonth
 
 pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
 
@@ -292,3 +294,29 @@ def test_api_token_commands(app):
     assert revoked.exit_code == 0
     bad = runner.invoke(args=["club", "api-token", "create", "--name", "X", "--scope", "all"])
     assert bad.exit_code != 0
+
+
+def test_a_company_standing_shows_its_tier_and_progress(api, club, db_session):
+    ensure_default_tiers(db_session)
+    period = add_months(month_start(club_today()), -2)
+    db_session.add(
+        PurchaseMonth(
+            company_id=club.company.id, period=period, rate=500, grace_days=7,
+            earned=300, confirmed=300, closed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    requalify_companies(db_session)
+    db_session.commit()
+    found = api.get(f"/companies/{club.company.tax_id}/standing").get_json()
+    assert found["company"]["tier"] == "silver"
+    assert (found["tier"]["key"], found["figure"], found["next_tier"]["key"]) == (
+        "silver",
+        300,
+        "gold",
+    )
+    assert (found["points_to_next"], found["amount_to_next"], found["currency"]) == (
+        700,
+        "350000.00",
+        "PLN",
+    )
+    assert found["pending_drop"] is None

@@ -291,6 +291,7 @@ def test_the_document_lists_every_status_and_constraint(client):
         "getWallet": {"200", "404", "409"},
         "getAdmission": {"200", "404", "409"},
         "getEntries": {"200", "404", "409"},
+        "getStanding": {"200", "404", "409"},
         "getRebates": {"200"},
         "getPrivileges": {"200"},
         "postRedemption": {"200", "201", "404", "409", "413", "422"},

@@ -20,6 +20,7 @@ from club.core.clock import as_utc
 from club.core.periods import club_zone
 from club.ledger import services as ledger
 from club.members.models import MembershipStatus
+from club.members.tiers import ensure_default_tiers
 from club.purchases.models import PurchaseMonth
 
 AFTER_Q3 = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
@@ -146,6 +147,14 @@ def test_suggestion_counts_what_was_earned_inside_the_quarter(db_session, club, 
     assert q2 == {"Apteka Świętokrzyska": 500, "ООО «Другая»": 40}
     q4 = services.suggest_best(db_session, 2026, 4)
     assert [(s.company.name, s.points) for s in q4] == [("Hurtownia Żak", 50)]
+    # Per tier: only the companies holding it (a member never requalified holds the lowest).
+    ladder = {tier.code: tier for tier in ensure_default_tiers(db_session)}
+    club.other_company.tier = ladder["silver"]
+    db_session.flush()
+    silver = services.suggest_best(db_session, 2026, 3, tier=ladder["silver"])
+    assert [s.company.name for s in silver] == ["ООО «Другая»"]
+    member = services.suggest_best(db_session, 2026, 3, tier=ladder["member"])
+    assert [s.company.name for s in member] == ["Apteka Świętokrzyska", "Hurtownia Żak"]
 
 
 def test_a_tie_at_the_same_moment_goes_by_name(db_session, club, make_company):

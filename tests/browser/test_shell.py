@@ -35,6 +35,7 @@ NAVIGATION = {
         ("/manage/reports", "Reports"),
         ("/manage/invoices/import", "Invoices"),
         ("/manage/rules", "Rules"),
+        ("/manage/tiers", "Tiers"),
         ("/manage/admission", "Admission"),
         ("/manage/api-tokens/", "API"),
         ("/manage/consent", "Club rules and privacy"),

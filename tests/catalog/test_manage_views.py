@@ -30,7 +30,7 @@ GOOD = {
     "currency": "pln",
     "sponsor": "LuxLight",
     "sponsor_share_percent": "40",
-    "min_tier": "",
+    "min_tier_id": "",
     "capacity_per_quarter": "5",
     "stock": "",
     "lead_time_days": "21",
@@ -58,7 +58,7 @@ def test_the_new_privilege_form_explains_markdown_and_the_brief(manager):
     assert 'id="privilege-form"' in body
     assert "It is sanitised when shown" in body
     assert "key | label | type | required or optional" in body
-    assert "for the tiers feature" in body
+    assert "this tier and above may redeem it" in body
     assert ">Sales support</option>" in body  # categories by their label
 
 
@@ -78,7 +78,8 @@ def test_create_a_privilege_with_every_field(manager, db_session):
         "PLN",
     )
     assert (privilege.sponsor, privilege.sponsor_share_percent) == ("LuxLight", 40)
-    assert (privilege.min_tier, privilege.capacity_per_quarter, privilege.stock) == (None, 5, None)
+    assert privilege.min_tier_id is None
+    assert (privilege.capacity_per_quarter, privilege.stock) == (5, None)
     assert (privilege.lead_time_days, privilege.active_from, privilege.active_until) == (
         21,
         date(2026, 1, 1),

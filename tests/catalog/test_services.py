@@ -21,6 +21,7 @@ from club.ledger.errors import IdempotencyConflict, InsufficientPoints
 from club.ledger.models import Wallet
 from club.ledger.verify import verify
 from club.members.models import MembershipStatus
+from club.members.tiers import ensure_default_tiers
 from tests.conftest import BRIEF
 
 ANSWERS = {"site": "https://zak.example", "topic": "LED lighting for warehouses"}
@@ -154,8 +155,11 @@ def test_outside_its_active_dates(db_session, club, funded, make_privilege):
 
 
 def test_a_tier_restricted_privilege(db_session, club, funded, make_privilege):
-    with pytest.raises(PrivilegeUnavailable, match="Gold members only"):
-        catalog.redeem(db_session, make_privilege(min_tier="Gold"), actor=club.holder, answers={})
+    gold = ensure_default_tiers(db_session)[-1]  # a member never requalified holds the lowest
+    with pytest.raises(PrivilegeUnavailable, match="Gold and above"):
+        catalog.redeem(
+            db_session, make_privilege(min_tier_id=gold.id), actor=club.holder, answers={}
+        )
     _unchanged(db_session, funded)
 
 

@@ -26,7 +26,7 @@ def meeting_data(**changes) -> MeetingData:
         "capacity": 2,
         "seats_per_company": None,
         "audience": "members",
-        "min_tier": None,
+        "min_tier_id": None,
         "invited_company_ids": [],
         "registration_opens_at": None,
         "registration_closes_at": None,

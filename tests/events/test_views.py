@@ -40,7 +40,7 @@ def _meeting_form(**changes):
         "capacity": "2",
         "seats_per_company": "",
         "audience": "members",
-        "min_tier": "",
+        "min_tier_id": "",
         "registration_opens_at": "",
         "registration_closes_at": "",
         "attendance_points": "30",

@@ -12,6 +12,7 @@ from club.core.roles import Role
 from club.leaderboard import services as boards
 from club.leaderboard.services import InvalidPeriod, Period, UnknownLeague, parse_period
 from club.ledger import services as ledger
+from club.members.tiers import ensure_default_tiers
 from tests.leaderboard.conftest import at, earn
 
 OCTOBER = Period("month", 2026, 10)
@@ -173,24 +174,19 @@ def test_leagues_filter_companies_and_their_people(app_ctx, db_session, club, mo
     assert boards.leagues(db_session) == []
     with pytest.raises(UnknownLeague, match="no tiers yet"):
         boards.board(db_session, "people", OCTOBER, league="Gold")
-    gold = club.company.id
-    monkeypatch.setattr(
-        "club.leaderboard.leagues.company_tiers",
-        lambda session: {
-            company.id: "Gold" if company.id == gold else "Silver"
-            for company in (club.company, club.other_company)
-        },
-    )
+    ladder = {tier.code: tier for tier in ensure_default_tiers(db_session)}
+    club.company.tier, club.other_company.tier = ladder["gold"], ladder["silver"]
+    db_session.commit()
     boards.forget_leagues()
-    assert boards.leagues(db_session) == ["Gold", "Silver"]
-    people = boards.board(db_session, "people", OCTOBER, league="Gold", viewer=club.staff)
+    assert [tier.code for tier in boards.leagues(db_session)] == ["silver", "gold"]
+    people = boards.board(db_session, "people", OCTOBER, league="gold", viewer=club.staff)
     assert [row.name for row in people.top] == ["Staff A"] and people.viewer.rank == 1
-    companies = boards.board(db_session, "companies", OCTOBER, league="Silver")
+    companies = boards.board(db_session, "companies", OCTOBER, league="silver")
     assert [row.name for row in companies.top] == ["ООО «Другая»"]
-    outside = boards.board(db_session, "people", OCTOBER, league="Silver", viewer=club.staff)
+    outside = boards.board(db_session, "people", OCTOBER, league="silver", viewer=club.staff)
     assert outside.viewer is None
-    with pytest.raises(UnknownLeague, match="Gold, Silver"):
-        boards.board(db_session, "people", OCTOBER, league="Platinum")
+    with pytest.raises(UnknownLeague, match="silver, gold"):
+        boards.board(db_session, "people", OCTOBER, league="platinum")
 
 
 @pytest.mark.parametrize(
@@ -294,9 +290,8 @@ def test_every_viewers_neighbours_and_ranks_match_the_definition(
 
     check(people)
     gold = club.company.id
-    monkeypatch.setattr(
-        "club.leaderboard.leagues.company_tiers",
-        lambda session: {club.company.id: "Gold", club.other_company.id: "Silver"},
-    )
+    ladder = {tier.code: tier for tier in ensure_default_tiers(db_session)}
+    club.company.tier, club.other_company.tier = ladder["gold"], ladder["silver"]
+    db_session.commit()
     boards.forget_leagues()
-    check([p for p in people if p.company_id == gold], league="Gold")
+    check([p for p in people if p.company_id == gold], league="gold")
