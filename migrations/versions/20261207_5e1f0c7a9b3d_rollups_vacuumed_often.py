@@ -2,7 +2,7 @@
 index-only scans stay index-only through a day of posts.
 
 Revision ID: 5e1f0c7a9b3d
-Revises: 420468f8f4fd
+Revises: 379f7449cc13
 Create Date: 2026-12-07 01:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e1f0c7a9b3d"
-down_revision = "420468f8f4fd"
+down_revision = "379f7449cc13"
 branch_labels = None
 depends_on = None
 
