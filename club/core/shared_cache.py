@@ -99,11 +99,12 @@ class SharedCache:
             self.memory = {
                 name: value for name, value in self.memory.items() if not fnmatchcase(name, pattern)
             }
-        if self.redis is not None:
+        store = self._shared()  # (a Redis that is down expires its entries by itself)
+        if store is not None:
             try:
-                names = list(self.redis.scan_iter(match=pattern, count=1000))
+                names = list(store.scan_iter(match=pattern, count=1000))
                 if names:
-                    self.redis.delete(*names)
+                    store.delete(*names)
             except redis.RedisError as error:
                 self._failed(error)
 

@@ -59,3 +59,12 @@ def test_an_entry_in_a_period_that_is_over_drops_its_tops(cached, db_session, cl
     earn(db_session, club.staff, 7, at(2026, 10, 20))  # October is over: a late correction
     result = boards.board(db_session, "companies", OCTOBER)
     assert (result.age, result.top[0].points) == (None, 57)
+
+
+def test_a_cache_whose_redis_does_not_answer_keeps_working_in_memory(caplog):
+    store = shared_cache.SharedCache("redis://127.0.0.1:1/0")  # nothing listens there
+    store.set("board-tops", "people|M2026-10||50", {"rows": [1]}, 5)
+    assert store.get("board-tops", "people|M2026-10||50") == {"rows": [1]}
+    store.forget("board-tops", "*|M2026-10|*")
+    assert store.get("board-tops", "people|M2026-10||50") is None
+    assert "Redis does not answer" in caplog.text
