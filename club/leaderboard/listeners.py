@@ -25,8 +25,9 @@ from club.ledger.signals import (
 
 
 @entry_posted.connect
-def _count_entry(session: Session, *, entry: Entry) -> None:
-    record(session, (entry,))
+def _count_entry(session: Session, *, entry: Entry, in_statement: bool = False) -> None:
+    if not in_statement:  # else counted by the entry's own statement (below)
+        record(session, (entry,))
 
 
 @entry_writing.connect

@@ -102,7 +102,8 @@ def post(
         "lot_points": lot,
         "lot_expires_at": expiry_for(values["earned_at"]) if lot else None,
     }
-    if session.get_bind().dialect.name == "postgresql":
+    one_statement = session.get_bind().dialect.name == "postgresql"
+    if one_statement:
         entry.id = _write_in_one(session, entry, values, balances, lot_values)
     else:
         (entry.id,) = session.execute(_NEW_ENTRY, values).inserted_primary_key
@@ -113,8 +114,7 @@ def post(
     session.add(entry)
     for name, value in balances.items():
         set_committed_value(wallet, name, value)
-    if session.get_bind().dialect.name != "postgresql":
-        entry_posted.send(session, entry=entry)
+    entry_posted.send(session, entry=entry, in_statement=one_statement)
     if lot and wallet.shortfall:
         _settle_shortfall(session, wallet, entry, now=now)
     return entry

@@ -14,14 +14,15 @@ from blinker import Namespace
 _ledger = Namespace()
 
 entry_posted = _ledger.signal("entry-posted")
-"""One entry was written (flushed, with its id). Keyword: `entry`, the Entry."""
+"""One entry was written (flushed, with its id). Keywords: `entry`, the Entry, and
+`in_statement`: True when the entry was written by one statement together with what the
+`entry_writing` listeners returned (PostgreSQL), so those have nothing left to do."""
 
 entry_writing = _ledger.signal("entry-writing")
 """PostgreSQL: one entry is about to be written by one statement (a WITH ... chain: the
 entry, the balances, the lot, and what listeners add), so that a post is one round trip.
 Keyword: `entry`, the Entry (its id not known yet: the statement gives it). Each listener
-returns a `StatementPart` (or None) and gets no `entry_posted` for this entry: what it
-keeps is written by the same statement."""
+returns a `StatementPart` (or None); `entry_posted` follows with `in_statement=True`."""
 
 entries_posted = _ledger.signal("entries-posted")
 """Many entries were written with one statement (post_many, closing months). Keyword:
