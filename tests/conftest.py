@@ -292,6 +292,9 @@ def make_test_app(database_url: str, smtp_port: int | None, **overrides):
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Boards read afresh: each test's data is rolled back (tests of the cache set it).
+        "BOARD_CACHE_SECONDS": 0,
+        "CACHE_REDIS_URL": None,
         "MAIL_SERVER": "127.0.0.1" if smtp_port else None,
         "MAIL_PORT": smtp_port or 25,
     }
