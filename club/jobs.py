@@ -27,6 +27,7 @@ from club.members.models import OneTimeLink
 from club.members.standing import requalify
 from club.purchases.figures import confirmed_points, tier_figures
 from club.purchases.services import close_due_months, settle_open_months
+from club.webhooks.delivery import deliver_due
 
 # Used or expired links are kept this long for support questions, then removed.
 LINK_RETENTION = timedelta(days=30)
@@ -124,6 +125,12 @@ def forfeit_frozen_points(session: Session, *, now: datetime | None = None) -> i
     return made
 
 
+def deliver_webhooks(session: Session, *, now: datetime | None = None) -> int:
+    """Send the outbox's due webhook deliveries, signed; failures retry with backoff.
+    Commits as it goes (claim, send, record), so no lock is held while sending."""
+    return deliver_due(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -141,4 +148,6 @@ JOBS: list[Job] = [
     Job("remind-meetings", remind_meetings, {"minute": 12}),
     # Every few minutes: each post adds a few score changes that a rank reads until then.
     Job("compact-board-scores", compact_board_scores, {"minute": "*/5"}),
+    # Every minute: integrators hear of an event within a minute or two.
+    Job("deliver-webhooks", deliver_webhooks, {"minute": "*"}),
 ]

@@ -14,6 +14,7 @@ from club.members.admission_models import AdmissionReview, AdmissionRules, Membe
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
 from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
+from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Acceptance",
@@ -40,5 +41,9 @@ __all__ = [
     "RedemptionEvent",
     "User",
     "Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "Wish",
 ]
