@@ -98,7 +98,7 @@ def _admitted(session: Session, *, company: Company, now: datetime, **_kw) -> No
 def _tiers(session: Session, *, changes: list[TierMove], now: datetime) -> None:
     if not outbox.subscribers(session, outbox.TIER_CHANGED):
         return
-    codes = dict(session.execute(select(Tier.id, Tier.code)))
+    codes = {tier_id: code for tier_id, code in session.execute(select(Tier.id, Tier.code))}
     refs = outbox.company_refs(session, (change.company_id for change in changes))
     outbox.record(
         session,

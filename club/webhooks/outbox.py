@@ -94,4 +94,5 @@ def wallet_companies(session: Session, wallet_ids: Iterable[int]) -> dict[int, i
     ids = sorted(set(wallet_ids))
     if not ids:
         return {}
-    return dict(session.execute(select(Wallet.id, Wallet.company_id).where(Wallet.id.in_(ids))))
+    rows = session.execute(select(Wallet.id, Wallet.company_id).where(Wallet.id.in_(ids)))
+    return {wallet_id: company_id for wallet_id, company_id in rows}
