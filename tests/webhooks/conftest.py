@@ -25,7 +25,7 @@ def receiver():
     box: dict = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802  (http.server's name)
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             this = box["receiver"]
             with this.lock:

@@ -55,7 +55,7 @@ def _earn(session, company, points=120):
 
 
 def test_an_earning_is_delivered_signed(db_session, club, hook, receiver):
-    endpoint, secret = hook
+    _endpoint, secret = hook
     _earn(db_session, club.company)
     db_session.commit()
 
