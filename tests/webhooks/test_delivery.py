@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from club.api.webhook_schemas import EVENT_MODELS
 from club.core.clock import utcnow
 from club.ledger import services as ledger
 from club.members.models import Tier
@@ -64,6 +65,7 @@ def test_an_earning_is_delivered_signed(db_session, club, hook, receiver):
     assert _verify(secret, headers["Club-Signature"], body)
     assert not _verify(secret + "x", headers["Club-Signature"], body)
     payload = json.loads(body)
+    EVENT_MODELS["points.earned"].model_validate(payload)  # as the OpenAPI document says
     assert payload["type"] == "points.earned" == headers["Club-Event-Type"]
     assert payload["id"] == headers["Club-Event-Id"]
     assert payload["data"]["points"] == 120
@@ -103,6 +105,8 @@ def test_a_tier_change_is_announced(db_session, club, hook):
     assert event.data["to_tier"] == "silver"
     assert event.data["reason"] == "manager"
     assert event.data["company"]["id"] == club.company.id
+    payload = {"id": "evt_1", "type": "tier.changed", "created_at": utcnow(), "data": event.data}
+    EVENT_MODELS["tier.changed"].model_validate(payload)
 
 
 def test_a_500_is_retried_with_backoff(db_session, club, hook, receiver):
