@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.events.models import Meeting, Registration
 from club.events.signals import registration_changed
-from club.ledger.models import Entry, EntryKind
+from club.ledger.models import Entry, EntryKind, Hold
 from club.ledger.signals import entries_posted, entry_posted
 from club.members.models import Company, Tier
 from club.members.signals import TierMove, company_admitted, tiers_changed
@@ -67,14 +67,18 @@ def _entry(session: Session, *, entry: Entry) -> None:
     kind = entry.kind.value if isinstance(entry.kind, EntryKind) else entry.kind
     if kind not in LEDGER_EVENTS:
         return
+    source = (entry.source_type, entry.source_id)
+    if entry.hold_id is not None:  # a capture: name what the hold was for (a redemption)
+        hold = session.get(Hold, entry.hold_id)
+        source = (hold.source_type, hold.source_id)
     row = {
         "id": entry.id,
         "wallet_id": entry.wallet_id,
         "kind": kind,
         "amount": entry.amount,
         "pending_delta": entry.pending_delta,
-        "source_type": entry.source_type,
-        "source_id": entry.source_id,
+        "source_type": source[0],
+        "source_id": source[1],
         "person_id": entry.person_id,
         "earned_at": entry.earned_at,
     }

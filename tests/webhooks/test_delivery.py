@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from club.api.webhook_schemas import EVENT_MODELS
 from club.core.clock import utcnow
+from club.events import services as events
 from club.ledger import services as ledger
 from club.members.models import Tier
 from club.members.standing import set_company_tier
@@ -20,6 +21,7 @@ from club.webhooks import endpoints
 from club.webhooks.delivery import RESPONSE_LIMIT, deliver_due, retry_delay
 from club.webhooks.errors import WebhookRefused
 from club.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent
+from tests.events.conftest import meeting_data
 
 
 def _events(session, event_type=None) -> list[WebhookEvent]:
@@ -219,3 +221,25 @@ def test_event_types_must_be_known(db_session, club):
     with pytest.raises(WebhookRefused):
         endpoints.register(db_session, url="http://127.0.0.1/x", event_types=["points.stolen"],
                            actor=club.club_manager)  # fmt: skip
+
+
+def test_a_redemption_fulfilled_is_announced_as_points_redeemed(db_session, club, hook):
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    ledger.earn(db_session, wallet, 300, source=ledger.Source("test", "fund"))
+    held = ledger.hold(db_session, wallet, 200, source=ledger.Source("redemption", "7"))
+    ledger.capture(db_session, held)
+    (event,) = _events(db_session, "points.redeemed")
+    assert event.data["points"] == 200
+    assert event.data["source"] == {"type": "redemption", "id": "7"}
+
+
+def test_a_meeting_registration_is_announced(db_session, club):
+    endpoints.register(db_session, url="http://127.0.0.1:9/x",
+                       event_types=["meeting.registration"], actor=club.club_manager)  # fmt: skip
+    meeting = events.save_meeting(db_session, None, meeting_data(), actor=club.club_manager)
+    events.publish(db_session, meeting, actor=club.club_manager)
+    registration = events.register(db_session, meeting, club.staff, actor=club.staff)
+    events.cancel_registration(db_session, registration, actor=club.staff)
+    found = _events(db_session, "meeting.registration")
+    assert [event.data["status"] for event in found] == ["registered", "cancelled"]
+    assert found[0].data["meeting"]["id"] == meeting.id
