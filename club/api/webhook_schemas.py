@@ -20,8 +20,8 @@ class CompanyRef(BaseModel):
 
 
 class SourceRef(BaseModel):
-    type: str = Field(description="What earned or spent the points, e.g. purchase_month, "
-                      "quiz, meeting, redemption")  # fmt: skip
+    type: str = Field(description="What earned or spent the points, e.g. purchase_month, quiz, "
+                      "meeting, privilege (what a redemption was for)")  # fmt: skip
     id: str
 
 
