@@ -15,7 +15,8 @@ from club.api.webhook_schemas import EVENT_MODELS
 from club.core.clock import utcnow
 from club.events import services as events
 from club.ledger import services as ledger
-from club.members.models import Tier
+from club.members import admission
+from club.members.models import MembershipStatus, Tier
 from club.members.standing import set_company_tier
 from club.webhooks import endpoints
 from club.webhooks.delivery import RESPONSE_LIMIT, deliver_due, retry_delay
@@ -243,3 +244,14 @@ def test_a_meeting_registration_is_announced(db_session, club):
     found = _events(db_session, "meeting.registration")
     assert [event.data["status"] for event in found] == ["registered", "cancelled"]
     assert found[0].data["meeting"]["id"] == meeting.id
+
+
+def test_an_admission_is_announced(db_session, club):
+    endpoints.register(db_session, url="http://127.0.0.1:9/x",
+                       event_types=["company.admitted"], actor=club.club_manager)  # fmt: skip
+    club.company.status = MembershipStatus.APPLICANT
+    db_session.flush()
+    threshold = admission.rules(db_session).threshold_points
+    assert admission.admit_due(db_session, {club.company.id: threshold}, date.today()) == 1
+    (event,) = _events(db_session, "company.admitted")
+    assert event.data["company"]["tax_id"] == club.company.tax_id
