@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.members.views import bp as members_bp
     from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
+    from club.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
         members_bp,
@@ -98,5 +99,6 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         consent_bp,
         privacy_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)

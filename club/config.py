@@ -164,4 +164,12 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # billions in a few kilobytes), are refused before anything is decoded.
         "IMAGE_MAX_BYTES": int(env.get("IMAGE_MAX_BYTES", 5 * 1024 * 1024)),
         "IMAGE_MAX_PIXELS": _pixels(env.get("IMAGE_MAX_PIXELS", "4096x4096")),
+        # Outbound webhooks: production calls only https addresses on public networks;
+        # development and tests may call http://127.0.0.1 (a receiver on this machine).
+        "WEBHOOK_REQUIRE_HTTPS": _bool(env.get("WEBHOOK_REQUIRE_HTTPS"), production),
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE"), not production),
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", 10)),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        # Account holders are reminded this many days before a payment window closes.
+        "PAYMENT_REMINDER_DAYS": int(env.get("PAYMENT_REMINDER_DAYS", 5)),
     }

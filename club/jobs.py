@@ -26,7 +26,9 @@ from club.members import admission
 from club.members.models import OneTimeLink
 from club.members.standing import requalify
 from club.purchases.figures import confirmed_points, tier_figures
+from club.purchases.reminders import remind_payment_windows
 from club.purchases.services import close_due_months, settle_open_months
+from club.webhooks.delivery import deliver_due
 
 # Used or expired links are kept this long for support questions, then removed.
 LINK_RETENTION = timedelta(days=30)
@@ -124,6 +126,18 @@ def forfeit_frozen_points(session: Session, *, now: datetime | None = None) -> i
     return made
 
 
+def remind_payments(session: Session, *, now: datetime | None = None) -> int:
+    """E-mail account holders PAYMENT_REMINDER_DAYS before a payment window closes on
+    pending points (once per company and closing day)."""
+    return remind_payment_windows(session, now=now)
+
+
+def deliver_webhooks(session: Session, *, now: datetime | None = None) -> int:
+    """Send the outbox's due webhook deliveries, signed; failures retry with backoff.
+    Commits as it goes (claim, send, record), so no lock is held while sending."""
+    return deliver_due(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -136,9 +150,12 @@ JOBS: list[Job] = [
     # On the 1st, once the month has closed and the windows due have settled.
     Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
+    Job("remind-payments", remind_payments, {"hour": 9, "minute": 5}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
     # Hourly: a reminder goes out within the hour its moment comes.
     Job("remind-meetings", remind_meetings, {"minute": 12}),
     # Every few minutes: each post adds a few score changes that a rank reads until then.
     Job("compact-board-scores", compact_board_scores, {"minute": "*/5"}),
+    # Every minute: integrators hear of an event within a minute or two.
+    Job("deliver-webhooks", deliver_webhooks, {"minute": "*"}),
 ]

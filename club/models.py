@@ -13,7 +13,14 @@ from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.admission_models import AdmissionReview, AdmissionRules, MembershipChange
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
-from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
+from club.purchases.models import (
+    EarningRate,
+    EarningRule,
+    Invoice,
+    PaymentReminder,
+    PurchaseMonth,
+)
+from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Acceptance",
@@ -34,11 +41,16 @@ __all__ = [
     "Lot",
     "MembershipChange",
     "OneTimeLink",
+    "PaymentReminder",
     "Privilege",
     "PurchaseMonth",
     "Redemption",
     "RedemptionEvent",
     "User",
     "Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "Wish",
 ]

@@ -42,6 +42,9 @@ from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
+from club.webhooks import endpoints as webhooks
+from club.webhooks import outbox
+from club.webhooks.models import WebhookDelivery
 
 # A quarter long over, for the best partners and their diplomas.
 AWARD_YEAR, AWARD_QUARTER = 2025, 3
@@ -148,6 +151,8 @@ class World:
     a: Side
     b: Side
     tier_id: int = 0
+    webhook_id: int = 0
+    delivery_id: int = 0
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -361,6 +366,14 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
 
     _token, integration_secret = api.create_token(session, name="ERP", actor=cm)
     session.commit()
+    # A webhook endpoint with one delivery (the club's, not a company's: managers only).
+    endpoint, _secret = webhooks.register(
+        session, url="http://127.0.0.1:9/hooks", event_types=[outbox.COMPANY_ADMITTED], actor=cm
+    )
+    outbox.record(session, outbox.COMPANY_ADMITTED, [{"company": {"id": club.company.id}}])
+    delivery_id = session.scalar(select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == endpoint.id))  # fmt: skip
+    session.commit()
     return World(
         club_manager_id=cm.id,
         privilege_id=privilege.id,
@@ -370,6 +383,8 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         a=a,
         b=b,
         tier_id=lowest_tier.id,
+        webhook_id=endpoint.id,
+        delivery_id=delivery_id,
     )
 
 
@@ -544,6 +559,14 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "a tier of the club (the club manager's tiers page only); the lowest, which can "
         "never be removed",
         lambda w, s, r: [w.tier_id],
+    ),
+    "endpoint_id": _shared(
+        "a webhook endpoint of the club (the club manager's pages only)",
+        lambda w, s, r: [w.webhook_id],
+    ),
+    "delivery_id": _shared(
+        "a webhook delivery of the club (the club manager's pages only)",
+        lambda w, s, r: [w.delivery_id],
     ),
     "privilege_id": _shared(
         "a privilege of the catalogue (the club manager's pages only)",

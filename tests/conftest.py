@@ -34,6 +34,7 @@ from sqlalchemy import URL, Connection, delete, event
 
 from club import create_app
 from club.catalog import services as catalog
+from club.core import shared_cache
 from club.core.database import _write_intent, write_intent
 from club.core.roles import Role
 from club.extensions import db as _db
@@ -447,6 +448,7 @@ def _rolled_back(app) -> Iterator[None]:
         connection.close()
         with app.app_context():
             rate_limiter.reset()
+            shared_cache.cache().clear_memory()  # it may remember rolled-back rows
 
 
 @contextmanager
@@ -459,6 +461,7 @@ def _emptied_afterwards(app) -> Iterator[None]:
             _db.session.rollback()
             empty_all_tables()
             rate_limiter.reset()
+            shared_cache.cache().clear_memory()  # it may remember rolled-back rows
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ from spectree.plugins.werkzeug_utils import werkzeug_parse_rule
 from werkzeug.routing import parse_converter_args
 
 from club.api import fields, schemas
+from club.api.webhook_schemas import EVENT_MODELS
 
 PREFIX = "/api/v1"
 VERSION = "1.1.0"
@@ -172,5 +173,63 @@ spec = SpecTree(
 
 
 def openapi_document() -> dict:
-    """The document, made from the app's routes the first time it is asked for."""
-    return spec.spec
+    """The document, made from the app's routes the first time it is asked for, with the
+    outbound webhooks' payloads (OpenAPI 3.1 `webhooks`)."""
+    document = spec.spec
+    if "webhooks" not in document:
+        _add_webhooks(document)
+    return document
+
+
+SIGNATURE = (
+    "`t=<unix seconds>,v1=<hex>`: HMAC-SHA256, under the endpoint's secret, of the "
+    "timestamp, a dot and the raw body (`<t>.<body>`). Compare in constant time and refuse "
+    "a timestamp older than a few minutes (replays). See the README's integrators' guide."
+)
+WEBHOOK_HEADERS = {
+    "Club-Signature": SIGNATURE,
+    "Club-Event-Type": "The event type, as `type` in the body.",
+    "Club-Event-Id": "The event's id, as `id` in the body: deduplicate on it.",
+    "Club-Delivery-Id": "This delivery (one endpoint, one event); the same on retries.",
+}
+
+
+def _add_webhooks(document: dict) -> None:
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    webhooks = {}
+    for kind, model in EVENT_MODELS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+        webhooks[kind] = {
+            "post": {
+                "summary": kind,
+                "description": (model.__doc__ or "") + " Sent by the club to each endpoint "
+                "the club manager registered for it, retried with backoff until it answers "
+                "2xx.",
+                "operationId": f"webhook_{kind.replace('.', '_')}",
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "header",
+                        "required": True,
+                        "description": about,
+                        "schema": {"type": "string"},
+                    }
+                    for name, about in WEBHOOK_HEADERS.items()
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {"description": "Any 2xx: received. Anything else is retried."}
+                },
+                "security": [],
+            }
+        }
+    document["webhooks"] = webhooks

@@ -108,6 +108,11 @@ class SharedCache:
             except redis.RedisError as error:
                 self._failed(error)
 
+    def clear_memory(self) -> None:
+        """Forget what this process holds (tests: each starts from an empty cache)."""
+        with self.lock:
+            self.memory = {}
+
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = SharedCache(
@@ -123,6 +128,12 @@ def drop(session: Session, namespace: str, keys: str = "*") -> None:
     """Forget the entries now and once more when the session's transaction commits."""
     cache().forget(namespace, keys)
     session.info.setdefault(EXTENSION_KEY, set()).add((namespace, keys))
+
+
+def dropping(session: Session, namespace: str) -> bool:
+    """The session's transaction changes what the namespace caches: until it commits, what
+    it reads must not be cached for others (it may yet roll back)."""
+    return any(name == namespace for name, _keys in session.info.get(EXTENSION_KEY, ()))
 
 
 @event.listens_for(Session, "after_commit")

@@ -31,6 +31,7 @@ from club.events.models import (
     Registration,
     RegistrationStatus,
 )
+from club.events.signals import registration_changed
 from club.members.models import Company, MembershipStatus, User
 from club.members.standing import reaches
 
@@ -296,6 +297,7 @@ def register(
         company_id=person.company_id,
         after={"meeting": meeting.id, "person": person.id},
     )
+    registration_changed.send(session, registration=registration, now=now)
     return registration
 
 
@@ -330,6 +332,7 @@ def cancel_registration(
         company_id=registration.company_id,
         after={"had_seat": had_seat},
     )
+    registration_changed.send(session, registration=registration, now=now)
     if had_seat:
         promote_waiting(session, meeting, now=now)
     return registration
@@ -365,4 +368,6 @@ def promote_waiting(session: Session, meeting: Meeting, *, now: datetime | None 
         )
         tell(session, registration, "meeting_seat_freed")
     session.flush()
+    for registration in waiting:
+        registration_changed.send(session, registration=registration, now=now)
     return len(waiting)

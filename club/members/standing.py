@@ -30,6 +30,7 @@ from club.core.mail import queue_mail
 from club.core.periods import add_months, next_month
 from club.core.roles import Role
 from club.members.models import Company, MembershipStatus, Tier, TierChange, TierChangeReason, User
+from club.members.signals import TierMove, tiers_changed
 
 DEFAULT_GRACE_MONTHS = 3
 BATCH = 500  # rows per IN list and per executemany
@@ -353,6 +354,15 @@ def _write(session: Session, changes: dict, figures: Mapping[int, int], *, today
     ]
     for start in range(0, len(rows), BATCH):  # multi-row INSERTs, not one per row
         session.execute(insert(table).values(rows[start : start + BATCH]))
+    if moved:
+        tiers_changed.send(
+            session,
+            changes=[
+                TierMove(company_id, old.tier_id, new.tier_id, reason.value, today)
+                for company_id, old, new, reason in moved
+            ],
+            now=now,
+        )
     warned = [
         company_id
         for company_id, (old, new, _reason) in changes.items()
@@ -434,8 +444,16 @@ def set_company_tier(
             created_at=now,
         )
     )
+    previous_tier_id = company.tier_id
     company.tier, company.tier_drop_to, company.tier_drop_on = tier, None, None
     session.flush()
+    tiers_changed.send(
+        session,
+        changes=[
+            TierMove(company.id, previous_tier_id, tier.id, TierChangeReason.MANAGER.value, today)
+        ],
+        now=now,
+    )
     audit.record(
         session, "company.tier_set", company, actor=actor, company_id=company.id,
         before={"tier": before}, after={"tier": tier.code}, now=now,

@@ -167,3 +167,26 @@ class PurchaseMonth(db.Model):
 
     def __repr__(self) -> str:
         return f"<PurchaseMonth company={self.company_id} {self.period:%Y-%m} {self.currency}>"
+
+
+class PaymentReminder(db.Model):
+    """An account holder was reminded that a payment window closes: once per company and
+    closing day, however often the reminder job runs (the unique key says so)."""
+
+    __tablename__ = "payment_reminder"
+    __table_args__ = (
+        UniqueConstraint("company_id", "closes_on", name="uq_payment_reminder_company_day"),
+        CheckConstraint("points > 0", name="points_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), nullable=False
+    )
+    # The last day a payment counts (an invoice's due date plus the month's grace days).
+    closes_on: Mapped[date] = mapped_column(nullable=False)
+    points: Mapped[int] = mapped_column(nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PaymentReminder company={self.company_id} {self.closes_on} {self.points}>"

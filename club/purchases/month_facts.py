@@ -52,6 +52,13 @@ _FACT_COLUMNS = (
 )
 
 
+def confirmed_if_paid(month: PurchaseMonth, facts: MonthFacts, more: Decimal) -> int:
+    """The points the month would confirm were `more` also paid within its windows (the
+    rule of `_facts`: paid in time, capped by the total, never above what it earned)."""
+    paid = min(facts.paid_in_time + more, facts.net_total)
+    return min(_points(paid, month), facts.points_earned)
+
+
 def month_facts(session: Session, month: PurchaseMonth, *, today: date) -> MonthFacts:
     invoices = session.execute(
         select(*_FACT_COLUMNS)

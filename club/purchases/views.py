@@ -25,6 +25,7 @@ from club.purchases.defaults import default_country, main_currency
 from club.purchases.earning_rule import rule_for
 from club.purchases.figures import company_progress, confirmed_points
 from club.purchases.forms import ConfirmImportForm, RuleForm, UploadForm
+from club.purchases.reminders import payment_deadlines
 
 bp = Blueprint("purchases", __name__, url_prefix="/manage")
 
@@ -40,6 +41,19 @@ def tier_card(user):
         return None
     # render_template's output is autoescaped HTML, so marking it safe is correct.
     return Markup(render_template("members/_tier_card.html", progress=found))  # noqa: S704
+
+
+@home_card(order=6)
+def payment_card(user):
+    """The account holder's pending purchase points at stake: which invoices to pay by
+    when to keep how many points."""
+    if user.role != Role.ACCOUNT_HOLDER or user.company is None:
+        return None
+    deadlines = payment_deadlines(db.session, user.company_id, today=club_today())
+    if not deadlines:
+        return None
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("purchases/_payment_card.html", deadlines=deadlines))  # noqa: S704
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -38,6 +38,7 @@ NAVIGATION = {
         ("/manage/tiers", "Tiers"),
         ("/manage/admission", "Admission"),
         ("/manage/api-tokens/", "API"),
+        ("/manage/webhooks/", "Webhooks"),
         ("/manage/consent", "Club rules and privacy"),
         ("/manage/audit/", "Audit log"),
         ("/account", "My account"),
