@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from club.catalog.goods import Delivery
 from club.catalog.models import PrivilegeKind
+from club.core.forms import choices
 
 FIELD_TYPES = {
     "text": StringField,
@@ -42,7 +43,7 @@ def redeem_form_class(privilege):
         if privilege.variants:
             RedeemForm.variant = SelectField(
                 _l("Variant"),
-                choices=[("", "—")] + [(str(v.id), v.label) for v in privilege.variants],
+                choices=choices([("", "—")] + [(str(v.id), v.label) for v in privilege.variants]),
                 validate_choice=False,
             )
         RedeemForm.address = TextAreaField(
