@@ -303,9 +303,11 @@ def move(
     note = (note or "").strip()[:2000]
     if to == RedemptionStatus.REJECTED and not note:
         raise CatalogError(_("Say why it is rejected: the partner will read it."), field="note")
+    voucher = redemption.privilege.kind == PrivilegeKind.E_VOUCHER
     if to == RedemptionStatus.FULFILLED:
         _check_fulfilment(redemption)
-    voucher = redemption.privilege.kind == PrivilegeKind.E_VOUCHER
+    if voucher and to == RedemptionStatus.IN_PROGRESS:
+        raise InvalidTransition(_("An e-voucher goes from approved straight to its code."))
     if voucher and to == RedemptionStatus.APPROVED:
         step(session, redemption, to, actor=actor, note=note, now=now, notify=False)
         if not serve(session, redemption, actor=actor, now=now):
