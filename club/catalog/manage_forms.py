@@ -79,9 +79,7 @@ class PrivilegeForm(FlaskForm):
         _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 10}
     )
     category = SelectField(_l("Category"), validators=[InputRequired()])
-    kind = SelectField(
-        _l("Kind"), validators=[InputRequired()], default=PrivilegeKind.SERVICE.value
-    )
+    kind = SelectField(_l("Kind"), validators=[DataRequired()], default=PrivilegeKind.SERVICE.value)
     points_cost = IntegerField(
         _l("Cost in points"),
         validators=[InputRequired(), NumberRange(min=1, max=10_000_000)],
