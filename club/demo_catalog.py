@@ -291,27 +291,28 @@ def play_redemptions(
         redemption = catalog.redeem(
             session, privilege, actor=holder, answers=answers, delivery=delivery, now=when
         )
-        for number, step in enumerate(steps, start=1):
-            if step == "shipped":
-                catalog.ship(
-                    session,
-                    redemption,
-                    carrier="InPost",
-                    tracking_number=f"6200{redemption.id:06d}",
-                    actor=manager,
-                    now=when + timedelta(days=2 * number),
-                )
-                continue
-            note = (
-                "The budget for this quarter is used up; please try again in January."
-                if step == RedemptionStatus.REJECTED
-                else ""
-            )
-            catalog.move(
+        _play_steps(session, redemption, steps, manager=manager, when=when)
+
+
+def _play_steps(session: Session, redemption, steps, *, manager: User, when: datetime) -> None:
+    """The club manager moves the redemption two days apart per step ("shipped": a good
+    leaves with its tracking number)."""
+    for number, step in enumerate(steps, start=1):
+        moment = when + timedelta(days=2 * number)
+        if step == "shipped":
+            tracking = f"6200{redemption.id:06d}"
+            catalog.ship(
                 session,
                 redemption,
-                step,
+                carrier="InPost",
+                tracking_number=tracking,
                 actor=manager,
-                note=note,
-                now=when + timedelta(days=2 * number),
+                now=moment,
             )
+            continue
+        note = (
+            "The budget for this quarter is used up; please try again in January."
+            if step == RedemptionStatus.REJECTED
+            else ""
+        )
+        catalog.move(session, redemption, step, actor=manager, note=note, now=moment)

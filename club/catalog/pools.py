@@ -157,6 +157,21 @@ def read_pool(data: bytes, *, today: date) -> tuple[list[PoolRow], list[str]]:
     return rows, problems
 
 
+def _in_pool(session: Session, privilege: Privilege, prints: list[str]) -> set[str]:
+    """Which of these fingerprints the pool already holds (asked 500 at a time)."""
+    known: set[str] = set()
+    for first in range(0, len(prints), 500):
+        known |= set(
+            session.scalars(
+                select(VoucherCode.fingerprint).where(
+                    VoucherCode.privilege_id == privilege.id,
+                    VoucherCode.fingerprint.in_(prints[first : first + 500]),
+                )
+            )
+        )
+    return known
+
+
 def load_pool(
     session: Session,
     privilege: Privilege,
@@ -171,17 +186,7 @@ def load_pool(
         raise CatalogError(_("Only e-vouchers have a pool of codes."))
     rows, problems = read_pool(data, today=club_today(now))
     prints = {fingerprint(row.code): row for row in rows}
-    known = set()
-    chunk = list(prints)
-    for first in range(0, len(chunk), 500):
-        known |= set(
-            session.scalars(
-                select(VoucherCode.fingerprint).where(
-                    VoucherCode.privilege_id == privilege.id,
-                    VoucherCode.fingerprint.in_(chunk[first : first + 500]),
-                )
-            )
-        )
+    known = _in_pool(session, privilege, list(prints))
     problems += [
         _("Line %(line)d: this code is already in the pool.", line=row.line)
         for key, row in prints.items()

@@ -173,28 +173,8 @@ def redeem(
     _check_left(session, privilege, today)
     if is_good:
         check_variant_left(session, privilege, delivery.variant_id)
-    hold = ledger.hold(
-        session,
-        ledger.wallet_for(session, company.id),
-        privilege.points_cost,
-        source=ledger.Source("privilege", str(privilege.id)),
-        actor=actor,
-        reason=privilege.title,
-        now=now,
-    )
-    redemption = Redemption(
-        privilege_id=privilege.id,
-        company_id=company.id,
-        hold_id=hold.id,
-        requested_by_id=actor.id,
-        points=privilege.points_cost,
-        money_value=privilege.money_value,
-        quarter=quarter_of(today).arg,
-        answers=cleaned,
-        idempotency_key=idempotency_key,
-        created_at=now,
-        updated_at=now,
-    )
+    redemption = _held_redemption(session, privilege, company, actor=actor, now=now)
+    redemption.answers, redemption.idempotency_key = cleaned, idempotency_key
     if is_good:
         redemption.variant_id = delivery.variant_id
         redemption.delivery_address, redemption.contact_phone = delivery.address, delivery.phone
@@ -224,6 +204,32 @@ def redeem(
     _notify(session, redemption, redemption.status, note="")
     _notify_managers(session, redemption)
     return redemption
+
+
+def _held_redemption(
+    session: Session, privilege: Privilege, company: Company, *, actor: User, now: datetime
+) -> Redemption:
+    """The points held, and the redemption that names the hold (not yet added)."""
+    hold = ledger.hold(
+        session,
+        ledger.wallet_for(session, company.id),
+        privilege.points_cost,
+        source=ledger.Source("privilege", str(privilege.id)),
+        actor=actor,
+        reason=privilege.title,
+        now=now,
+    )
+    return Redemption(
+        privilege_id=privilege.id,
+        company_id=company.id,
+        hold_id=hold.id,
+        requested_by_id=actor.id,
+        points=privilege.points_cost,
+        money_value=privilege.money_value,
+        quarter=quarter_of(club_today(now)).arg,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _notify_managers(session: Session, redemption: Redemption) -> None:
