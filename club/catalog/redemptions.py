@@ -387,7 +387,7 @@ def serve(
     if voucher.value:  # the holder received the code's face value (the tax report)
         redemption.money_value = voucher.value
     step(session, redemption, RedemptionStatus.FULFILLED, actor=actor, now=now, notify=False)
-    holder = _holder(session, redemption)
+    holder = holder_of(session, redemption)
     if holder is not None:
         code, pin = codes.opened(voucher)
         queue_mail(
@@ -412,7 +412,7 @@ def serve(
     return True
 
 
-def _holder(session: Session, redemption: Redemption) -> User | None:
+def holder_of(session: Session, redemption: Redemption) -> User | None:
     holder = session.scalar(
         select(User).where(
             User.company_id == redemption.company_id, User.role == Role.ACCOUNT_HOLDER
@@ -424,7 +424,7 @@ def _holder(session: Session, redemption: Redemption) -> User | None:
 def _notify(
     session: Session, redemption: Redemption, status: RedemptionStatus, *, note: str
 ) -> None:
-    holder = _holder(session, redemption)
+    holder = holder_of(session, redemption)
     if holder is None:
         return
     queue_mail(

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from club.audit import services as audit
 from club.catalog.errors import CatalogError, InvalidTransition
 from club.catalog.models import PrivilegeKind, Redemption, RedemptionStatus
-from club.catalog.redemptions import lock, step
+from club.catalog.redemptions import holder_of, lock, step
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
+from club.core.mail import queue_mail
 from club.core.roles import Role
 from club.ledger import services as ledger
 from club.members.models import User
@@ -105,4 +106,15 @@ def take_back(
         now=now,
     )
     session.flush()
+    holder = holder_of(session, redemption)
+    if holder is not None:
+        queue_mail(
+            session,
+            to=holder.email,
+            template="redemption_returned",
+            locale=holder.language,
+            redemption=redemption,
+            note=note,
+            user=holder,
+        )
     return redemption

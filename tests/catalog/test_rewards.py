@@ -89,6 +89,8 @@ def test_shipping_fulfils_a_good_and_a_return_refunds_and_restocks(
             db_session, redemption, restock=True, note="Wrong size", actor=club.club_manager
         )
     db_session.commit()
+    assert "300 points are back in your wallet" in mailbox.messages[-1].get_content()
+    assert "Wrong size" in mailbox.messages[-1].get_content()
     db_session.refresh(funded)
     assert funded.available == 2000
     refund = db_session.scalar(select(Entry).where(Entry.source_type == "redemption"))
