@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     from club import web
-    from club.core import database
+    from club.core import database, shared_cache
     from club.extensions import babel, csrf, db, htmx, login_manager, migrate, rate_limiter
 
     db.init_app(app)
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale)
     htmx.init_app(app)
     rate_limiter.init_app(app)
+    shared_cache.init_app(app)
 
     from club import models  # noqa: F401  (every model registered with the metadata)
     from club.core import converters

@@ -171,6 +171,11 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "MAIL_SENDER": env.get("MAIL_SENDER", "Club <club@localhost>"),
         # Shared state between processes (rate limits); memory:// for one process.
         "RATELIMIT_STORAGE_URI": storage_uri,
+        # Short-lived cache shared by the workers (the boards' tops): Redis, else memory.
+        "CACHE_REDIS_URL": env.get("REDIS_URL"),
+        "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "club:cache:"),
+        # How long a board's top is served from that cache; 0: always read.
+        "BOARD_CACHE_SECONDS": float(env.get("BOARD_CACHE_SECONDS", 5)),
         "LOGIN_RATE_LIMITS": env.get("LOGIN_RATE_LIMITS", "5/5minutes;30/hour"),
         "LOGIN_IP_RATE_LIMITS": env.get("LOGIN_IP_RATE_LIMITS", "30/minute;300/hour"),
         "INVITATION_LIFETIME_HOURS": int(env.get("INVITATION_LIFETIME_HOURS", 7 * 24)),

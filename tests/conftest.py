@@ -90,6 +90,18 @@ def _default_database(config) -> str:
     return config._club_one_database
 
 
+_DATABASE_ORDER = {"postgresql": 0, "sqlite": 1, None: 2}
+
+
+def _database_of(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec else None
+
+
+def _is_fast(item) -> bool:
+    return item.get_closest_marker("slow") is None
+
+
 def _runs_here(config, item) -> bool:
     """A test marked `one_database` runs on one database only: pages (forms, templates,
     access; the services beneath them are tested on both) and checks of Python-only rules
@@ -97,27 +109,28 @@ def _runs_here(config, item) -> bool:
     mark = item.get_closest_marker("one_database")
     if mark is None:
         return True
-    callspec = getattr(item, "callspec", None)
-    database = callspec.params.get("database_url") if callspec else None
+    database = _database_of(item)
     wanted = mark.args[0] if mark.args else _default_database(config)
     return database is None or database == wanted
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """`one_database` tests on one database (see `_runs_here`). In an xdist worker: tests marked
-    `slow` first (PostgreSQL's, the slower, first of all), so that the run does not end
-    with one worker on one long test; then the groups written down for the controller."""
+    """`one_database` tests on one database (see `_runs_here`). Then the order: all of
+    PostgreSQL's tests, then all of SQLite's, then those without a database. `app` and
+    `demo` are built once per database and process (seconds each: the demo plays a year)
+    and pytest builds them again each time the order switches database. Within each,
+    tests marked `slow` first, so that the run does not end with one worker on one long
+    test. In an xdist worker, then, the groups written down for the controller."""
     if any(item.get_closest_marker("one_database") for item in items):
         kept = [item for item in items if _runs_here(config, item)]
         if len(kept) < len(items):
-            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            staying = {id(item) for item in kept}
+            config.hook.pytest_deselected(items=[i for i in items if id(i) not in staying])
             items[:] = kept
+    items.sort(key=lambda item: (_DATABASE_ORDER[_database_of(item)], _is_fast(item)))
     if not hasattr(config, "workerinput"):
         return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    slow.sort(key=lambda item: "[postgresql" not in item.nodeid)
-    items[:] = slow + [item for item in items if not item.get_closest_marker("slow")]
     groups = {}
     for item in items:
         names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
@@ -228,6 +241,9 @@ def throwaway_postgres_database(prefix: str) -> Iterator[str]:
     name = f"{prefix}_{worker}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A throw-away database need not wait for the disk at each commit: the tests
+        # that commit for real (races, the demo) and DDL run faster; nothing else changes.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:
@@ -276,6 +292,9 @@ def make_test_app(database_url: str, smtp_port: int | None, **overrides):
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Boards read afresh: each test's data is rolled back (tests of the cache set it).
+        "BOARD_CACHE_SECONDS": 0,
+        "CACHE_REDIS_URL": None,
         "MAIL_SERVER": "127.0.0.1" if smtp_port else None,
         "MAIL_PORT": smtp_port or 25,
     }

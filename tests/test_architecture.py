@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 CLUB = Path(__file__).resolve().parent.parent / "club"
@@ -89,6 +90,7 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import
     return found
 
 
+@cache  # the code does not change during a run; each test asks for the same graph
 def all_imports() -> list[Import]:
     modules = club_modules()
     return [found for name, path in modules.items() for found in imports_of(name, path, modules)]

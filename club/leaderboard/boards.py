@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from club.core.periods import Period
+from club.leaderboard import tops
 from club.leaderboard.errors import UnknownBoard
 from club.leaderboard.leagues import league_companies
 from club.leaderboard.models import CompanyTotal, PersonTotal
@@ -60,6 +61,7 @@ class Board:
     # The viewer's row with its neighbours, when the viewer is not in the top.
     around: list[Row] = field(default_factory=list)
     viewer: Row | None = None  # the viewer's own row (in the top or around), if any
+    age: int | None = None  # seconds since the top was read, when it came from the cache
 
     @property
     def listing(self) -> list[Row | None]:
@@ -303,26 +305,60 @@ def board(
     _queries(board, False)  # an unknown board is refused before anything else
     companies = league_companies(session, league)
     reader = Reader(session, board, period, companies)
-    top = reader.top(limit)
+    cached = tops.read(board, period.key, league, limit)
+    if cached is None:
+        top = reader.top(limit)
+        names = _name_facts(session, board, [row.owner_id for row in top])
+        tops.keep(board, period.key, league, limit, _to_cache(top, names))
+        age = None
+    else:
+        (top, names), age = _from_cache(cached[0]), cached[1]
     for index, row in enumerate(top):  # every row with more points is listed before it
         tied = index and top[index - 1].points == row.points
         row.rank = top[index - 1].rank if tied else index + 1
-    result = Board(board, period, league or None, top)
+    result = Board(board, period, league or None, top, age=age)
 
     owner = viewer_owner(board, viewer)
     if owner is not None:
         mine = reader.first(reader.queries.own, owner=owner)
         if mine is not None:
             in_top = next((row for row in top if row.row_id == mine[0]), None)
-            if in_top is not None:
+            if in_top is not None:  # as it is now, even when the rest is a moment older
+                in_top.points, in_top.rank = mine[2], mine[4] + 1
                 result.viewer = in_top
             else:
                 result.around = reader.around(mine, {row.row_id for row in top})
                 result.viewer = next(row for row in result.around if row.row_id == mine[0])
-    _name(session, board, [*result.top, *result.around], viewer)
+    fresh = {row.owner_id for row in result.around} - names.keys()
+    names |= _name_facts(session, board, sorted(fresh))
+    _name(board, [*result.top, *result.around], names, viewer)
     if result.viewer is not None:
         result.viewer.is_viewer = True
     return result
+
+
+def _to_cache(top: list[Row], names: dict) -> dict:
+    return {
+        "rows": [
+            [row.row_id, row.owner_id, row.points, row.reached_at and row.reached_at.isoformat()]
+            for row in top
+        ],
+        "names": [[owner, *facts] for owner, facts in names.items()],
+    }
+
+
+def _from_cache(value: dict) -> tuple[list[Row], dict]:
+    top = [
+        Row(
+            rank=0,
+            points=points,
+            owner_id=owner,
+            reached_at=reached and datetime.fromisoformat(reached),
+            row_id=row_id,
+        )
+        for row_id, owner, points, reached in value["rows"]
+    ]
+    return top, {owner: tuple(facts) for owner, *facts in value["names"]}
 
 
 # Names in one statement: the page's people with their companies joined by primary key,
@@ -356,22 +392,34 @@ def _name_queries(dialect: str):
     return people, companies
 
 
-def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
-    if not rows:
-        return
-    ids = sorted({row.owner_id for row in rows})
-    own = viewer_owner(board, viewer)
+def _name_facts(session: Session, board: str, ids: list[int]) -> dict[int, tuple]:
+    """What naming the rows takes, by owner: people (name, shown, their company's name
+    if it shows it); companies (name, shown, tax id, country)."""
+    if not ids:
+        return {}
     connection = session.connection()
     people_query, companies_query = _name_queries(connection.dialect.name)
     if board == "people":
-        people = {
+        return {
             user_id: (name, shown, company if company_shown else None)
             for user_id, name, shown, company, company_shown in connection.execute(
-                people_query, {"ids": ids}
+                people_query, {"ids": sorted(set(ids))}
             )
         }
+    return {
+        company_id: (name, shown, tax_id, country)
+        for company_id, name, shown, tax_id, country in connection.execute(
+            companies_query, {"ids": sorted(set(ids))}
+        )
+    }
+
+
+def _name(board: str, rows: list[Row], names: dict[int, tuple], viewer) -> None:
+    """Names as their owners chose to show them (the viewer always sees their own)."""
+    own = viewer_owner(board, viewer)
+    if board == "people":
         for row in rows:
-            name, shown, company = people.get(row.owner_id, ("", True, None))
+            name, shown, company = names.get(row.owner_id, ("", True, None))
             if shown or row.owner_id == own:
                 row.name, row.company = name, company
             elif company:
@@ -379,14 +427,8 @@ def _name(session: Session, board: str, rows: list[Row], viewer) -> None:
             else:
                 row.name, row.hidden = _("Anonymous member"), True
         return
-    companies = {
-        company_id: (name, shown, tax_id, country)
-        for company_id, name, shown, tax_id, country in connection.execute(
-            companies_query, {"ids": ids}
-        )
-    }
     for row in rows:
-        name, shown, tax_id, country = companies.get(row.owner_id, ("", True, None, None))
+        name, shown, tax_id, country = names.get(row.owner_id, ("", True, None, None))
         if shown or row.owner_id == own:
             row.name, row.tax_id, row.country = name, tax_id, country
         else:

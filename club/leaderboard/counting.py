@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from club.core import periods
@@ -172,7 +172,8 @@ class Months:
                     Entry.source_id == item.source_id,
                     Entry.wallet_id == item.wallet_id,
                     Entry.kind == EntryKind.EARN,
-                    Entry.id < item.id,
+                    # An entry being written (no id yet) comes after every stored one.
+                    Entry.id < item.id if item.id is not None else true(),
                 )
                 .order_by(Entry.id)
                 .limit(1)

@@ -12,14 +12,27 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from club.leaderboard.live import record
+from club.leaderboard.one_statement import statement_part
 from club.leaderboard.rebuild import check
 from club.ledger.models import Entry
-from club.ledger.signals import entries_posted, entry_posted, verifying
+from club.ledger.signals import (
+    StatementPart,
+    entries_posted,
+    entry_posted,
+    entry_writing,
+    verifying,
+)
 
 
 @entry_posted.connect
-def _count_entry(session: Session, *, entry: Entry) -> None:
-    record(session, (entry,))
+def _count_entry(session: Session, *, entry: Entry, in_statement: bool = False) -> None:
+    if not in_statement:  # else counted by the entry's own statement (below)
+        record(session, (entry,))
+
+
+@entry_writing.connect
+def _count_entry_in_its_statement(session: Session, *, entry: Entry) -> StatementPart | None:
+    return statement_part(session, entry)
 
 
 @entries_posted.connect

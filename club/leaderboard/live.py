@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.leaderboard import tops
 from club.leaderboard.counting import COUNTING, WRITE_CHUNK, Months, Sums, as_item
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.ledger.models import Wallet
@@ -22,15 +23,16 @@ def record(session: Session, entries: Iterable) -> None:
     items = [item for item in map(as_item, entries) if item.kind in COUNTING]
     if not items:
         return
-    companies = _company_ids(session, {item.wallet_id for item in items})
+    companies = company_ids(session, {item.wallet_id for item in items})
     months = Months(session)
     sums = Sums()
     for item in items:
         sums.add(item, months.of(item), companies.get(item.wallet_id))
     _upsert(session, sums)
+    tops.forget_past(session, {period for period, _owner in [*sums.people, *sums.companies]})
 
 
-def _company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
+def company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
     """Wallet id: company id, from the wallets this session holds when it can."""
     found: dict[int, int] = {}
     missing = []

@@ -1,7 +1,7 @@
 """Rollups kept in step with the ledger, gathered for callers: `record` (live, in the
 entry's transaction: live.py), `rebuild` (from the whole ledger) and `check` (for
-`ledger verify`: rebuild.py), the score counts (scores.py) and the rules of what counts
-where (counting.py). listeners.py connects them to the ledger's signals."""
+`ledger verify`: rebuild.py, set-based SQL), the score counts (scores.py) and the rules
+of what counts where (counting.py). listeners.py connects them to the ledger's signals."""
 
 from club.leaderboard.counting import (
     ALL_TIME,
@@ -15,14 +15,12 @@ from club.leaderboard.counting import (
     period_keys,
 )
 from club.leaderboard.live import record
-from club.leaderboard.rebuild import COMPANY_CHUNK, PEOPLE_CHUNK, Rebuilt, check, rebuild
+from club.leaderboard.rebuild import Rebuilt, check, rebuild
 from club.leaderboard.scores import SCORES, check_scores, compact_scores, rebuild_scores
 
 __all__ = [
     "ALL_TIME",
-    "COMPANY_CHUNK",
     "COUNTING",
-    "PEOPLE_CHUNK",
     "PURCHASE_SOURCE",
     "REVERSALS",
     "SCORES",

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.core import shared_cache
 from club.core.periods import InvalidPeriod, Period, this_month, this_quarter
 from club.leaderboard.boards import BOARDS, NEIGHBOURS, TOP, Board, Row, board, viewer_owner
 from club.leaderboard.errors import LeaderboardError, UnknownBoard, UnknownLeague
@@ -57,6 +58,7 @@ def set_company_shown(
         return
     company.is_shown_on_boards = shown
     session.flush()
+    shared_cache.drop(session, shared_cache.BOARD_TOPS)  # people boards name companies too
     audit.record(
         session,
         "company.boards_visibility",

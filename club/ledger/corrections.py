@@ -13,8 +13,8 @@ from club.audit import services as audit
 from club.core.clock import utcnow
 from club.ledger.errors import InsufficientPoints, LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
-from club.ledger.posting import add_lot, consume, post
-from club.ledger.wallets import MANUAL, Source, check_points, lock, replayed
+from club.ledger.posting import consume, post
+from club.ledger.wallets import MANUAL, Source, check_points, lock_for
 
 
 def adjust(
@@ -33,8 +33,8 @@ def adjust(
     if not reason or not reason.strip():
         raise LedgerError(_("Say why: the reason is kept with the entry."), field="reason")
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.ADJUST)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.ADJUST)
+    if entry is not None:
         return entry
     if points < 0 and wallet.available < -points:
         raise InsufficientPoints(
@@ -54,11 +54,10 @@ def adjust(
         actor=actor,
         reason=reason.strip(),
         idempotency_key=idempotency_key,
+        lot=max(points, 0),
         now=now,
     )
-    if points > 0:
-        add_lot(session, wallet, entry, points, now=now)
-    else:
+    if points < 0:
         consume(session, wallet, entry, -points)
     audit.record(
         session,
@@ -88,8 +87,8 @@ def clawback(
     as a shortfall and taken from later earnings. Available never goes below zero."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.CLAWBACK)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.CLAWBACK)
+    if entry is not None:
         return entry
     take = min(points, wallet.available)
     carried = points - take

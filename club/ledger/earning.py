@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.ledger.errors import LedgerError
 from club.ledger.models import Entry, EntryKind, Wallet
-from club.ledger.posting import add_lot, post
-from club.ledger.wallets import Source, check_points, lock, replayed
+from club.ledger.posting import post
+from club.ledger.wallets import Source, check_points, lock_for
 
 
 def earn(
@@ -37,10 +37,10 @@ def earn(
     """Points earned: pending (to be confirmed or forfeited) or available at once."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.EARN)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.EARN)
+    if entry is not None:
         return entry
-    entry = post(
+    return post(
         session,
         wallet,
         EntryKind.EARN,
@@ -53,11 +53,9 @@ def earn(
         details=details,
         earned_at=earned_at,
         idempotency_key=idempotency_key,
+        lot=0 if pending else points,
         now=now,
     )
-    if not pending:
-        add_lot(session, wallet, entry, points, now=now)
-    return entry
 
 
 def pending_at_least(wallet_pending: int, points: int) -> None:
@@ -86,11 +84,11 @@ def confirm(
     """Pending points become available (a paid invoice); they expire from `earned_at`."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.CONFIRM)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.CONFIRM)
+    if entry is not None:
         return entry
     pending_at_least(wallet.pending, points)
-    entry = post(
+    return post(
         session,
         wallet,
         EntryKind.CONFIRM,
@@ -102,10 +100,9 @@ def confirm(
         details=details,
         earned_at=earned_at,
         idempotency_key=idempotency_key,
+        lot=points,
         now=now,
     )
-    add_lot(session, wallet, entry, points, now=now)
-    return entry
 
 
 def forfeit(
@@ -122,8 +119,8 @@ def forfeit(
     """Pending points that will never be confirmed (an invoice not paid in time)."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.FORFEIT)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.FORFEIT)
+    if entry is not None:
         return entry
     pending_at_least(wallet.pending, points)
     return post(

@@ -1,7 +1,10 @@
 """Writing an entry, and the lots it adds to or takes from.
 
-`post` writes the entry and the wallet's new balances, and announces the entry
-(signals.entry_posted) in the same transaction. Earnings become lots that expire;
+`post` writes the entry, the wallet's new balances and the entry's lot, and announces the
+entry in the same transaction: on SQLite with a statement each (signals.entry_posted);
+on PostgreSQL as one statement, a WITH ... chain to which the listeners add their writes
+(signals.entry_writing), so that a post is one plan and one round trip. Earnings become
+lots that expire;
 spending, expiry and clawbacks take from the soonest-expiring lots and record each
 allocation. The caller has locked the wallet (wallets.lock) and commits.
 """
@@ -11,13 +14,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from club.core.periods import add_months
 from club.ledger.models import Allocation, Entry, EntryKind, Hold, Lot, Wallet
-from club.ledger.signals import entry_posted
+from club.ledger.signals import entry_posted, entry_writing
 from club.ledger.wallets import Source
 
 _NEW_LOT = Lot.__table__.insert()
@@ -60,12 +63,14 @@ def post(
     hold: Hold | None = None,
     idempotency_key: str | None = None,
     earned_at: datetime | None = None,
+    lot: int = 0,
     now: datetime,
 ) -> Entry:
     """Write one entry moving `available`, `pending` and `held` by the amounts given,
-    and the wallet's balances; announce it. Checks nothing: the services do."""
-    # The entry and the balances are written with two plain statements, not by the ORM's
-    # unit of work (which cost most of a post); the objects are then told what is stored.
+    and the wallet's balances; `lot` points of it become a lot (a shortfall carried from
+    a clawback is then paid from them); announce it. Checks nothing: the services do."""
+    # Written with plain statements, not by the ORM's unit of work (which cost most of a
+    # post); the objects are then told what is stored.
     session.flush()  # whatever the caller added (a hold, say) goes first
     values = {
         "wallet_id": wallet.id,
@@ -85,10 +90,6 @@ def post(
         "created_at": now,
         "earned_at": earned_at or now,
     }
-    (entry_id,) = session.execute(_NEW_ENTRY, values).inserted_primary_key
-    entry = Entry(id=entry_id, **values)
-    make_transient_to_detached(entry)  # as if loaded: persistent once added, no INSERT
-    session.add(entry)
     balances = {
         "available": wallet.available + available,
         "pending": wallet.pending + pending,
@@ -96,10 +97,26 @@ def post(
         "shortfall": wallet.shortfall,
         "updated_at": now,
     }
-    session.execute(_SET_BALANCES, {"wallet_id": wallet.id, **balances})
+    entry = Entry(**values)
+    lot_values = {
+        "lot_points": lot,
+        "lot_expires_at": expiry_for(values["earned_at"]) if lot else None,
+    }
+    one_statement = session.get_bind().dialect.name == "postgresql"
+    if one_statement:
+        entry.id = _write_in_one(session, entry, values, balances, lot_values)
+    else:
+        (entry.id,) = session.execute(_NEW_ENTRY, values).inserted_primary_key
+        session.execute(_SET_BALANCES, {"wallet_id": wallet.id, **balances})
+        if lot:
+            session.execute(_NEW_LOT, _lot_row(entry, lot_values))
+    make_transient_to_detached(entry)  # as if loaded: persistent once added, no INSERT
+    session.add(entry)
     for name, value in balances.items():
         set_committed_value(wallet, name, value)
-    entry_posted.send(session, entry=entry)
+    entry_posted.send(session, entry=entry, in_statement=one_statement)
+    if lot and wallet.shortfall:
+        _settle_shortfall(session, wallet, entry, now=now)
     return entry
 
 
@@ -129,23 +146,107 @@ def consume(session: Session, wallet: Wallet, entry: Entry, points: int) -> None
         raise RuntimeError(f"wallet {wallet.id}: lots hold {points - left} of {points} points")
 
 
-def add_lot(session: Session, wallet: Wallet, entry: Entry, points: int, *, now: datetime):
-    """The entry's points become a lot; a shortfall carried from a clawback is paid first."""
-    # A plain INSERT, not an ORM object and a flush (most of what a post costs): nothing
-    # in the transaction holds the new lot; whatever spends it selects it.
-    session.execute(
-        _NEW_LOT,
-        {
-            "entry_id": entry.id,
-            "wallet_id": wallet.id,
-            "points": points,
-            "remaining": points,
-            "earned_at": entry.earned_at,
-            "expires_at": expiry_for(entry.earned_at),
-        },
+def _lot_row(entry: Entry, lot_values: dict) -> dict:
+    return {
+        "entry_id": entry.id,
+        "wallet_id": entry.wallet_id,
+        "points": lot_values["lot_points"],
+        "remaining": lot_values["lot_points"],
+        "earned_at": entry.earned_at,
+        "expires_at": lot_values["lot_expires_at"],
+    }
+
+
+# --- one statement (PostgreSQL) ------------------------------------------------------
+
+_ONE_STATEMENTS: dict[tuple, object] = {}
+
+
+def _entry_ctes(with_lot: bool):
+    """The ledger's own part of the chain: the entry (returning its id), the balances
+    and, for an earning, the lot (taking the entry's id from the entry's CTE)."""
+    entries, wallets, lots = Entry.__table__, Wallet.__table__, Lot.__table__
+    entry = (
+        insert(entries)
+        .values(
+            {
+                column: bindparam(f"e_{column}", type_=entries.c[column].type)
+                for column in (
+                    "wallet_id",
+                    "kind",
+                    "amount",
+                    "available_delta",
+                    "pending_delta",
+                    "held_delta",
+                    "person_id",
+                    "actor_id",
+                    "source_type",
+                    "source_id",
+                    "reason",
+                    "details",
+                    "hold_id",
+                    "idempotency_key",
+                    "created_at",
+                    "earned_at",
+                )
+            }
+        )
+        .returning(entries.c.id, entries.c.wallet_id, entries.c.earned_at)
+        .cte("entry")
     )
-    if wallet.shortfall:
-        _settle_shortfall(session, wallet, entry, now=now)
+    balances = (
+        update(wallets)
+        .where(wallets.c.id == bindparam("e_wallet_id"))
+        .values(
+            {
+                column: bindparam(f"w_{column}", type_=wallets.c[column].type)
+                for column in ("available", "pending", "held", "shortfall", "updated_at")
+            }
+        )
+        .cte("balances")
+    )
+    ctes = [balances]
+    if with_lot:
+        points = bindparam("lot_points", type_=lots.c.points.type)
+        ctes.append(
+            insert(lots)
+            .from_select(
+                ["entry_id", "wallet_id", "points", "remaining", "earned_at", "expires_at"],
+                select(
+                    entry.c.id,
+                    entry.c.wallet_id,
+                    points,
+                    points,
+                    entry.c.earned_at,
+                    bindparam("lot_expires_at", type_=lots.c.expires_at.type),
+                ),
+            )
+            .cte("lot")
+        )
+    return entry, ctes
+
+
+def _write_in_one(session: Session, entry: Entry, values: dict, balances: dict, lot_values):
+    """The entry, balances, lot and what the listeners keep, as one statement; the
+    entry's id."""
+    parts = [
+        part for _receiver, part in entry_writing.send(session, entry=entry) if part is not None
+    ]
+    with_lot = bool(lot_values["lot_points"])
+    key = (with_lot, *(cte for part in parts for cte in part.ctes))
+    statement = _ONE_STATEMENTS.get(key)
+    if statement is None:
+        entry_cte, ctes = _entry_ctes(with_lot)
+        statement = select(entry_cte.c.id).add_cte(
+            *ctes, *(cte for part in parts for cte in part.ctes)
+        )
+        _ONE_STATEMENTS[key] = statement
+    params = {f"e_{name}": value for name, value in values.items()}
+    params |= {f"w_{name}": value for name, value in balances.items()}
+    params |= lot_values
+    for part in parts:
+        params |= part.params
+    return session.connection().execute(statement, params).scalar_one()
 
 
 def _settle_shortfall(session: Session, wallet: Wallet, earning: Entry, *, now: datetime):

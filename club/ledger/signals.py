@@ -7,12 +7,22 @@ the entries, so what a listener writes commits or rolls back with them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from blinker import Namespace
 
 _ledger = Namespace()
 
 entry_posted = _ledger.signal("entry-posted")
-"""One entry was written (flushed, with its id). Keyword: `entry`, the Entry."""
+"""One entry was written (flushed, with its id). Keywords: `entry`, the Entry, and
+`in_statement`: True when the entry was written by one statement together with what the
+`entry_writing` listeners returned (PostgreSQL), so those have nothing left to do."""
+
+entry_writing = _ledger.signal("entry-writing")
+"""PostgreSQL: one entry is about to be written by one statement (a WITH ... chain: the
+entry, the balances, the lot, and what listeners add), so that a post is one round trip.
+Keyword: `entry`, the Entry (its id not known yet: the statement gives it). Each listener
+returns a `StatementPart` (or None); `entry_posted` follows with `in_statement=True`."""
 
 entries_posted = _ledger.signal("entries-posted")
 """Many entries were written with one statement (post_many, closing months). Keyword:
@@ -22,3 +32,13 @@ JSON text on SQLite, times as the driver takes them), in the order written."""
 verifying = _ledger.signal("verifying")
 """`ledger verify` is checking the books. Each listener checks what it keeps against the
 ledger and returns its problems, a list of sentences (empty when all agree)."""
+
+
+@dataclass(frozen=True)
+class StatementPart:
+    """A listener's share of an entry's one statement: data-modifying CTEs (SQLAlchemy
+    Core; built once per shape and reused, so the statement's compiled form is cached)
+    and the values of their bound parameters (names the listener's own, prefixed)."""
+
+    ctes: tuple
+    params: dict = field(default_factory=dict)

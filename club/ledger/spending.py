@@ -14,7 +14,7 @@ from club.core.clock import utcnow
 from club.ledger.errors import HoldClosed, InsufficientPoints
 from club.ledger.models import Allocation, Entry, EntryKind, Hold, HoldStatus, Lot, Wallet
 from club.ledger.posting import consume, post
-from club.ledger.wallets import Source, check_points, lock, replayed
+from club.ledger.wallets import Source, check_points, lock, lock_for
 
 
 def hold(
@@ -31,8 +31,8 @@ def hold(
     """Reserve points for a redemption: available -> held, soonest-expiring lots first."""
     check_points(points)
     now = now or utcnow()
-    wallet = lock(session, wallet)
-    if (entry := replayed(session, idempotency_key, wallet, EntryKind.HOLD)) is not None:
+    wallet, entry = lock_for(session, wallet, idempotency_key, EntryKind.HOLD)
+    if entry is not None:
         return session.get(Hold, entry.hold_id)
     if wallet.available < points:
         raise InsufficientPoints(

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from club.audit import services as audit
+from club.core import shared_cache
 from club.core.errors import NotAllowed
 from club.core.roles import SUPPLIER_ROLES, Role
 from club.members.errors import MembersError
@@ -52,6 +53,8 @@ def update_profile(
     user.language = language
     user.is_shown_on_boards = is_shown_on_boards
     old, new = audit.changes(before, _user_snapshot(user))
+    if {"name", "is_shown_on_boards"} & new.keys():  # the boards show them
+        shared_cache.drop(session, shared_cache.BOARD_TOPS)
     if new:
         audit.record(
             session,

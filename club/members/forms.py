@@ -188,6 +188,7 @@ class TierForm(FlaskForm):
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$")],
         render_kw={"type": "color"},
     )
+    is_pilot_only = BooleanField(_l("Only for the pilot group"))
     submit = SubmitField(_l("Save"))
 
     def tier_data(self):
@@ -197,6 +198,7 @@ class TierForm(FlaskForm):
             threshold=self.threshold.data,
             multiplier_percent=self.multiplier_percent.data,
             colour=self.colour.data.lower(),
+            is_pilot_only=self.is_pilot_only.data,
             **{name: value.strip() for name, value in from_form.items()},
         )
 

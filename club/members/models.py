@@ -100,6 +100,11 @@ class Tier(db.Model):
     pending_threshold: Mapped[int | None] = mapped_column(nullable=True)
     pending_multiplier_percent: Mapped[int | None] = mapped_column(nullable=True)
     colour: Mapped[str] = mapped_column(String(7), nullable=False, default="#6b7280")
+    # Reached only by companies of the pilot group (Company.is_pilot): a tier tried there
+    # before the full launch. The lowest tier is everybody's (members.tiers checks).
+    is_pilot_only: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     @property

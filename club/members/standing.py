@@ -149,7 +149,12 @@ def progress(
     the 1st of next month, will judge)."""
     held = company_tier(session, company)
     ladder = tiers(session)
-    above = [tier for tier in ladder if held is None or tier.position > held.position]
+    above = [
+        tier
+        for tier in ladder
+        if (held is None or tier.position > held.position)
+        and (company.is_pilot or not tier.is_pilot_only)
+    ]
     next_tier = above[0] if above else None
     to_keep = max(0, held.next_threshold - figure) if held and company.tier_drop_on else 0
     return Progress(
@@ -193,11 +198,12 @@ def grace_months() -> int:
     return int(current_app.config.get("TIER_GRACE_MONTHS", DEFAULT_GRACE_MONTHS))
 
 
-def _earned(ladder: list[Tier], figure: int) -> Tier:
-    """The highest tier whose threshold the figure reaches (the lowest is free)."""
+def _earned(ladder: list[Tier], figure: int, is_pilot: bool) -> Tier:
+    """The highest tier whose threshold the figure reaches (the lowest is free), among
+    those open to the company (a pilot-only tier to the pilot group only)."""
     earned = ladder[0]
     for tier in ladder:
-        if figure >= tier.threshold:
+        if figure >= tier.threshold and (is_pilot or not tier.is_pilot_only):
             earned = tier
     return earned
 
@@ -254,15 +260,21 @@ def requalify(
 
     def decisions(rows) -> dict[int, tuple[_State, _State, TierChangeReason | None]]:
         found = {}
-        for company_id, tier_id, drop_to_id, drop_on in rows:
+        for company_id, tier_id, drop_to_id, drop_on, is_pilot in rows:
             state = _State(tier_id, drop_to_id, drop_on)
-            earned = _earned(ladder, figures.get(company_id, 0))
+            earned = _earned(ladder, figures.get(company_id, 0), is_pilot)
             new, reason = _decide(state, earned, positions, today, grace)
             if new != state:
                 found[company_id] = (state, new, reason)
         return found
 
-    columns = (Company.id, Company.tier_id, Company.tier_drop_to_id, Company.tier_drop_on)
+    columns = (
+        Company.id,
+        Company.tier_id,
+        Company.tier_drop_to_id,
+        Company.tier_drop_on,
+        Company.is_pilot,
+    )
     members = session.execute(
         select(*columns).where(Company.status == MembershipStatus.MEMBER).order_by(Company.id)
     ).all()

@@ -107,6 +107,7 @@ def _as_form(tier: Tier) -> dict:
         "threshold": tier.next_threshold,
         "multiplier_percent": tier.next_multiplier_percent,
         "colour": tier.colour,
+        "is_pilot_only": tier.is_pilot_only,
     }
 
 

@@ -44,6 +44,7 @@ class TierData:
     threshold: int
     multiplier_percent: int
     colour: str
+    is_pilot_only: bool = False
 
 
 def tier_choices(session: Session, everyone: str) -> list[tuple[str, str]]:
@@ -95,6 +96,11 @@ def _check(session: Session, tier: Tier | None, data: TierData) -> None:
     position = tier.position if tier is not None else len(ladder)
     if position == 0 and data.threshold != 0:
         raise TierError(_("The lowest tier is free: its threshold is 0."), field="threshold")
+    if position == 0 and data.is_pilot_only:
+        raise TierError(
+            _("The lowest tier is every member's: it cannot be for the pilot group only."),
+            field="is_pilot_only",
+        )
     below = [other for other in ladder if other.position < position]
     above = [other for other in ladder if other.position > position]
     if below and data.threshold <= below[-1].next_threshold:
@@ -115,6 +121,7 @@ def _snapshot(tier: Tier) -> dict:
         "threshold": tier.next_threshold,
         "multiplier_percent": tier.next_multiplier_percent,
         "colour": tier.colour,
+        "is_pilot_only": tier.is_pilot_only,
     }
 
 
@@ -138,7 +145,7 @@ def save_tier(
         tier.pending_multiplier_percent = (
             None if data.multiplier_percent == tier.multiplier_percent else data.multiplier_percent
         )
-    tier.code, tier.colour = data.code, data.colour
+    tier.code, tier.colour, tier.is_pilot_only = data.code, data.colour, data.is_pilot_only
     tier.name_en, tier.name_pl, tier.name_ru = data.name_en, data.name_pl, data.name_ru
     session.flush()
     old, new = audit.changes(before, _snapshot(tier))

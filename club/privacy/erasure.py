@@ -21,6 +21,7 @@ from club.audit import services as audit
 from club.audit.models import AuditEntry
 from club.catalog.models import OPEN_STATUSES, Redemption, RedemptionEvent, Wish
 from club.consent.models import Acceptance
+from club.core import shared_cache
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
 from club.core.roles import Role
@@ -96,6 +97,7 @@ def erase(session: Session, person: User, *, actor: User, now: datetime | None =
     person.password_hash = None
     person.is_active = False
     person.is_shown_on_boards = False
+    shared_cache.drop(session, shared_cache.BOARD_TOPS)  # the boards showed the name
     end_sessions(person)
     _revoke_access(session, person, now)
     _blank_free_text(session, person)

@@ -6,7 +6,7 @@ Issue #21. privilege and redemption are recreated on SQLite (new check constrain
 foreign key) with foreign keys off meanwhile, checked after, as in the tiers migration.
 
 Revision ID: b069b5736cb5
-Revises: 379f7449cc13
+Revises: 5e1f0c7a9b3d
 Create Date: 2026-12-07 01:10:47.152029
 
 """
@@ -20,7 +20,7 @@ import club.core.types
 
 # revision identifiers, used by Alembic.
 revision = "b069b5736cb5"
-down_revision = "379f7449cc13"
+down_revision = "5e1f0c7a9b3d"
 branch_labels = None
 depends_on = None
 

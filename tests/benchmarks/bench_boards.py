@@ -282,6 +282,64 @@ def _time_posts(app, posts: int, rng: random.Random) -> dict:
     return result
 
 
+def _concurrent_posts(app, posters: int, posts: int, rng: random.Random) -> dict:
+    """`posters` threads, each with its own connection, posting `posts` earnings in all
+    (ledger.earn with a person, each in its own transaction) for random people: posts per
+    second. Threads of one process: the Python part of each post holds the GIL, as it
+    would hold one of the two cores in separate processes."""
+    import threading
+
+    from club.core.database import write_intent
+    from club.extensions import db
+    from club.ledger import services as ledger
+    from club.members.models import User
+
+    with app.app_context():
+        people = [(user.company_id, user.id) for user in _sample_users(db.session, 200, rng)]
+        db.session.remove()
+    failures: list[str] = []
+    start = threading.Barrier(posters + 1)
+
+    def poster(number: int) -> None:
+        with app.app_context():
+            start.wait()
+            for index in range(number, posts, posters):
+                company_id, person_id = people[index % len(people)]
+                try:
+                    with write_intent():
+                        ledger.earn(
+                            db.session,
+                            ledger.wallet_for(db.session, company_id),
+                            100,
+                            source=ledger.Source("course", f"bench-many-{index}"),
+                            person=db.session.get(User, person_id),
+                            reason="Benchmark",
+                            idempotency_key=f"bench:{uuid.uuid4().hex}",
+                        )
+                        db.session.commit()
+                except Exception as error:  # counted and reported, not hidden
+                    db.session.rollback()
+                    failures.append(type(error).__name__)
+            db.session.remove()
+
+    threads = [threading.Thread(target=poster, args=(n,)) for n in range(posters)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return {
+        "posters": posters,
+        "posts": posts,
+        "seconds": round(seconds, 2),
+        "posts_per_second": round((posts - len(failures)) / seconds, 1),
+        "failures": len(failures),
+        "failure_kinds": sorted(set(failures)),
+    }
+
+
 def _login_cookie(base: str, email: str) -> str:
     """Sign in through the login form, as a browser does; the session cookie."""
     jar = http.cookiejar.CookieJar()
@@ -442,7 +500,13 @@ def work_measure(url: str, rounds: int, posts: int, load_seconds: int, connectio
                 raw.exec_driver_sql("VACUUM ANALYZE")
         db.session.remove()
     result["load_average_before"] = _load_average()
-    result["pages"] = _time_pages(app, pages, session_ids, rounds)
+    app.config["BOARD_CACHE_SECONDS"] = 0  # the boards read afresh, every request
+    uncached = _time_pages(
+        app, {f"{name}, no cache": pages[name] for name in BOARD_PAGES}, session_ids, rounds
+    )
+    app.config["BOARD_CACHE_SECONDS"] = CACHE_SECONDS
+    result["pages"] = {**_time_pages(app, pages, session_ids, rounds), **uncached}
+    result["cache"] = _cache_store(app)
     card = _time_card(app, user_ids, rounds)
     if card is not None:
         result["pages"]["my standing card alone"] = card
@@ -452,9 +516,39 @@ def work_measure(url: str, rounds: int, posts: int, load_seconds: int, connectio
         result["posting"] = _time_posts(app, posts, rng)
         print(f"  posting: {json.dumps(result['posting'])}", file=sys.stderr, flush=True)
         db.session.remove()
+    result["posting"]["concurrent"] = _concurrent_posts(app, POSTERS, posts, rng)
+    print(f"  {POSTERS} posters: {json.dumps(result['posting']['concurrent'])}", file=sys.stderr)
+    with app.app_context():
         db.engine.dispose()
     result["load_average_after"] = _load_average()
     return result
+
+
+BOARD_PAGES = ("people board", "company board")
+CACHE_SECONDS = 5  # the default BOARD_CACHE_SECONDS
+POSTERS = 8
+
+
+def _cache_store(app) -> str:
+    from club.core.shared_cache import cache
+
+    with app.app_context():
+        return "Redis" if cache().redis is not None else "process memory"
+
+
+def _redis_for_the_run() -> None:
+    """The boards' cache in Redis when one answers (REDIS_URL, else 127.0.0.1:6379), under
+    keys of this run's own (others may share the server); else each process's memory."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        os.environ.pop("REDIS_URL", None)
+        return
+    os.environ["REDIS_URL"] = url
+    os.environ["CACHE_KEY_PREFIX"] = f"club-bench-{os.getpid()}:"
 
 
 def _load_average() -> str:
@@ -586,8 +680,9 @@ def _versions() -> dict:
 
 def _tables(results: dict) -> str:
     lines = [
-        "| database | build | rebuild | people board p50 / p95 | company board p50 / p95 "
-        "| home p50 / p95 | card p50 / p95 | bare page p50 / p95 |",
+        "| database | build | rebuild | people board p50 / p95 (cached top / no cache) "
+        "| company board p50 / p95 (cached top / no cache) | home p50 / p95 | card p50 / p95 "
+        "| bare page p50 / p95 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
@@ -597,18 +692,21 @@ def _tables(results: dict) -> str:
     for name, result in results.items():
         pages, built = result.get("pages", {}), result["build"]
         rebuild = built.get("rebuild_seconds")
+        boards = [
+            f"{pair(pages.get(page))}; {pair(pages.get(f'{page}, no cache'))}"
+            for page in BOARD_PAGES
+        ]
         lines.append(
             f"| {name} | {built['load_seconds']:.0f} s | "
-            f"{'n/a' if rebuild is None else f'{rebuild:.0f} s'} | "
-            f"{pair(pages.get('people board'))} | {pair(pages.get('company board'))} | "
+            f"{'n/a' if rebuild is None else f'{rebuild:.0f} s'} | {' | '.join(boards)} | "
             f"{pair(pages.get('home (my standing card)'))} | "
             f"{pair(pages.get('my standing card alone'))} | {pair(pages.get('bare page'))} |"
         )
     lines += [
         "",
         "| database | board req/s | board p95 | bare req/s | bare p95 | ratio "
-        "| earn mean / p95 | earn + commit mean / p95 | statements |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| earn mean / p95 | earn + commit mean / p95 | statements | posts/s, {POSTERS} posters |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, result in results.items():
         load, post = result.get("load", {}), result.get("posting", {})
@@ -621,15 +719,23 @@ def _tables(results: dict) -> str:
         else:
             loaded = "n/a | n/a | n/a | n/a | n/a"
         if post:
+            many = post.get("concurrent", {})
             posting = (
                 f"{post['earn']['mean_ms']:.2f} / {post['earn']['p95_ms']:.2f} ms | "
                 f"{post['with_commit']['mean_ms']:.2f} / {post['with_commit']['p95_ms']:.2f} ms | "
-                f"{post['statements_per_post']}"
+                f"{post['statements_per_post']} | "
+                f"{many.get('posts_per_second', 'n/a')}"
+                + (f" ({many['failures']} failed)" if many.get("failures") else "")
             )
         else:
-            posting = "n/a | n/a | n/a"
+            posting = "n/a | n/a | n/a | n/a"
         lines.append(f"| {name} | {loaded} | {posting} |")
-    return "\n".join(lines)
+    loads = [
+        f"{name}: {result.get('load_average_before', 'n/a')} before, "
+        f"{result.get('load_average_after', 'n/a')} after; board cache: {result.get('cache')}"
+        for name, result in results.items()
+    ]
+    return "\n".join([*lines, "", "Load averages (1, 5, 15 min): " + "; ".join(loads)])
 
 
 def main() -> None:
@@ -686,6 +792,8 @@ def main() -> None:
             "skipped. On Debian: apt-get install -y wrk"
         )
     versions = _versions()
+    _redis_for_the_run()
+    versions["board cache"] = "Redis" if os.environ.get("REDIS_URL") else "process memory"
     print(f"machine: {json.dumps(versions)}", flush=True)
     measure = [
         "--worker",

@@ -755,16 +755,13 @@ def build(people: int = 100_000, seed: int = 7, log=print) -> dict:
 
 
 def _write_rollups(loader: Loader, rollups, sums, stamp) -> dict:
-    """The rollup rows, with ids in the order rebuild() inserts them (a range of owners
-    at a time, each range sorted by period and owner)."""
+    """The rollup rows, with ids in the order rebuild() inserts them (by period and
+    owner)."""
 
     def text(moment):
         return None if moment is None else stamp(int((moment - START).total_seconds()))
 
-    people = sorted(
-        sums.people.items(),
-        key=lambda item: (item[0][1] // rollups.PEOPLE_CHUNK, item[0][0], item[0][1]),
-    )
+    people = sorted(sums.people.items())
     rows = [
         (row_id, period, person_id, points, text(reached))
         for row_id, ((period, person_id), (points, reached)) in enumerate(people, 1)
@@ -777,10 +774,7 @@ def _write_rollups(loader: Loader, rollups, sums, stamp) -> dict:
             rows[begin : begin + CHUNK],
         )
     counted = {"people": len(rows)}
-    companies = sorted(
-        sums.companies.items(),
-        key=lambda item: (item[0][1] // rollups.COMPANY_CHUNK, item[0][0], item[0][1]),
-    )
+    companies = sorted(sums.companies.items())
     rows = [
         (row_id, period, company_id, points, text(reached), activity, text(activity_reached))
         for row_id, ((period, company_id), (points, reached, activity, activity_reached)) in (

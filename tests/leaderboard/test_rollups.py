@@ -7,7 +7,7 @@ import random
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from club.core.roles import Role
 from club.extensions import db
@@ -363,4 +363,37 @@ def test_many_writers_at_once_keep_the_rollups_equal_to_the_ledger(app, db_sessi
     personal = sum(2 * (3 + index) for index in range(8))
     assert company_points(db_session, club.company, "ALL") == (total, total)
     assert person_points(db_session, club.staff, "ALL") == personal
+    assert verify(db_session).problems == []
+
+
+def test_an_earning_is_written_in_one_statement_on_postgresql(db_session, club):
+    earn(db_session, club.staff, 10, at(2026, 10, 1))  # the wallet exists, loaded
+    wallet = ledger.wallet_for(db_session, club.company.id)
+    sent: list[str] = []
+    engine = db.engine
+
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()[:2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        ledger.earn(
+            db_session,
+            wallet,
+            30,
+            source=ledger.Source("quiz", "2"),
+            person=club.staff,
+            idempotency_key="one-statement",
+            now=at(2026, 10, 2),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    if engine.dialect.name == "postgresql":
+        # The lock and the key's look-up go first, pipelined on the driver's connection
+        # (no SQLAlchemy statement); then everything else at once.
+        assert sent == ["WITH balances"]
+    else:
+        assert len(sent) > 3
+    assert person_points(db_session, club.staff, "M2026-10") == 40
+    assert company_points(db_session, club.company, "ALL") == (40, 40)
     assert verify(db_session).problems == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from club.api import services as tokens
+from club.core import shared_cache
 from club.core.clock import utcnow
 from club.members.models import Company
 from tests.leaderboard.conftest import at, earn
@@ -176,3 +177,12 @@ def test_the_api_refuses_bad_input_clearly(client, bearer, query, code, message)
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == code and message in error["message"]
+
+
+def test_a_top_from_the_cache_says_how_old_it_is(app, monkeypatch, client, login_as, club, october):
+    monkeypatch.setitem(app.config, "BOARD_CACHE_SECONDS", 5)
+    monkeypatch.setitem(app.extensions, shared_cache.EXTENSION_KEY, shared_cache.SharedCache(None))
+    login_as(club.staff)
+    assert "Top updated" not in client.get("/leaderboards/?period=2026-10").get_data(as_text=True)
+    page = client.get("/leaderboards/?period=2026-10").get_data(as_text=True)
+    assert "Top updated 0 seconds ago." in page or "Top updated 1 second ago." in page

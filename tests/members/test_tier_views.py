@@ -4,6 +4,7 @@ unlocks them."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -43,9 +44,12 @@ def test_the_club_manager_adds_and_edits_tiers_audited(db_session, club, ladder,
     assert bad.status_code == 422
     assert "must be above" in bad.get_data(as_text=True)
     assert db_session.scalar(select(Tier).where(Tier.code == "platinum")) is None
-    assert client.post("/manage/tiers", data=TIER).status_code == 302
+    assert client.post("/manage/tiers", data={**TIER, "is_pilot_only": "y"}).status_code == 302
     platinum = db_session.scalar(select(Tier).where(Tier.code == "platinum"))
     assert (platinum.position, platinum.threshold, platinum.multiplier_percent) == (3, 2000, 150)
+    assert platinum.is_pilot_only
+    edit_page = client.get(f"/manage/tiers/{platinum.id}").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="is_pilot_only"', edit_page)
 
     gold = {
         **TIER,

@@ -228,3 +228,33 @@ def test_a_tier_the_manager_sets_holds_for_the_grace_period(db_session, club, la
     assert (change.reason, change.actor_id) == (TierChangeReason.MANAGER, club.club_manager.id)
     requalify(db_session, date(2026, 4, 1))  # figure 0: warned, kept until July
     assert (company.tier.code, company.tier_drop_on) == ("gold", date(2026, 7, 1))
+
+
+def test_a_pilot_only_tier_is_reached_by_the_pilot_group_alone(db_session, club, ladder):
+    """Gold tried in the pilot group first: a pilot company reaches it, another company
+    with the same figure stops at Silver and is not shown Gold as its next step."""
+    gold = ladder["gold"]
+    data = TierData("gold", "Gold", "Złoty", "Золотой", 1000, 125, "#b8860b", is_pilot_only=True)
+    save_tier(db_session, gold, data, actor=club.club_manager)
+    club.company.is_pilot = True
+    for company in (club.company, club.other_company):
+        month(db_session, company, date(2026, 3, 1), 1100)
+    requalify(db_session, date(2026, 4, 1))
+    assert (club.company.tier.code, club.other_company.tier.code) == ("gold", "silver")
+    outside = standing.progress(
+        db_session, club.other_company, 1100, today=date(2026, 4, 2), currency="PLN", rate=500
+    )
+    assert outside.next_tier is None and outside.points_to_next == 0
+
+    # Leaving the pilot group: Gold is no longer open, so the company drops after grace.
+    club.company.is_pilot = False
+    requalify(db_session, date(2026, 5, 1))
+    assert (club.company.tier.code, club.company.tier_drop_to.code) == ("gold", "silver")
+
+
+def test_the_lowest_tier_cannot_be_for_the_pilot_group_only(db_session, club, ladder):
+    member = ladder["member"]
+    data = TierData("member", "Member", "Członek", "Участник", 0, 100, "#6b7280", True)
+    with pytest.raises(TierError) as refused:
+        save_tier(db_session, member, data, actor=club.club_manager)
+    assert refused.value.field == "is_pilot_only"
