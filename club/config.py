@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from club.core import sealing
 from club.core.countries import is_country
 from club.core.currencies import is_currency
 
@@ -28,6 +29,34 @@ def _dev_secret_key(instance_path: Path) -> str:
     key = secrets.token_urlsafe(48)
     key_file.write_text(key)
     key_file.chmod(0o600)
+    return key
+
+
+def _voucher_key(env, instance_path: Path, production: bool) -> str:
+    """The key that seals e-voucher codes: required in production, generated and kept
+    under instance/ in development."""
+    key = env.get("VOUCHER_KEY")
+    if not key and production:
+        raise ConfigError(
+            "VOUCHER_KEY is not set. In production (CLUB_ENV=production) Club seals "
+            "e-voucher codes with it, so a database dump alone does not give them away: "
+            "VOUCHER_KEY=\"$(python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')\" (keep it with the database backups' "
+            "keys: codes sealed with a lost key cannot be read)."
+        )
+    if not key:
+        key_file = instance_path / "voucher_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key = sealing.new_key()
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+    if not sealing.is_key(key):
+        raise ConfigError(
+            "VOUCHER_KEY is not a Fernet key (32 random bytes in URL-safe base64, "
+            "44 characters): generate one with Fernet.generate_key()."
+        )
     return key
 
 
@@ -100,6 +129,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             "country code, e.g. PL, DE or RU."
         )
 
+    voucher_key = _voucher_key(env, instance_path, production)
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
     # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
     for prefix in ("postgres://", "postgresql://"):
@@ -109,6 +140,7 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
     return {
         "CLUB_ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
+        "VOUCHER_KEY": voucher_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: HttpOnly and SameSite always; Secure and __Host- in production.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.catalog import services as catalog
-from club.catalog.models import Privilege, RedemptionStatus
+from club.catalog.models import Privilege, PrivilegeKind, RedemptionStatus
 from club.core.periods import club_today
 from club.core.roles import Role
 from club.ledger.services import wallet_to_read
@@ -133,8 +133,26 @@ PRIVILEGES = [
         "200.00",
         2,
         {
-            "summary": "A voucher for a popular online shop, sent by e-mail.",
+            "summary": "A voucher for a popular online shop: the code comes by e-mail and "
+            "on the redemption page.",
             "brief": [],
+            "kind": PrivilegeKind.E_VOUCHER,
+            "pool_threshold": 3,
+        },
+    ),
+    (
+        "Club polo shirt",
+        "marketing",
+        350,
+        "120.00",
+        10,
+        {
+            "summary": "A branded polo shirt for your shop team, delivered by courier.",
+            "brief": [],
+            "kind": PrivilegeKind.GOOD,
+            "variants": [("S", 5), ("M", 10), ("L", 10), ("XL", 5)],
+            "weight_grams": 300,
+            "parcel_size": "S",
         },
     ),
     (
@@ -191,7 +209,27 @@ def load_catalogue(session: Session, *, manager: User, now: datetime) -> list[Pr
                 **fields,
             )
         )
+    for privilege in made:
+        if privilege.kind == PrivilegeKind.E_VOUCHER:
+            load_codes(session, privilege, manager=manager, now=now)
     return made
+
+
+DEMO_CODES = 8
+DEMO_ADDRESS = catalog.Delivery(
+    "Hurtownia Żak\nul. Przemysłowa 12\n05-800 Pruszków", "+48 600 100 200"
+)
+
+
+def load_codes(session: Session, privilege: Privilege, *, manager: User, now: datetime) -> None:
+    """The e-voucher's pool, uploaded as the club manager would (a CSV file)."""
+    until = (club_today(now) + timedelta(days=365)).isoformat()
+    rows = [
+        f"SHOP200-{1000 + n}-{(n * 7919) % 10000:04d},{1000 + n},200.00,{until}"
+        for n in range(DEMO_CODES)
+    ]
+    data = ("code,pin,value,expiry\n" + "\n".join(rows) + "\n").encode()
+    catalog.load_pool(session, privilege, data, actor=manager, now=now - timedelta(days=90))
 
 
 def play_redemptions(
@@ -215,10 +253,19 @@ def play_redemptions(
             40,
             [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED],
         ),
-        ("E-voucher 200 PLN", 60, [RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED]),
-        ("E-voucher 200 PLN", 25, [RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS]),
+        # Approving an e-voucher assigns its code and fulfils it.
+        ("E-voucher 200 PLN", 60, [RedemptionStatus.APPROVED]),
+        ("E-voucher 200 PLN", 25, [RedemptionStatus.APPROVED]),
+        (
+            "Copywriting for your web site",
+            20,
+            [RedemptionStatus.APPROVED, RedemptionStatus.IN_PROGRESS],
+        ),
         ("E-voucher 200 PLN", 10, [RedemptionStatus.REJECTED]),
         ("E-voucher 200 PLN", 1, []),
+        # One polo shirt shipped with its tracking number, one waiting to be shipped.
+        ("Club polo shirt", 30, [RedemptionStatus.APPROVED, "shipped"]),
+        ("Club polo shirt", 3, [RedemptionStatus.APPROVED]),
     ]
     # The first demo holder's points are left untouched, for trying redemption out.
     others = [holder for holder in holders if holder.email != "holder@zak.example"]
@@ -236,18 +283,36 @@ def play_redemptions(
             continue
         holder = able[0]
         when = now - timedelta(days=days_ago)
-        redemption = catalog.redeem(session, privilege, actor=holder, answers=answers, now=when)
-        for number, step in enumerate(steps, start=1):
-            note = (
-                "The budget for this quarter is used up; please try again in January."
-                if step == RedemptionStatus.REJECTED
-                else ""
+        delivery = None
+        if privilege.kind == PrivilegeKind.GOOD:
+            delivery = catalog.Delivery(
+                DEMO_ADDRESS.address, DEMO_ADDRESS.phone, privilege.variants[1].id
             )
-            catalog.move(
+        redemption = catalog.redeem(
+            session, privilege, actor=holder, answers=answers, delivery=delivery, now=when
+        )
+        _play_steps(session, redemption, steps, manager=manager, when=when)
+
+
+def _play_steps(session: Session, redemption, steps, *, manager: User, when: datetime) -> None:
+    """The club manager moves the redemption two days apart per step ("shipped": a good
+    leaves with its tracking number)."""
+    for number, step in enumerate(steps, start=1):
+        moment = when + timedelta(days=2 * number)
+        if step == "shipped":
+            tracking = f"6200{redemption.id:06d}"
+            catalog.ship(
                 session,
                 redemption,
-                step,
+                carrier="InPost",
+                tracking_number=tracking,
                 actor=manager,
-                note=note,
-                now=when + timedelta(days=2 * number),
+                now=moment,
             )
+            continue
+        note = (
+            "The budget for this quarter is used up; please try again in January."
+            if step == RedemptionStatus.REJECTED
+            else ""
+        )
+        catalog.move(session, redemption, step, actor=manager, note=note, now=moment)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from club.catalog import pools
 from club.core.clock import utcnow
 from club.core.periods import club_today
 from club.events.services import send_reminders
@@ -138,6 +139,16 @@ def deliver_webhooks(session: Session, *, now: datetime | None = None) -> int:
     return deliver_due(session, now=now)
 
 
+def withdraw_expired_codes(session: Session, *, now: datetime | None = None) -> int:
+    """E-voucher codes past their expiry date that nobody got leave their pools."""
+    return pools.withdraw_expired(session, now=now)
+
+
+def warn_low_voucher_pools(session: Session, *, now: datetime | None = None) -> int:
+    """Mail the club managers once when an e-voucher pool falls below its threshold."""
+    return pools.warn_low_pools(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -151,6 +162,9 @@ JOBS: list[Job] = [
     Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("remind-payments", remind_payments, {"hour": 9, "minute": 5}),
+    # After midnight a code's last day has passed; the warning then counts what is left.
+    Job("withdraw-expired-codes", withdraw_expired_codes, {"hour": 0, "minute": 20}),
+    Job("warn-low-voucher-pools", warn_low_voucher_pools, {"minute": 40}),
     Job("purge-one-time-links", purge_one_time_links, {"hour": 3, "minute": 17}),
     # Hourly: a reminder goes out within the hour its moment comes.
     Job("remind-meetings", remind_meetings, {"minute": 12}),

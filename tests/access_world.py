@@ -24,7 +24,7 @@ from club.api.models import ApiToken
 from club.awards import services as awards
 from club.awards.models import Distinction, MembershipCertificate
 from club.catalog import services as catalog
-from club.catalog.models import Redemption, RedemptionStatus, Wish
+from club.catalog.models import PrivilegeKind, Redemption, RedemptionStatus, Wish
 from club.core.clock import utcnow
 from club.core.mail import OUTBOX_KEY
 from club.core.roles import Role
@@ -153,6 +153,7 @@ class World:
     tier_id: int = 0
     webhook_id: int = 0
     delivery_id: int = 0
+    voucher_privilege_id: int = 0
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -256,6 +257,17 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
         session.commit()
         side.redemption_ids[state] = redemption.id
 
+    # A good waiting to be shipped, and an e-voucher whose code the holder may reveal.
+    good, voucher = world_parts["good"], world_parts["voucher"]
+    delivery = catalog.Delivery(f"address-of-{name}", "+48 600 100 200")
+    shipped = catalog.redeem(session, good, actor=holder, answers={}, delivery=delivery)
+    catalog.move(session, shipped, RedemptionStatus.APPROVED, actor=cm)
+    side.redemption_ids["good"] = shipped.id
+    served = catalog.redeem(session, voucher, actor=holder, answers={})
+    catalog.move(session, served, RedemptionStatus.APPROVED, actor=cm)
+    side.redemption_ids["voucher"] = served.id
+    session.commit()
+
     # A staff member's proposal to the holder.
     wish = catalog.propose(session, privilege, actor=staff, note=f"wish-of-{name}")
     session.commit()
@@ -343,7 +355,30 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
     assert report.ok, [str(problem) for problem in report.problems]
     session.commit()
 
-    parts = {"club_manager_id": cm.id, "privilege": privilege}
+    good = catalog.save_privilege(
+        session,
+        None,
+        actor=cm,
+        title="Demo kit",
+        points_cost=100,
+        category="sales",
+        kind=PrivilegeKind.GOOD,
+        money_value=Decimal("300.00"),
+        stock=10,
+    )
+    voucher = catalog.save_privilege(
+        session,
+        None,
+        actor=cm,
+        title="Gift card",
+        points_cost=100,
+        category="vouchers",
+        kind=PrivilegeKind.E_VOUCHER,
+        money_value=Decimal("100.00"),
+    )
+    catalog.load_pool(session, voucher, b"code,value\nCODE-A,100\nCODE-B,100\n", actor=cm)
+    session.commit()
+    parts = {"club_manager_id": cm.id, "privilege": privilege, "good": good, "voucher": voucher}
     a = _build_side(session, parts, "A", club.company)
     b = _build_side(session, parts, "B", club.other_company)
 
@@ -385,6 +420,7 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         tier_id=lowest_tier.id,
         webhook_id=endpoint.id,
         delivery_id=delivery_id,
+        voucher_privilege_id=voucher.id,
     )
 
 
@@ -504,6 +540,10 @@ PRIVILEGE_SLUG = _shared(
     "a privilege of the catalogue: every member may read it (and redeem or propose it)",
     lambda w, s, r: [w.privilege_slug],
 )
+PRIVILEGE_ID = _shared(
+    "a privilege of the catalogue (the club manager's pages only)",
+    lambda w, s, r: [w.privilege_id],
+)
 COURSE_SLUG_FILL = _shared(
     "a published course: every signed-in person may read it and take its quiz",
     lambda w, s, r: [w.course_slug],
@@ -568,10 +608,20 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "a webhook delivery of the club (the club manager's pages only)",
         lambda w, s, r: [w.delivery_id],
     ),
-    "privilege_id": _shared(
-        "a privilege of the catalogue (the club manager's pages only)",
-        lambda w, s, r: [w.privilege_id],
-    ),
+    "privilege_id": {
+        **dict.fromkeys(
+            (
+                "catalog_manage.edit_privilege",
+                "catalog_manage.retire",
+                "catalog_manage.move",
+            ),
+            PRIVILEGE_ID,
+        ),
+        "catalog_manage.pool": _shared(
+            "an e-voucher of the catalogue (the club manager's pool page only)",
+            lambda w, s, r: [w.voucher_privilege_id],
+        ),
+    },
     "slug": {
         "catalog.privilege": PRIVILEGE_SLUG,
         "catalog.image": PRIVILEGE_SLUG,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from club.config import ConfigError, load_config
+from club.core.sealing import new_key
+
+PRODUCTION = {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48, "REDIS_URL": "redis://r:6379/0"}
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -17,10 +20,28 @@ def test_production_refuses_a_short_secret_key(tmp_path):
         load_config(tmp_path, {"CLUB_ENV": "production", "SECRET_KEY": "secret"})
 
 
+def test_production_refuses_to_start_without_a_voucher_key(tmp_path):
+    with pytest.raises(ConfigError, match="VOUCHER_KEY is not set"):
+        load_config(tmp_path, PRODUCTION)
+    with pytest.raises(ConfigError, match="not a Fernet key"):
+        load_config(tmp_path, {**PRODUCTION, "VOUCHER_KEY": "short"})
+
+
+def test_development_generates_and_keeps_a_voucher_key(tmp_path):
+    first = load_config(tmp_path, {})["VOUCHER_KEY"]
+    assert load_config(tmp_path, {})["VOUCHER_KEY"] == first
+    assert (tmp_path / "voucher_key").stat().st_mode & 0o777 == 0o600
+
+
 def test_production_cookies_are_secure_and_host_prefixed(tmp_path):
     config = load_config(
         tmp_path,
-        {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48, "REDIS_URL": "redis://r:6379/0"},
+        {
+            "CLUB_ENV": "production",
+            "SECRET_KEY": "k" * 48,
+            "REDIS_URL": "redis://r:6379/0",
+            "VOUCHER_KEY": new_key(),
+        },
     )
     assert config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]

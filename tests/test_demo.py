@@ -12,7 +12,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from club.catalog.models import Privilege, Redemption, RedemptionStatus
+from club.catalog.models import (
+    Privilege,
+    PrivilegeKind,
+    Redemption,
+    RedemptionStatus,
+    VoucherCode,
+)
 from club.core.clock import as_utc
 from club.core.periods import club_today, month_start
 from club.demo import DEMO_PASSWORD, load_demo
@@ -169,7 +175,11 @@ def test_the_plan_is_the_same_every_time(app_ctx):
 def test_demo_has_a_catalogue_and_redemptions_in_every_state(demo_session):
     db_session = demo_session  # the demo club, loaded once (the `demo` fixture)
     titles = db_session.scalars(select(Privilege.title)).all()
-    assert "Commercial proposal drafting" in titles and len(titles) == 10
+    assert "Commercial proposal drafting" in titles and len(titles) == 11
+    kinds = set(db_session.scalars(select(Privilege.kind)))
+    assert kinds == set(PrivilegeKind)  # one of each kind at least
+    assert db_session.scalar(select(Redemption.id).where(Redemption.tracking_number.is_not(None)))
+    assert db_session.scalar(select(VoucherCode.id).where(VoucherCode.redemption_id.is_not(None)))
     proposal = db_session.scalar(
         select(Privilege).where(Privilege.title == "Commercial proposal drafting")
     )

@@ -18,6 +18,7 @@ import redis
 from club.config import ConfigError, load_config
 from club.core import ratelimit
 from club.core.roles import Role
+from club.core.sealing import new_key
 from club.extensions import db
 from club.members.models import User
 from club.members.services import hash_password
@@ -141,7 +142,7 @@ def test_a_store_that_refuses_connections_never_answers_500(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_shared_store(tmp_path):
-    env = {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48}
+    env = {"CLUB_ENV": "production", "SECRET_KEY": "k" * 48, "VOUCHER_KEY": new_key()}
     with pytest.raises(ConfigError, match="REDIS_URL is not set"):
         load_config(tmp_path, env)
     assert (

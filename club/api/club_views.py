@@ -27,11 +27,17 @@ from club.members.standing import sees_pilot_only
 
 def _privilege_json(privilege, *, today) -> schemas.Privilege:
     left = catalog.remaining(db.session, privilege, today=today)
+    left_of = catalog.variants_left(db.session, privilege)
     return schemas.Privilege(
         slug=privilege.slug,
         title=privilege.title,
         summary=privilege.summary,
         category=privilege.category,
+        kind=privilege.kind,
+        variants=[
+            schemas.Variant(id=variant.id, label=variant.label, in_stock=left_of.get(variant.id, 0))
+            for variant in privilege.variants
+        ],
         points_cost=privilege.points_cost,
         lead_time_days=privilege.lead_time_days,
         left_this_quarter=left.this_quarter,
@@ -71,7 +77,10 @@ def _redemption_json(redemption) -> schemas.Redemption:
     return schemas.Redemption(
         id=redemption.id,
         privilege=redemption.privilege.slug,
+        kind=redemption.privilege.kind,
         status=redemption.status,
+        carrier=redemption.carrier,
+        tracking_number=redemption.tracking_number,
         points=redemption.points,
         answers=redemption.answers,
         created_at=redemption.created_at,
@@ -127,8 +136,16 @@ def post_redemption(json: schemas.RedemptionIn, headers: schemas.RedemptionHeade
         db.session.scalar(select(Redemption.id).where(Redemption.idempotency_key == scoped_key))
         is not None
     )
+    delivery = json.delivery
     redemption = catalog.redeem(
-        db.session, privilege, actor=holder, answers=json.answers, idempotency_key=scoped_key
+        db.session,
+        privilege,
+        actor=holder,
+        answers=json.answers,
+        delivery=catalog.Delivery(delivery.address, delivery.phone, delivery.variant)
+        if delivery
+        else None,
+        idempotency_key=scoped_key,
     )
     db.session.commit()
     return _redemption_json(redemption), 200 if replay else 201

@@ -36,7 +36,7 @@ from club.api.fields import (
     whole_number,
 )
 from club.catalog import services as catalog
-from club.catalog.models import Category, RedemptionStatus
+from club.catalog.models import Category, PrivilegeKind, RedemptionStatus
 from club.leaderboard import services as boards
 from club.ledger.models import EntryKind
 from club.members.models import MembershipStatus
@@ -160,6 +160,24 @@ BriefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Answer = Annotated[str, StringConstraints(max_length=2000, pattern=LINES)]
 
 
+class DeliveryIn(Input):
+    address: Annotated[
+        str,
+        text(500, min_length=1, lines=True),
+        Says(lambda: _("delivery.address is required (up to 500 characters).")),
+    ] = Field(description="Where the good goes: lines of a postal address.")
+    phone: Annotated[
+        str,
+        text(40, min_length=1),
+        Says(lambda: _("delivery.phone is required: a number the courier can call.")),
+    ] = Field(description="A phone number the courier can call.")
+    variant: Annotated[
+        int | None,
+        Field(ge=1, le=2**31 - 1),
+        Says(lambda: _("delivery.variant must be the id of one of the privilege's variants.")),
+    ] = Field(default=None, description="The variant's id, as `GET /privileges` lists them.")
+
+
 class RedemptionIn(Input):
     model_config = ConfigDict(
         json_schema_extra={
@@ -179,6 +197,11 @@ class RedemptionIn(Input):
     ] = Field(
         default_factory=dict,
         description="The brief's answers by question key; the privilege's `brief` lists them.",
+    )
+    delivery: DeliveryIn | None = Field(
+        default=None,
+        description="Goods only (`kind` good): the address, a phone and the variant. "
+        "422 `brief_incomplete` when a good is redeemed without it.",
     )
 
 
@@ -426,11 +449,22 @@ class BriefQuestion(BaseModel):
     required: bool
 
 
+class Variant(BaseModel):
+    id: int
+    label: str
+    in_stock: int
+
+
 class Privilege(BaseModel):
     slug: str
     title: str
     summary: str
     category: Category
+    kind: PrivilegeKind = Field(
+        description="service (done from the brief), good (shipped: send `delivery`) or "
+        "e_voucher (a code, shown only in the portal and by mail to the account holder)."
+    )
+    variants: list[Variant] = Field(description="A good's sizes or colours; empty otherwise.")
     points_cost: int
     lead_time_days: int
     left_this_quarter: int | None = Field(description="null: no quarterly capacity.")
@@ -446,7 +480,10 @@ class PrivilegeList(BaseModel):
 class Redemption(BaseModel):
     id: int
     privilege: str
+    kind: PrivilegeKind
     status: RedemptionStatus
+    carrier: str | None = Field(description="A shipped good's carrier.")
+    tracking_number: str | None = Field(description="A shipped good's tracking number.")
     points: int
     answers: dict[str, str]
     created_at: datetime

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.fields import DecimalField, URLField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import BooleanField, DecimalField, URLField
+from wtforms.validators import DataRequired, Length, Optional
+
+from club.catalog.goods import Delivery
+from club.catalog.models import PrivilegeKind
+from club.core.forms import choices
 
 FIELD_TYPES = {
     "text": StringField,
@@ -18,7 +22,8 @@ FIELD_TYPES = {
 
 
 def redeem_form_class(privilege):
-    """A form class with one field per brief question (checked by the service)."""
+    """A form class with one field per brief question and, for a good, the delivery
+    (checked by the service)."""
 
     class RedeemForm(FlaskForm):
         # One key per rendered form: a double submit or a second tab redeems once.
@@ -34,7 +39,50 @@ def redeem_form_class(privilege):
             f"q_{question['key']}",
             field_class(question["label"], validators=[Optional(), Length(max=2000)]),
         )
+    if privilege.kind == PrivilegeKind.GOOD:
+        if privilege.variants:
+            RedeemForm.variant = SelectField(
+                _l("Variant"),
+                choices=choices([("", "—")] + [(str(v.id), v.label) for v in privilege.variants]),
+                validate_choice=False,
+            )
+        RedeemForm.address = TextAreaField(
+            _l("Delivery address"),
+            validators=[Optional(), Length(max=500)],
+            render_kw={"rows": 4, "autocomplete": "street-address"},
+        )
+        RedeemForm.phone = StringField(
+            _l("Contact phone for the courier"),
+            validators=[Optional(), Length(max=40)],
+            render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        )
     return RedeemForm
+
+
+def delivery_of(form) -> Delivery | None:
+    """The delivery the form holds, if it asks for one."""
+    if not hasattr(form, "address"):
+        return None
+    variant = getattr(form, "variant", None)
+    variant_id = int(variant.data) if variant is not None and str(variant.data).isdigit() else None
+    return Delivery(form.address.data or "", form.phone.data or "", variant_id)
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=80)])
+    tracking_number = StringField(
+        _l("Tracking number"), validators=[DataRequired(), Length(max=80)]
+    )
+    submit = SubmitField(_l("Shipped: fulfil it"))
+
+
+class ReturnForm(FlaskForm):
+    note = TextAreaField(
+        _l("Why it came back (the partner reads it)"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    restock = BooleanField(_l("Back in stock (it can be given again)"), default=True)
+    submit = SubmitField(_l("Take it back and refund the points"))
 
 
 class ProposeForm(FlaskForm):

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,7 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from club.catalog.errors import CatalogError
-from club.catalog.models import Category
+from club.catalog.models import Category, PrivilegeKind
 from club.catalog.pictures import max_megabytes
 from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, choices, strip
@@ -79,6 +79,7 @@ class PrivilegeForm(FlaskForm):
         _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 10}
     )
     category = SelectField(_l("Category"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()], default=PrivilegeKind.SERVICE.value)
     points_cost = IntegerField(
         _l("Cost in points"),
         validators=[InputRequired(), NumberRange(min=1, max=10_000_000)],
@@ -141,10 +142,34 @@ class PrivilegeForm(FlaskForm):
         validators=[Optional(), Length(max=10_000)],
         render_kw={"rows": 5, "placeholder": "site | Your web site | url | required"},
     )
+    weight_grams = IntegerField(
+        _l("Weight in grams"),
+        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
+    parcel_size = StringField(
+        _l("Parcel size"), validators=[Optional(), Length(max=40)], filters=[strip]
+    )
+    variants = TextAreaField(
+        _l("Variants"),
+        validators=[Optional(), Length(max=5_000)],
+        render_kw={"rows": 3, "placeholder": "M | 10"},
+    )
+    delivers_at_once = BooleanField(_l("Give the code at once, without approval"))
+    pool_threshold = IntegerField(
+        _l("Warn when fewer codes are left than"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind.choices = choices((kind.value, kind.label) for kind in PrivilegeKind)
+        if isinstance(self.variants.data, list):  # from the privilege being edited
+            self.variants.data = "\n".join(f"{v.label} | {v.stock}" for v in self.variants.data)
         self.category.choices = choices((category.value, category.label) for category in Category)
         self.min_tier_id.choices = tier_choices(db.session, _("Every member"))
         if isinstance(self.min_tier_id.data, int):  # from the privilege being edited
@@ -172,6 +197,12 @@ class PrivilegeForm(FlaskForm):
             "summary": self.summary.data or "",
             "description": self.description.data or "",
             "category": Category(self.category.data),
+            "kind": PrivilegeKind(self.kind.data),
+            "weight_grams": self.weight_grams.data,
+            "parcel_size": self.parcel_size.data or None,
+            "delivers_at_once": self.delivers_at_once.data,
+            "pool_threshold": self.pool_threshold.data,
+            "variants": parse_variants(self.variants.data or ""),
             "points_cost": self.points_cost.data,
             "money_value": self.money_value.data,
             "currency": self.currency.data,
@@ -228,6 +259,22 @@ def parse_brief(text: str) -> list[dict]:
     return questions
 
 
+def parse_variants(text: str) -> list[tuple[str, int]]:
+    """`label | stock` lines into a good's variants; blank lines are skipped."""
+    variants = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, _bar, stock = (part.strip() for part in line.rpartition("|"))
+        if not _bar or not stock.isdigit() or not label:
+            raise CatalogError(
+                _("Line %(line)d: write name | stock, e.g. XL | 10.", line=number),
+                field="variants",
+            )
+        variants.append((label, int(stock)))
+    return variants
+
+
 def brief_as_text(brief: list[dict]) -> str:
     return "\n".join(
         " | ".join(
@@ -244,3 +291,12 @@ def brief_as_text(brief: list[dict]) -> str:
 
 class ReorderForm(FlaskForm):
     """Up or down one place in the catalogue: the button carries `up` (1 or 0) itself."""
+
+
+class PoolForm(FlaskForm):
+    file = FileField(
+        _l("CSV file of codes"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+    submit = SubmitField(_l("Upload"))

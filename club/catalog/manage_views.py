@@ -8,9 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from club.catalog import services
-from club.catalog.manage_forms import PrivilegeForm, ReorderForm
-from club.catalog.models import OPEN_STATUSES, Privilege, Redemption, RedemptionStatus
+from club.catalog import pools, services
+from club.catalog.manage_forms import PoolForm, PrivilegeForm, ReorderForm
+from club.catalog.models import (
+    OPEN_STATUSES,
+    Privilege,
+    PrivilegeKind,
+    Redemption,
+    RedemptionStatus,
+)
 from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
@@ -124,6 +130,45 @@ def move(privilege_id: int):
     return redirect(url_for(".privileges", _anchor=f"privilege-{privilege.id}"))
 
 
+def _pool_page(privilege: Privilege, form: PoolForm, problems=(), status: int = 200):
+    counts = pools.pool_counts(db.session, privilege, today=club_today(utcnow()))
+    return render_template(
+        "catalog/manage_pool.html",
+        privilege=privilege,
+        counts=counts,
+        form=form,
+        problems=problems,
+    ), status
+
+
+@bp.route("/privileges/<int:privilege_id>/codes", methods=["GET", "POST"])
+@requires(Role.CLUB_MANAGER)
+def pool(privilege_id: int):
+    """An e-voucher's pool: what is left and waiting, and the upload of more codes."""
+    privilege = db.get_or_404(Privilege, privilege_id)
+    if privilege.kind != PrivilegeKind.E_VOUCHER:
+        abort(404)
+    form = PoolForm()
+    if not form.validate_on_submit():
+        return _pool_page(privilege, form, status=422 if form.is_submitted() else 200)
+    try:
+        loaded = pools.load_pool(db.session, privilege, form.file.data.read(), actor=current_user)
+    except pools.PoolFileRefused as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return _pool_page(privilege, form, refused.problems, 422)
+    db.session.commit()
+    flash(
+        _(
+            "%(loaded)d codes loaded; %(served)d waiting redemptions got theirs.",
+            loaded=loaded.loaded,
+            served=loaded.served,
+        ),
+        "success",
+    )
+    return redirect(url_for(".pool", privilege_id=privilege.id))
+
+
 # --- the redemption queue ---------------------------------------------------------------
 
 
@@ -203,6 +248,7 @@ def reports():
         year=year,
         years=years,
         tax=services.tax_report(db.session, year),
+        kinds=list(PrivilegeKind),
         sponsors=services.sponsor_report(db.session, year),
         cost=services.programme_cost(db.session, period.starts, period.following_start),
     )
@@ -216,7 +262,14 @@ _csv = csv_response
 def tax_csv():
     year, _this_year = _year()
     return _csv(
-        [_("Company"), _("Country"), _("Tax id"), _("Privileges received"), _("Money value")],
+        [
+            _("Company"),
+            _("Country"),
+            _("Tax id"),
+            _("Privileges received"),
+            _("Money value"),
+            *(kind.label for kind in PrivilegeKind),
+        ],
         services.tax_report(db.session, year),
         f"tax-report-{year}.csv",
     )

@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
@@ -37,6 +47,23 @@ CATEGORY_LABELS = {
     Category.TRAVEL: _l("Trips and fairs"),
     Category.VOUCHERS: _l("Vouchers"),
     Category.REBATES: _l("Rebates"),
+}
+
+
+class PrivilegeKind(enum.StrEnum):
+    SERVICE = "service"  # done for the partner, from a brief
+    GOOD = "good"  # shipped to an address, tracked
+    E_VOUCHER = "e_voucher"  # one code from the privilege's pool
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    PrivilegeKind.SERVICE: _l("Service"),
+    PrivilegeKind.GOOD: _l("Goods"),
+    PrivilegeKind.E_VOUCHER: _l("E-voucher"),
 }
 
 
@@ -73,7 +100,7 @@ COUNTED_STATUSES = OPEN_STATUSES | {RedemptionStatus.FULFILLED}
 
 
 class Privilege(db.Model):
-    """A service the supplier offers for points."""
+    """A service, a good or an e-voucher the supplier offers for points."""
 
     __tablename__ = "privilege"
     __table_args__ = (
@@ -89,6 +116,10 @@ class Privilege(db.Model):
         ),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),
+        CheckConstraint(
+            "pool_threshold IS NULL OR pool_threshold >= 0", name="pool_threshold_not_negative"
+        ),
+        CheckConstraint("weight_grams IS NULL OR weight_grams > 0", name="weight_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +130,12 @@ class Privilege(db.Model):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     category: Mapped[Category] = mapped_column(
         str_enum(Category, "privilege_category"), nullable=False, index=True
+    )
+    kind: Mapped[PrivilegeKind] = mapped_column(
+        str_enum(PrivilegeKind, "privilege_kind"),
+        nullable=False,
+        default=PrivilegeKind.SERVICE,
+        server_default=PrivilegeKind.SERVICE.value,
     )
     points_cost: Mapped[int] = mapped_column(nullable=False)
     # What the privilege is worth in money, for the yearly tax report.
@@ -121,6 +158,16 @@ class Privilege(db.Model):
     active_from: Mapped[date | None] = mapped_column(nullable=True)
     active_until: Mapped[date | None] = mapped_column(nullable=True)
     image: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Goods: what the club tells its carrier (both optional).
+    weight_grams: Mapped[int | None] = mapped_column(nullable=True)
+    parcel_size: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # E-vouchers: a code is assigned on redeeming (no approval) rather than on approval.
+    delivers_at_once: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
+    )
+    # The club manager is warned once when the codes left fall below this.
+    pool_threshold: Mapped[int | None] = mapped_column(nullable=True)
+    pool_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The questions a partner answers when redeeming:
     # [{"key": "site", "label": "Your web site", "type": "url", "required": true}, ...]
     brief: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -130,9 +177,91 @@ class Privilege(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     min_tier: Mapped[Tier | None] = relationship()
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="privilege", order_by="Variant.position, Variant.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Privilege {self.slug} {self.points_cost} points>"
+
+
+class Variant(db.Model):
+    """A size or colour of a good, with its own stock."""
+
+    __tablename__ = "privilege_variant"
+    __table_args__ = (
+        UniqueConstraint("privilege_id", "label", name="uq_privilege_variant_label"),
+        CheckConstraint("stock >= 0", name="variant_stock_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    privilege_id: Mapped[int] = mapped_column(
+        ForeignKey("privilege.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    label: Mapped[str] = mapped_column(String(80), nullable=False)
+    # Units ever put on the shelf; what is left counts the redemptions that took one.
+    stock: Mapped[int] = mapped_column(nullable=False, default=0)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    privilege: Mapped[Privilege] = relationship(back_populates="variants")
+
+    def __repr__(self) -> str:
+        return f"<Variant {self.privilege_id} {self.label} {self.stock}>"
+
+
+class DeliveryAddress(db.Model):
+    """Where a company's goods go: remembered from its last redemption, editable each time."""
+
+    __tablename__ = "delivery_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    address: Mapped[str] = mapped_column(Text, nullable=False)
+    phone: Mapped[str] = mapped_column(String(40), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DeliveryAddress {self.company_id}>"
+
+
+class VoucherCode(db.Model):
+    """One e-voucher code of a privilege's pool. The code and PIN are sealed (encrypted
+    with VOUCHER_KEY); `fingerprint` (a keyed hash) lets the database refuse the same code
+    twice without holding it in the clear."""
+
+    __tablename__ = "voucher_code"
+    __table_args__ = (
+        UniqueConstraint("privilege_id", "fingerprint", name="uq_voucher_code_fingerprint"),
+        CheckConstraint("value >= 0", name="voucher_value_not_negative"),
+        CheckConstraint(
+            "redemption_id IS NULL OR withdrawn_at IS NULL", name="assigned_or_withdrawn"
+        ),
+        Index("ix_voucher_code_free", "privilege_id", "redemption_id", "withdrawn_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    privilege_id: Mapped[int] = mapped_column(
+        ForeignKey("privilege.id", ondelete="RESTRICT"), nullable=False
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    sealed_code: Mapped[str] = mapped_column(Text, nullable=False)
+    sealed_pin: Mapped[str | None] = mapped_column(Text, nullable=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    expires_on: Mapped[date | None] = mapped_column(nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redemption.id", ondelete="RESTRICT"), nullable=True, unique=True
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:  # never the code
+        return f"<VoucherCode {self.id} of {self.privilege_id}>"
 
 
 class Redemption(db.Model):
@@ -169,6 +298,19 @@ class Redemption(db.Model):
     # "2026-Q4": the quarter whose capacity it uses.
     quarter: Mapped[str] = mapped_column(String(7), nullable=False)
     answers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Goods: the variant taken, where it goes, and how it travels.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("privilege_variant.id", ondelete="RESTRICT"), nullable=True
+    )
+    delivery_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    carrier: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # A good that came back: refunded to the wallet; restocked when it can be sold again.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    is_restocked: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=false()
+    )
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -178,6 +320,10 @@ class Redemption(db.Model):
     company: Mapped[Company] = relationship()
     hold: Mapped[Hold] = relationship()
     requested_by: Mapped[User] = relationship()
+    variant: Mapped[Variant | None] = relationship()
+    voucher: Mapped[VoucherCode | None] = relationship(
+        primaryjoin="VoucherCode.redemption_id == Redemption.id", viewonly=True, uselist=False
+    )
     events: Mapped[list[RedemptionEvent]] = relationship(
         back_populates="redemption", order_by="RedemptionEvent.id"
     )

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from club.audit import services as audit
 from club.catalog.errors import CatalogError
-from club.catalog.models import COUNTED_STATUSES, Privilege, Redemption
+from club.catalog.models import (
+    COUNTED_STATUSES,
+    Privilege,
+    PrivilegeKind,
+    Redemption,
+    Variant,
+)
 from club.core.clock import utcnow
 from club.core.periods import quarter_of
 from club.members.models import Company, User
@@ -66,18 +72,48 @@ class Remaining:
         return self.this_quarter == 0 or self.in_stock == 0
 
 
-def remaining(session: Session, privilege: Privilege, *, today: date) -> Remaining:
-    counted = (
+def _counted(privilege: Privilege):
+    """Redemptions that took a unit: open or fulfilled, and not returned to the shelf."""
+    return (
         select(func.count())
         .select_from(Redemption)
-        .where(Redemption.privilege_id == privilege.id, Redemption.status.in_(COUNTED_STATUSES))
+        .where(
+            Redemption.privilege_id == privilege.id,
+            Redemption.status.in_(COUNTED_STATUSES),
+            Redemption.is_restocked.is_(False),
+        )
     )
+
+
+def variants_left(session: Session, privilege: Privilege) -> dict[int, int]:
+    """Per variant of a good, the units left on the shelf."""
+    if not privilege.variants:
+        return {}
+    taken = dict(
+        session.execute(
+            _counted(privilege)
+            .with_only_columns(Redemption.variant_id, func.count())
+            .where(Redemption.variant_id.is_not(None))
+            .group_by(Redemption.variant_id)
+        ).all()
+    )
+    return {
+        variant.id: max(variant.stock - taken.get(variant.id, 0), 0)
+        for variant in privilege.variants
+    }
+
+
+def remaining(session: Session, privilege: Privilege, *, today: date) -> Remaining:
+    counted = _counted(privilege)
     quarter = None
     if privilege.capacity_per_quarter is not None:
         used = session.scalar(counted.where(Redemption.quarter == quarter_of(today).arg))
         quarter = max(privilege.capacity_per_quarter - used, 0)
     stock = None
-    if privilege.stock is not None:
+    if privilege.kind == PrivilegeKind.GOOD and privilege.variants:
+        # A good with sizes or colours: its stock is the sum of theirs.
+        stock = sum(variants_left(session, privilege).values())
+    elif privilege.stock is not None:
         stock = max(privilege.stock - session.scalar(counted), 0)
     return Remaining(quarter, stock)
 
@@ -125,6 +161,7 @@ PRIVILEGE_FIELDS = (
     "summary",
     "description",
     "category",
+    "kind",
     "points_cost",
     "money_value",
     "currency",
@@ -138,6 +175,10 @@ PRIVILEGE_FIELDS = (
     "active_from",
     "active_until",
     "brief",
+    "weight_grams",
+    "parcel_size",
+    "delivers_at_once",
+    "pool_threshold",
 )
 
 
@@ -204,6 +245,8 @@ def _check_privilege_fields(fields: dict, *, creating: bool) -> None:
         ("capacity_per_quarter", 0, _("The capacity cannot be negative.")),
         ("stock", 0, _("The stock cannot be negative.")),
         ("sponsor_share_percent", 0, _("The sponsor's share is between 0 and 100%.")),
+        ("weight_grams", 1, _("The weight must be at least 1 gram.")),
+        ("pool_threshold", 0, _("The warning threshold cannot be negative.")),
     )
     for name, lowest, message in checks:
         value = fields.get(name)
@@ -226,6 +269,7 @@ def save_privilege(
     """Create or edit a privilege; redemptions already made keep their snapshot."""
     now = now or utcnow()
     fields["brief"] = check_brief_definition(fields.get("brief", []))
+    variants = fields.pop("variants", None)
     _check_privilege_fields(fields, creating=privilege is None)
     if (
         fields.get("active_from")
@@ -243,12 +287,16 @@ def save_privilege(
         privilege = Privilege(slug=slug, position=last + 1, created_at=now)
         session.add(privilege)
     before = {name: str(getattr(privilege, name, None)) for name in PRIVILEGE_FIELDS}
+    before["variants"] = variants_text(privilege.variants) if not creating else ""
     for name in PRIVILEGE_FIELDS:
         if name in fields:
             setattr(privilege, name, fields[name])
     privilege.updated_at = now
     session.flush()
+    if variants is not None:
+        _save_variants(session, privilege, variants)
     after = {name: str(getattr(privilege, name)) for name in PRIVILEGE_FIELDS}
+    after["variants"] = variants_text(privilege.variants)
     old, new = audit.changes(before, after)
     audit.record(
         session,
@@ -260,6 +308,45 @@ def save_privilege(
         now=now,
     )
     return privilege
+
+
+def variants_text(variants) -> str:
+    return "; ".join(f"{variant.label}: {variant.stock}" for variant in variants)
+
+
+def _save_variants(session: Session, privilege: Privilege, variants: list[tuple[str, int]]):
+    """A good's sizes or colours with their stock, in the order given. A variant someone
+    redeemed stays (its stock may go to 0); the others not listed go."""
+    if variants and privilege.kind != PrivilegeKind.GOOD:
+        raise CatalogError(_("Only goods have variants."), field="variants")
+    labels = [label for label, _stock in variants]
+    if len(set(labels)) != len(labels):
+        raise CatalogError(_("Each variant needs its own name."), field="variants")
+    existing = {variant.label: variant for variant in privilege.variants}
+    for position, (label, stock) in enumerate(variants):
+        if not label or len(label) > 80 or stock < 0:
+            raise CatalogError(
+                _("Each variant needs a name (up to 80 characters) and a stock of 0 or more."),
+                field="variants",
+            )
+        variant = existing.pop(label, None)
+        if variant is None:
+            variant = Variant(privilege=privilege, label=label)
+            session.add(variant)
+        variant.stock, variant.position = stock, position
+    for variant in existing.values():
+        if session.scalar(select(Redemption.id).where(Redemption.variant_id == variant.id)):
+            raise CatalogError(
+                _(
+                    "“%(variant)s” was redeemed, so it stays: set its stock to 0 instead.",
+                    variant=variant.label,
+                ),
+                field="variants",
+            )
+        privilege.variants.remove(variant)
+        session.delete(variant)
+    session.flush()
+    session.refresh(privilege, ["variants"])
 
 
 def retire(

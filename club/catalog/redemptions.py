@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.catalog import codes
 from club.catalog.errors import (
     BriefIncomplete,
     CapacityReached,
@@ -27,9 +28,11 @@ from club.catalog.errors import (
     InvalidTransition,
     PrivilegeUnavailable,
 )
+from club.catalog.goods import Delivery, check_delivery, check_variant_left, remember_address
 from club.catalog.models import (
     OPEN_STATUSES,
     Privilege,
+    PrivilegeKind,
     Redemption,
     RedemptionEvent,
     RedemptionStatus,
@@ -145,10 +148,13 @@ def redeem(
     *,
     actor: User,
     answers: dict,
+    delivery: Delivery | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Redemption:
-    """The account holder spends the company's points: a hold, then the queue."""
+    """The account holder spends the company's points: a hold, then the queue. A good
+    needs a delivery (address, phone, variant); an e-voucher that delivers at once takes
+    its code now (or waits for one when the pool is empty)."""
     now = now or utcnow()
     company = _redeeming_company(actor)
     privilege = _lock_privilege(session, privilege)
@@ -161,29 +167,18 @@ def redeem(
     today = club_today(now)
     _check_open_to(session, privilege, company, today)
     cleaned = check_answers(privilege, answers)
+    is_good = privilege.kind == PrivilegeKind.GOOD
+    if is_good:
+        delivery = check_delivery(privilege, delivery)
     _check_left(session, privilege, today)
-    hold = ledger.hold(
-        session,
-        ledger.wallet_for(session, company.id),
-        privilege.points_cost,
-        source=ledger.Source("privilege", str(privilege.id)),
-        actor=actor,
-        reason=privilege.title,
-        now=now,
-    )
-    redemption = Redemption(
-        privilege_id=privilege.id,
-        company_id=company.id,
-        hold_id=hold.id,
-        requested_by_id=actor.id,
-        points=privilege.points_cost,
-        money_value=privilege.money_value,
-        quarter=quarter_of(today).arg,
-        answers=cleaned,
-        idempotency_key=idempotency_key,
-        created_at=now,
-        updated_at=now,
-    )
+    if is_good:
+        check_variant_left(session, privilege, delivery.variant_id)
+    redemption = _held_redemption(session, privilege, company, actor=actor, now=now)
+    redemption.answers, redemption.idempotency_key = cleaned, idempotency_key
+    if is_good:
+        redemption.variant_id = delivery.variant_id
+        redemption.delivery_address, redemption.contact_phone = delivery.address, delivery.phone
+        remember_address(session, company.id, delivery, now=now)
     session.add(redemption)
     try:
         with session.begin_nested():
@@ -201,9 +196,40 @@ def redeem(
         )
     )
     session.flush()
-    _notify(session, redemption, RedemptionStatus.REQUESTED, note="")
+    if privilege.kind == PrivilegeKind.E_VOUCHER and privilege.delivers_at_once:
+        # No one approves: the redemption is approved by the club's rule and served now.
+        step(session, redemption, RedemptionStatus.APPROVED, actor=None, now=now, notify=False)
+        if serve(session, redemption, now=now):
+            return redemption
+    _notify(session, redemption, redemption.status, note="")
     _notify_managers(session, redemption)
     return redemption
+
+
+def _held_redemption(
+    session: Session, privilege: Privilege, company: Company, *, actor: User, now: datetime
+) -> Redemption:
+    """The points held, and the redemption that names the hold (not yet added)."""
+    hold = ledger.hold(
+        session,
+        ledger.wallet_for(session, company.id),
+        privilege.points_cost,
+        source=ledger.Source("privilege", str(privilege.id)),
+        actor=actor,
+        reason=privilege.title,
+        now=now,
+    )
+    return Redemption(
+        privilege_id=privilege.id,
+        company_id=company.id,
+        hold_id=hold.id,
+        requested_by_id=actor.id,
+        points=privilege.points_cost,
+        money_value=privilege.money_value,
+        quarter=quarter_of(club_today(now)).arg,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _notify_managers(session: Session, redemption: Redemption) -> None:
@@ -254,6 +280,15 @@ def _check_step(redemption: Redemption, to: RedemptionStatus, *, actor: User) ->
         )
 
 
+def _check_fulfilment(redemption: Redemption) -> None:
+    """Goods are fulfilled by shipping them, e-vouchers by their code."""
+    kind = redemption.privilege.kind
+    if kind == PrivilegeKind.GOOD and not redemption.tracking_number:
+        raise CatalogError(_("Record the carrier and the tracking number to fulfil a good."))
+    if kind == PrivilegeKind.E_VOUCHER:
+        raise CatalogError(_("An e-voucher is fulfilled when a code from its pool is assigned."))
+
+
 def move(
     session: Session,
     redemption: Redemption,
@@ -264,20 +299,50 @@ def move(
     now: datetime | None = None,
 ) -> Redemption:
     """One step along the timeline; fulfilled captures the points, the exits release
-    them. Repeating the step just taken (a double click) changes nothing."""
+    them. Repeating the step just taken (a double click) changes nothing. Approving an
+    e-voucher assigns its code and fulfils it, or leaves it waiting for the pool."""
     now = now or utcnow()
-    redemption = session.execute(
-        select(Redemption)
-        .where(Redemption.id == redemption.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    redemption = lock(session, redemption)
     if redemption.status == to:
         return redemption
     _check_step(redemption, to, actor=actor)
     note = (note or "").strip()[:2000]
     if to == RedemptionStatus.REJECTED and not note:
         raise CatalogError(_("Say why it is rejected: the partner will read it."), field="note")
+    voucher = redemption.privilege.kind == PrivilegeKind.E_VOUCHER
+    if to == RedemptionStatus.FULFILLED:
+        _check_fulfilment(redemption)
+    if voucher and to == RedemptionStatus.IN_PROGRESS:
+        raise InvalidTransition(_("An e-voucher goes from approved straight to its code."))
+    if voucher and to == RedemptionStatus.APPROVED:
+        step(session, redemption, to, actor=actor, note=note, now=now, notify=False)
+        if not serve(session, redemption, actor=actor, now=now):
+            _notify(session, redemption, to, note=note)
+        return redemption
+    return step(session, redemption, to, actor=actor, note=note, now=now)
+
+
+def lock(session: Session, redemption: Redemption) -> Redemption:
+    return session.execute(
+        select(Redemption)
+        .where(Redemption.id == redemption.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def step(
+    session: Session,
+    redemption: Redemption,
+    to: RedemptionStatus,
+    *,
+    actor: User | None,
+    note: str = "",
+    now: datetime,
+    notify: bool = True,
+) -> Redemption:
+    """Move a locked redemption (checks done by the caller): capture on fulfilment,
+    release on the exits, a timeline event, the audit log and the holder's mail."""
     if to == RedemptionStatus.FULFILLED:
         ledger.capture(session, redemption.hold, actor=actor, now=now)
         redemption.fulfilled_at = now
@@ -288,7 +353,11 @@ def move(
     redemption.updated_at = now
     session.add(
         RedemptionEvent(
-            redemption_id=redemption.id, status=to, actor_id=actor.id, note=note, created_at=now
+            redemption_id=redemption.id,
+            status=to,
+            actor_id=actor.id if actor else None,
+            note=note,
+            created_at=now,
         )
     )
     session.flush()
@@ -302,19 +371,61 @@ def move(
         after={"status": to.value, "note": note},
         now=now,
     )
-    _notify(session, redemption, to, note=note)
+    if notify:
+        _notify(session, redemption, to, note=note)
     return redemption
 
 
-def _notify(
-    session: Session, redemption: Redemption, status: RedemptionStatus, *, note: str
-) -> None:
+def serve(
+    session: Session, redemption: Redemption, *, actor: User | None = None, now: datetime
+) -> bool:
+    """An approved e-voucher takes a code from its pool and is fulfilled, and the holder
+    gets the code by mail; False (it waits) when the pool is empty."""
+    voucher = codes.take_code(session, redemption, now=now)
+    if voucher is None:
+        return False
+    if voucher.value:  # the holder received the code's face value (the tax report)
+        redemption.money_value = voucher.value
+    step(session, redemption, RedemptionStatus.FULFILLED, actor=actor, now=now, notify=False)
+    holder = holder_of(session, redemption)
+    if holder is not None:
+        code, pin = codes.opened(voucher)
+        queue_mail(
+            session,
+            to=holder.email,
+            template="voucher_code",
+            locale=holder.language,
+            redemption=redemption,
+            voucher=voucher,
+            code=code,
+            pin=pin,
+            user=holder,
+        )
+        audit.record(
+            session,
+            "voucher.mailed",
+            voucher,
+            company_id=redemption.company_id,
+            after={"redemption": redemption.id, "to": holder.email},
+            now=now,
+        )
+    return True
+
+
+def holder_of(session: Session, redemption: Redemption) -> User | None:
     holder = session.scalar(
         select(User).where(
             User.company_id == redemption.company_id, User.role == Role.ACCOUNT_HOLDER
         )
     )
-    if holder is None or not holder.is_active:
+    return holder if holder is not None and holder.is_active else None
+
+
+def _notify(
+    session: Session, redemption: Redemption, status: RedemptionStatus, *, note: str
+) -> None:
+    holder = holder_of(session, redemption)
+    if holder is None:
         return
     queue_mail(
         session,

@@ -13,25 +13,39 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from club.catalog.models import Category, Privilege, Redemption, RedemptionStatus
+from club.catalog.models import (
+    Category,
+    Privilege,
+    PrivilegeKind,
+    Redemption,
+    RedemptionStatus,
+)
 from club.core import periods
 from club.members.models import Company
 from club.purchases.models import Invoice
 
 
 def _fulfilled_between(start: datetime, end: datetime):
+    """Received in the period: fulfilled, and not returned (a returned good was refunded)."""
     return (
         Redemption.status == RedemptionStatus.FULFILLED,
         Redemption.fulfilled_at >= start,
         Redemption.fulfilled_at < end,
+        Redemption.returned_at.is_(None),
     )
 
 
+def _value_of(kind: PrivilegeKind):
+    return func.sum(case((Privilege.kind == kind, Redemption.money_value), else_=0))
+
+
 def tax_report(session: Session, year: int):
-    """Per company, the money value of privileges fulfilled in the year."""
+    """Per company, the money value of privileges fulfilled in the year: the count and
+    total, then the value of services, goods and e-vouchers. Each counts at its money
+    value as agreed when redeemed (an e-voucher at its code's face value)."""
     return session.execute(
         select(
             Company.name,
@@ -39,8 +53,10 @@ def tax_report(session: Session, year: int):
             Company.tax_id,
             func.count(Redemption.id),
             func.sum(Redemption.money_value),
+            *(_value_of(kind) for kind in PrivilegeKind),
         )
         .join(Company, Company.id == Redemption.company_id)
+        .join(Privilege, Privilege.id == Redemption.privilege_id)
         .where(*_fulfilled_between(*periods.year(year).bounds()))
         .group_by(Company.id, Company.name, Company.country, Company.tax_id)
         .order_by(Company.name)

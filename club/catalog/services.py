@@ -1,10 +1,13 @@
 """Rules of the catalogue, as views, the API and other domains call them: privileges and
 what is left of them (privileges), their pictures (pictures), redeeming and the
-redemption timeline (redemptions), staff proposals (wishes), and the yearly tax and
-sponsor reports (reports). Each lives in its own module; this one names them all."""
+redemption timeline (redemptions), goods' delivery (goods) and their shipping and
+returns (shipping), e-voucher codes (codes) and their pools (pools), staff proposals
+(wishes), and the yearly tax and sponsor reports (reports). Each lives in its own
+module; this one names them all."""
 
 from __future__ import annotations
 
+from club.catalog.codes import reveal, take_code
 from club.catalog.errors import (
     BriefIncomplete,
     CapacityReached,
@@ -12,7 +15,15 @@ from club.catalog.errors import (
     InvalidTransition,
     PrivilegeUnavailable,
 )
+from club.catalog.goods import Delivery, saved_address
 from club.catalog.pictures import clean_picture, image_folder, set_image
+from club.catalog.pools import (
+    PoolFileRefused,
+    load_pool,
+    pool_counts,
+    warn_low_pools,
+    withdraw_expired,
+)
 from club.catalog.privileges import (
     PRIVILEGE_FIELDS,
     QUESTION_TYPES,
@@ -25,6 +36,7 @@ from club.catalog.privileges import (
     retire,
     save_privilege,
     unavailable_reason,
+    variants_left,
 )
 from club.catalog.redemptions import (
     MAX_ANSWER_LENGTH,
@@ -42,6 +54,7 @@ from club.catalog.reports import (
     sponsor_report,
     tax_report,
 )
+from club.catalog.shipping import ship, take_back
 from club.catalog.wishes import decide_wish, propose
 
 __all__ = [
@@ -52,7 +65,9 @@ __all__ = [
     "BriefIncomplete",
     "CapacityReached",
     "CatalogError",
+    "Delivery",
     "InvalidTransition",
+    "PoolFileRefused",
     "PrivilegeUnavailable",
     "ProgrammeCost",
     "Remaining",
@@ -64,18 +79,28 @@ __all__ = [
     "fulfilled_rebates",
     "image_folder",
     "is_overdue",
+    "load_pool",
     "locked_ids",
     "move",
     "move_in_catalogue",
+    "pool_counts",
     "programme_cost",
     "propose",
     "queue_query",
     "redeem",
     "remaining",
     "retire",
+    "reveal",
     "save_privilege",
+    "saved_address",
     "set_image",
+    "ship",
     "sponsor_report",
+    "take_back",
+    "take_code",
     "tax_report",
     "unavailable_reason",
+    "variants_left",
+    "warn_low_pools",
+    "withdraw_expired",
 ]

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,12 +20,20 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from club.catalog import services
+from club.catalog import codes, goods, services, shipping
 from club.catalog.errors import BriefIncomplete
-from club.catalog.forms import MoveForm, ProposeForm, redeem_form_class
+from club.catalog.forms import (
+    MoveForm,
+    ProposeForm,
+    ReturnForm,
+    ShipForm,
+    delivery_of,
+    redeem_form_class,
+)
 from club.catalog.models import (
     Category,
     Privilege,
+    PrivilegeKind,
     Redemption,
     RedemptionStatus,
     Wish,
@@ -93,7 +102,12 @@ def _privilege_page(
     today = club_today(utcnow())
     available = _company_points()
     if form is None and current_user.role == Role.ACCOUNT_HOLDER:
-        form = redeem_form_class(privilege)(request_key=secrets.token_urlsafe(16))
+        saved = goods.saved_address(db.session, current_user.company_id)
+        form = redeem_form_class(privilege)(
+            request_key=secrets.token_urlsafe(16),
+            address=saved.address if saved else "",
+            phone=saved.phone if saved else "",
+        )
     if propose_form is None and current_user.role == Role.PARTNER_STAFF:
         propose_form = ProposeForm()
     return render_template(
@@ -101,6 +115,7 @@ def _privilege_page(
         privilege=privilege,
         available=available,
         remaining=services.remaining(db.session, privilege, today=today),
+        variants_left=services.variants_left(db.session, privilege),
         unavailable=services.unavailable_reason(privilege, today=today),
         locked=services.locked_ids(db.session, [privilege], current_user.company),
         form=form,
@@ -137,6 +152,7 @@ def redeem(slug: str):
             privilege,
             actor=current_user,
             answers=answers,
+            delivery=delivery_of(form),
             idempotency_key=f"web:{current_user.id}:{key}" if key else None,
         )
     except BriefIncomplete as error:
@@ -150,7 +166,10 @@ def redeem(slug: str):
         if wish is not None and wish.company_id == current_user.company_id:
             services.decide_wish(db.session, wish, actor=current_user, redemption=redemption)
     db.session.commit()
-    flash(_("Redeemed. The points are reserved until the club fulfils it."), "success")
+    if redemption.status == RedemptionStatus.FULFILLED:
+        flash(_("Redeemed: your code is below and on its way by mail."), "success")
+    else:
+        flash(_("Redeemed. The points are reserved until the club fulfils it."), "success")
     return redirect(url_for("catalog.redemption", redemption_id=redemption.id))
 
 
@@ -216,22 +235,106 @@ NEXT_STEPS = {
 }
 
 
-@bp.get("/redemptions/<int:redemption_id>")
-@requires(*ALL_ROLES)
-def redemption(redemption_id: int):
-    redemption = _redemption_or_404(redemption_id)
-    steps = NEXT_STEPS.get(redemption.status, ()) if current_user.role == Role.CLUB_MANAGER else ()
-    can_cancel = (
-        current_user.role == Role.ACCOUNT_HOLDER and redemption.status == RedemptionStatus.REQUESTED
+def _steps(redemption: Redemption) -> tuple:
+    """The club manager's buttons: goods are fulfilled by shipping them and e-vouchers
+    by their code, so neither gets a plain "fulfilled" button."""
+    if current_user.role != Role.CLUB_MANAGER:
+        return ()
+    steps = NEXT_STEPS.get(redemption.status, ())
+    if redemption.privilege.kind == PrivilegeKind.SERVICE:
+        return steps
+    if redemption.privilege.kind == PrivilegeKind.E_VOUCHER:
+        steps = tuple(step for step in steps if step != RedemptionStatus.IN_PROGRESS)
+    return tuple(step for step in steps if step != RedemptionStatus.FULFILLED)
+
+
+def _redemption_page(redemption: Redemption, *, code=None, ship_form=None, return_form=None):
+    manager = current_user.role == Role.CLUB_MANAGER
+    kind = redemption.privilege.kind
+    can_ship = manager and kind == PrivilegeKind.GOOD and redemption.status in shipping.SHIPPABLE
+    can_take_back = (
+        manager
+        and kind == PrivilegeKind.GOOD
+        and redemption.status == RedemptionStatus.FULFILLED
+        and redemption.returned_at is None
     )
     return render_template(
         "catalog/redemption.html",
         redemption=redemption,
-        steps=steps,
-        can_cancel=can_cancel,
+        steps=_steps(redemption),
+        can_cancel=current_user.role == Role.ACCOUNT_HOLDER
+        and redemption.status == RedemptionStatus.REQUESTED,
         move_form=MoveForm(),
+        ship_form=(ship_form or ShipForm()) if can_ship else None,
+        return_form=(return_form or ReturnForm()) if can_take_back else None,
+        code=code,
+        is_holder=current_user.role == Role.ACCOUNT_HOLDER,
         overdue=services.is_overdue(redemption),
     )
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+@requires(*ALL_ROLES)
+def redemption(redemption_id: int):
+    return _redemption_page(_redemption_or_404(redemption_id))
+
+
+@bp.post("/redemptions/<int:redemption_id>/code")
+@requires(Role.ACCOUNT_HOLDER)
+def reveal_code(redemption_id: int):
+    """The e-voucher's code, shown on a POST: every reveal is written to the audit log,
+    and a GET must not write."""
+    redemption = _redemption_or_404(redemption_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on_refusal(url_for("catalog.redemption", redemption_id=redemption.id))
+    code = codes.reveal(db.session, redemption, actor=current_user)
+    db.session.commit()
+    response = make_response(_redemption_page(redemption, code=code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/redemptions/<int:redemption_id>/ship")
+@requires(Role.CLUB_MANAGER)
+def ship(redemption_id: int):
+    redemption = _redemption_or_404(redemption_id)
+    form = ShipForm()
+    if not form.validate_on_submit():
+        return _redemption_page(redemption, ship_form=form), 422
+    back = url_for("catalog.redemption", redemption_id=redemption.id)
+    on_refusal(back)
+    shipping.ship(
+        db.session,
+        redemption,
+        carrier=form.carrier.data,
+        tracking_number=form.tracking_number.data,
+        actor=current_user,
+    )
+    db.session.commit()
+    flash(_("Shipped: the partner has the tracking number."), "success")
+    return redirect(back)
+
+
+@bp.post("/redemptions/<int:redemption_id>/return")
+@requires(Role.CLUB_MANAGER)
+def take_back(redemption_id: int):
+    redemption = _redemption_or_404(redemption_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _redemption_page(redemption, return_form=form), 422
+    back = url_for("catalog.redemption", redemption_id=redemption.id)
+    on_refusal(back)
+    shipping.take_back(
+        db.session,
+        redemption,
+        restock=form.restock.data,
+        note=form.note.data,
+        actor=current_user,
+    )
+    db.session.commit()
+    flash(_("Taken back: the points are back in the company's wallet."), "success")
+    return redirect(back)
 
 
 @bp.post("/redemptions/<int:redemption_id>/move")

@@ -132,6 +132,12 @@ def release(
         hold=reservation,
         now=now,
     )
+    _give_back(session, reservation, entry)
+    return entry
+
+
+def _give_back(session: Session, reservation: Hold, entry: Entry) -> None:
+    """The points go back to the lots the hold took them from."""
     hold_entry = session.scalar(
         select(Entry).where(Entry.hold_id == reservation.id, Entry.kind == EntryKind.HOLD)
     )
@@ -142,6 +148,40 @@ def release(
         session.add(Allocation(entry_id=entry.id, lot_id=lot.entry_id, points=-allocation.points))
     session.flush()
     # Points given back to a lot that has meanwhile expired leave with the next expiry run.
+
+
+def refund(
+    session: Session,
+    reservation: Hold,
+    *,
+    source: Source,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Entry:
+    """Spent points come back (a returned good): a compensating entry naming what was
+    returned, the points back in the lots they came from. Refunding twice refunds once."""
+    now = now or utcnow()
+    wallet, reservation = _lock_hold(session, reservation)
+    if reservation.status != HoldStatus.CAPTURED:
+        raise HoldClosed(_("Only spent points can be refunded."))
+    earlier = session.scalar(
+        select(Entry).where(Entry.hold_id == reservation.id, Entry.kind == EntryKind.RELEASE)
+    )
+    if earlier is not None:
+        return earlier
+    entry = post(
+        session,
+        wallet,
+        EntryKind.RELEASE,
+        source=source,
+        available=reservation.points,
+        actor=actor,
+        reason=reason,
+        hold=reservation,
+        now=now,
+    )
+    _give_back(session, reservation, entry)
     return entry
 
 

@@ -154,6 +154,8 @@ def _blank_free_text(session: Session, person: User) -> None:
         select(Redemption).where(Redemption.requested_by_id == person.id)
     ):
         redemption.answers = dict.fromkeys(redemption.answers, ERASED_ANSWER)
+        if redemption.contact_phone:  # a person's phone; the address is the company's
+            redemption.contact_phone = ERASED_ANSWER
 
 
 def _pseudonymise_audit(

@@ -34,6 +34,8 @@ FIELD_LABELS = {
     "passed_at": _l("Passed"),
     "privilege": _l("Privilege"),
     "answers": _l("Answers"),
+    "delivery_address": _l("Delivery address"),
+    "contact_phone": _l("Contact phone"),
     "note": _l("Note"),
     "meeting": _l("Meeting"),
     "starts_at": _l("Starts"),

@@ -182,6 +182,8 @@ def _club_life(session: Session, user: User) -> dict[str, list[dict]]:
                 "status": redemption.status,
                 "points": redemption.points,
                 "answers": redemption.answers,
+                "delivery_address": redemption.delivery_address,
+                "contact_phone": redemption.contact_phone,
                 "created_at": redemption.created_at,
             },
         ),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from club.api import services as tokens
-from club.catalog.models import Redemption
+from club.catalog.models import PrivilegeKind, Redemption
 from tests.conftest import BRIEF, login
 
 
@@ -131,3 +131,18 @@ def test_fulfilled_rebates_are_exported_for_the_erp(
         "rebates": []
     }
     assert client.get("/api/v1/rebates?since=yesterday", headers=headers).status_code == 400
+
+
+def test_redeem_a_good_with_its_delivery(client, holder_token, funded, make_privilege):
+    good = make_privilege("Polo", points=300, kind=PrivilegeKind.GOOD, variants=[("M", 3)])
+    listed = client.get("/api/v1/privileges", headers={"Authorization": f"Bearer {holder_token}"})
+    (item,) = listed.get_json()["privileges"]
+    assert item["kind"] == "good" and item["variants"][0]["in_stock"] == 3
+    refused = _post(client, holder_token, {"privilege": "polo"})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["error"]["problems"]) == {"address", "phone", "variant"}
+    delivery = {"address": "ul. Prosta 1\nWarszawa", "phone": "+48 600 100 200"}
+    body = {"privilege": "polo", "delivery": {**delivery, "variant": good.variants[0].id}}
+    made = _post(client, holder_token, body, key="k-2")
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["kind"] == "good" and made.get_json()["tracking_number"] is None

@@ -7,7 +7,13 @@ from sqlalchemy import func, select
 
 from club.catalog import services as catalog
 from club.catalog.errors import CapacityReached
-from club.catalog.models import Privilege, Redemption
+from club.catalog.models import (
+    Privilege,
+    PrivilegeKind,
+    Redemption,
+    RedemptionStatus,
+    VoucherCode,
+)
 from club.core.roles import Role
 from club.extensions import db
 from club.ledger import services as ledger
@@ -93,3 +99,75 @@ def test_a_replayed_request_racing_itself_redeems_once(
     assert len(set(race(app, redeem, 6))) == 1
     db_session.refresh(funded)
     assert (funded.available, funded.held) == (1900, 100)
+
+
+def _holders_with_points(db_session, make_company, make_user, count):
+    holder_ids = []
+    for number in range(count):
+        company = make_company(f"Rewards racer {number}")
+        holder_ids.append(make_user(Role.ACCOUNT_HOLDER, company).id)
+        wallet = ledger.wallet_for(db_session, company.id)
+        ledger.earn(db_session, wallet, 1000, source=ledger.Source("test", f"r{number}"))
+    db_session.commit()
+    return holder_ids
+
+
+def test_parallel_approvals_never_share_a_code(
+    app, db_session, club, make_company, make_user, make_privilege
+):
+    privilege = make_privilege("Gift card", points=100, kind=PrivilegeKind.E_VOUCHER)
+    catalog.load_pool(
+        db_session, privilege, b"code,value\nC1,50\nC2,50\nC3,50\n", actor=club.club_manager
+    )
+    redemption_ids = [
+        catalog.redeem(db_session, privilege, actor=db_session.get(User, holder_id), answers={}).id
+        for holder_id in _holders_with_points(db_session, make_company, make_user, 6)
+    ]
+    db_session.commit()
+    manager_id = club.club_manager.id
+
+    def approve(index):
+        redemption = catalog.move(
+            db.session,
+            db.session.get(Redemption, redemption_ids[index]),
+            RedemptionStatus.APPROVED,
+            actor=db.session.get(User, manager_id),
+        )
+        db.session.commit()
+        return redemption.status
+
+    statuses = race(app, approve, 6)
+    assert sorted(statuses) == [RedemptionStatus.APPROVED] * 3 + [RedemptionStatus.FULFILLED] * 3
+    assigned = db_session.scalars(
+        select(VoucherCode.redemption_id).where(VoucherCode.redemption_id.is_not(None))
+    ).all()
+    assert len(assigned) == len(set(assigned)) == 3
+    assert verify(db_session).problems == []
+
+
+def test_a_variant_is_never_oversold(
+    app, db_session, club, make_company, make_user, make_privilege
+):
+    privilege = make_privilege(
+        "Fleece", points=100, kind=PrivilegeKind.GOOD, variants=[("XL", 2), ("S", 5)]
+    )
+    variant_id, privilege_id = privilege.variants[0].id, privilege.id
+    holder_ids = _holders_with_points(db_session, make_company, make_user, 6)
+
+    def redeem(index):
+        try:
+            catalog.redeem(
+                db.session,
+                db.session.get(Privilege, privilege_id),
+                actor=db.session.get(User, holder_ids[index]),
+                answers={},
+                delivery=catalog.Delivery("ul. Prosta 1, Warszawa", "+48 600 100 200", variant_id),
+            )
+        except CapacityReached:
+            db.session.rollback()
+            return 0
+        db.session.commit()
+        return 1
+
+    assert sum(race(app, redeem, 6)) == 2
+    assert verify(db_session).problems == []

@@ -334,8 +334,8 @@ def test_tax_csv_for_english_excel(manager, club, fulfilled):
     assert 'filename="tax-report-2026.csv"' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.splitlines() == [
-        "\ufeffCompany,Country,Tax id,Privileges received,Money value",
-        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00",
+        "\ufeffCompany,Country,Tax id,Privileges received,Money value,Service,Goods,E-voucher",
+        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00,1200.00,0.00,0.00",
     ]
     empty = manager.get("/manage/reports/tax.csv?year=2025").get_data(as_text=True)
     assert empty.count("\n") == 1
@@ -346,8 +346,8 @@ def test_tax_csv_for_polish_excel(client, club, db_session, fulfilled):
     db_session.commit()
     login(client, club.club_manager)
     lines = client.get("/manage/reports/tax.csv?year=2026").get_data(as_text=True).splitlines()
-    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 4
-    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00"
+    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 7
+    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00;1200,00;0,00;0,00"
 
 
 def test_the_reports_page(manager, fulfilled, club):

@@ -266,7 +266,7 @@ def test_reports(db_session, club, funded, make_privilege):
         now=when + timedelta(days=3),
     )
     db_session.commit()
-    ((name, _country, _tax, count, value),) = catalog.tax_report(db_session, 2026)
+    ((name, _country, _tax, count, value, *_kinds),) = catalog.tax_report(db_session, 2026)
     assert (name, count, value) == ("Hurtownia Żak", 1, Decimal("1200.00"))
     assert catalog.sponsor_report(db_session, 2026) == [
         ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"))
@@ -294,7 +294,7 @@ def test_a_year_ends_at_midnight_in_the_club_zone(db_session, club, funded, make
             catalog.move(db_session, redemption, step, actor=club.club_manager, now=fulfilled_at)
     db_session.commit()
     for year in (2026, 2027):
-        ((name, _country, _tax, count, value),) = catalog.tax_report(db_session, year)
+        ((name, _country, _tax, count, value, *_kinds),) = catalog.tax_report(db_session, year)
         assert (name, count, value) == ("Hurtownia Żak", 1, Decimal("1200.00"))
         cost = catalog.programme_cost(db_session, date(year, 1, 1), date(year + 1, 1, 1))
         assert cost.fulfilled_value == Decimal("1200.00")

@@ -40,7 +40,10 @@ def test_each_kind_of_record_and_nothing_of_other_people(client, db_session, wor
     assert mine["wishes"][0]["note"] == "wish-of-A"
     theirs = personal_data(db_session, holder)
     assert {key for key in TITLES if theirs[key]} >= HOLDER_SECTIONS
-    assert {row["answers"]["topic"] for row in theirs["redemptions"]} == {"brief-of-A"}
+    assert {row["answers"]["topic"] for row in theirs["redemptions"] if row["answers"]} == {
+        "brief-of-A"
+    }
+    assert {row["delivery_address"] for row in theirs["redemptions"]} == {None, "address-of-A"}
     assert "token_hash" not in json.dumps(theirs) and "key_hash" not in json.dumps(mine)
 
     others = [
