@@ -14,6 +14,7 @@ from club.members.admission_models import AdmissionReview, AdmissionRules, Membe
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
 from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
+from club.rules import models as rules_models  # noqa: F401
 
 __all__ = [
     "Acceptance",

@@ -42,6 +42,8 @@ from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
+from club.rules import services as rules
+from club.rules.models import RuleKind
 
 # A quarter long over, for the best partners and their diplomas.
 AWARD_YEAR, AWARD_QUARTER = 2025, 3
@@ -148,6 +150,7 @@ class World:
     a: Side
     b: Side
     tier_id: int = 0
+    rule_id: int = 0
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -360,6 +363,7 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
     a.certificate_code = certificate.code
 
     _token, integration_secret = api.create_token(session, name="ERP", actor=cm)
+    rule = rules.create_rule(session, _einvoice_rule(), actor=cm)
     session.commit()
     return World(
         club_manager_id=cm.id,
@@ -370,6 +374,18 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         a=a,
         b=b,
         tier_id=lowest_tier.id,
+        rule_id=rule.id,
+    )
+
+
+def _einvoice_rule() -> rules.RuleData:
+    return rules.RuleData(
+        kind=RuleKind.EINVOICE,
+        name_en="E-invoices",
+        name_pl="E-faktury",
+        name_ru="Электронные счета",
+        effective_from=utcnow().date() + timedelta(days=2),
+        points=50,
     )
 
 
@@ -544,6 +560,9 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "a tier of the club (the club manager's tiers page only); the lowest, which can "
         "never be removed",
         lambda w, s, r: [w.tier_id],
+    ),
+    "rule_id": _shared(
+        "an earning rule (the club manager's pages only)", lambda w, s, r: [w.rule_id]
     ),
     "privilege_id": _shared(
         "a privilege of the catalogue (the club manager's pages only)",

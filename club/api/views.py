@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from club.api import (
     club_views,  # noqa: F401  (its routes, on the same blueprint)
+    event_views,  # noqa: F401  (its routes, on the same blueprint)
     fields,
     schemas,
 )

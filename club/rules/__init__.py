@@ -1,0 +1,1 @@
+"""Earning rules and campaigns: one engine that turns reported facts into points."""
