@@ -7,16 +7,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
+    EmailField,
     IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from club.core.forms import NUMERIC, choices, strip
+from club.members.forms import country_choices
 from club.rules.models import Audience, CapPeriod, RuleKind
 from club.rules.services import MAX_POINTS, RuleData
 
@@ -135,3 +137,16 @@ class EventTypeForm(FlaskForm):
     name_pl = StringField(_l("Name in Polish"), [DataRequired(), Length(max=120)], [strip])
     name_ru = StringField(_l("Name in Russian"), [DataRequired(), Length(max=120)], [strip])
     submit = SubmitField(_l("Add"))
+
+
+class InvitationForm(FlaskForm):
+    """A member invites a company (club.rules.referrals checks the tax id)."""
+
+    name = StringField(_l("Company name"), [DataRequired(), Length(max=200)], [strip])
+    country = SelectField(_l("Country"), validators=[DataRequired()], choices=country_choices)
+    tax_id = StringField(_l("Tax id"), [DataRequired(), Length(max=32)], [strip])
+    contact_name = StringField(_l("Contact person"), [DataRequired(), Length(max=120)], [strip])
+    contact_email = EmailField(
+        _l("Contact e-mail"), [DataRequired(), Email(), Length(max=254)], [strip]
+    )
+    submit = SubmitField(_l("Invite"))

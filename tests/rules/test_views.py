@@ -58,3 +58,21 @@ def test_manager_marks_the_switch_to_einvoices(login_as, club, make_rule):
     answer = client.post(f"/manage/earning-rules/einvoice/{club.company.id}")
     assert answer.status_code == 302
     assert club.company.id and client.get(f"/manage/companies/{club.company.id}").status_code == 200
+
+
+def test_a_holder_invites_a_company_and_sees_it_tracked(login_as, club):
+    from tests.conftest import valid_nip
+
+    client = login_as(club.holder)
+    assert client.get("/referrals").status_code == 200
+    data = {
+        "name": "Nowa",
+        "country": "PL",
+        "tax_id": valid_nip(888_000_001),
+        "contact_name": "Jan",
+        "contact_email": "jan@nowa.example",
+    }
+    assert client.post("/referrals", data=data).status_code == 302
+    again = client.post("/referrals", data=data)
+    assert again.status_code == 422
+    assert "Nowa" in client.get("/referrals").get_data(as_text=True)
