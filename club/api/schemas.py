@@ -97,6 +97,9 @@ class Invoice(Input):
     kind: Annotated[
         Literal["invoice", "credit_note"], Says(lambda: _("kind must be invoice or credit_note."))
     ] = "invoice"
+    product_group: optional_text("product_group", invoices.MAX_PRODUCT_GROUP_LENGTH) = Field(
+        "", description="The line's product group, for promotions (any case; left out: none)."
+    )
 
 
 class InvoiceBatch(Input):

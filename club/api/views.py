@@ -103,6 +103,7 @@ def _invoice(index: int, item) -> InvoiceRow | schemas.Rejected:
         invoice.paid_date,
         invoice.kind,
         country=invoice.country,
+        product_group=invoices.product_group_of(invoice.product_group or ""),
     )
 
 

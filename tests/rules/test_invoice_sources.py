@@ -150,3 +150,37 @@ def test_preview_of_an_early_payment_rule_reads_last_quarter(db_session, club):
     )
     found = services.preview(db_session, data, now=datetime(2026, 1, 5, tzinfo=UTC))
     assert (found.points, found.companies) == (5, 1)
+
+
+def test_the_csv_and_the_api_carry_a_product_group(db_session, club, client):
+    from club.api import services as tokens
+    from club.purchases import services as purchases
+
+    data = (
+        "numer;nip;data_wystawienia;termin_platnosci;kwota_netto;data_zaplaty;grupa_produktow\n"
+        f"G/1;{club.company.tax_id};2026-03-02;2026-04-01;100,00;;Inverters\n"
+        f"G/2;{club.company.tax_id};2026-03-02;2026-04-01;100,00;;\n"
+        f"G/3;{club.company.tax_id};2026-03-02;2026-04-01;100,00;;{'x' * 41}\n"
+    ).encode()
+    parsed, _report = purchases.import_file(db_session, data, now=NOW)
+    groups = dict(db_session.query(Invoice.number, Invoice.product_group))
+    assert groups == {"G/1": "inverters", "G/2": None}
+    assert [error.column for error in parsed.errors] == ["grupa_produktow"]
+    _token, secret = tokens.create_token(db_session, name="ERP", scopes=["invoices"])
+    db_session.commit()
+    invoice = {
+        "number": "G/4",
+        "tax_id": club.company.tax_id,
+        "country": "PL",
+        "issue_date": "2026-03-02",
+        "due_date": "2026-04-01",
+        "net_amount": "10.00",
+        "product_group": "Cables",
+    }
+    answer = client.post(
+        "/api/v1/invoices",
+        json={"invoices": [invoice]},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert answer.status_code == 200 and answer.json["created"] == 1, answer.json
+    assert db_session.query(Invoice.product_group).filter_by(number="G/4").scalar() == "cables"
