@@ -37,9 +37,16 @@ def _first_day(rule: Rule) -> date:
     return rule.versions[0].effective_from
 
 
+def _counted(version: RuleVersion, invoice: Invoice) -> bool:
+    """A rate per amount counts amounts in its own currency only (never converted)."""
+    return version.currency is None or invoice.currency == version.currency
+
+
 def early_payment_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
     """An invoice paid at least the version's days before its due date."""
     if invoice.paid_date is None or version.days_early is None:
+        return None
+    if not _counted(version, invoice):
         return None
     if (invoice.due_date - invoice.paid_date).days < version.days_early:
         return None
@@ -55,6 +62,8 @@ def early_payment_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | N
 def promotion_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
     """A paid invoice of the promoted product group, counted on its issue day."""
     if invoice.paid_date is None or invoice.product_group != version.product_group:
+        return None
+    if not _counted(version, invoice):
         return None
     return Occurrence(
         invoice.company_id,
