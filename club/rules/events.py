@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -35,7 +35,9 @@ from club.rules.models import (
 from club.rules.services import preview_source
 
 CODE = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
-EINVOICE_SOURCE = "einvoice"  # one source key per company: the switch earns once
+EINVOICE_SOURCE = "einvoice"
+# Clocks differ: an event a few minutes "ahead" is taken; a day ahead is a mistake.
+FUTURE_SLACK = timedelta(hours=1)  # one source key per company: the switch earns once
 
 
 def define_event_type(
@@ -86,6 +88,8 @@ def record_event(
     )
     if found is not None:
         return Recorded(found, True)
+    if occurred_at > now + FUTURE_SLACK:
+        raise RulesError(_("occurred_at is in the future."), field="occurred_at")
     event_type = session.scalar(select(EventType).where(EventType.code == type_code))
     if event_type is None:
         raise UnknownEventType(

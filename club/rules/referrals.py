@@ -99,6 +99,11 @@ def referrals_of(session: Session, company: Company) -> list[Referral]:
     )
 
 
+def all_referrals(session: Session, limit: int = 200) -> list[Referral]:
+    """The latest invitations of every member, for the club manager."""
+    return list(session.scalars(select(Referral).order_by(Referral.id.desc()).limit(limit)))
+
+
 @company_admitted.connect
 def _track_admission(session: Session, *, company: Company, now: datetime, **_kw) -> None:
     """The invited company became a member: the invitation is tracked to it."""

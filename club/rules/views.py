@@ -17,7 +17,7 @@ from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company
 from club.members.standing import tiers
-from club.rules import events, services
+from club.rules import events, referrals, services
 from club.rules.forms import AUDIENCE_LABELS, KIND_LABELS, EventTypeForm, RuleForm
 from club.rules.models import Rule
 
@@ -85,6 +85,7 @@ def index():
         kinds=KIND_LABELS,
         event_types=services.event_types(db.session),
         event_type_form=EventTypeForm(),
+        referrals=referrals.all_referrals(db.session),
         today=club_today(),
     )
 

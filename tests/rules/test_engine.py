@@ -41,9 +41,20 @@ def test_an_event_earns_once_and_the_statement_names_the_rule(
     assert explain(entries[0]) == "Configurator bonus (version 1): Used the configurator."
 
 
-def test_an_unknown_event_type_is_refused(db_session, club):
+def test_an_unknown_event_type_and_a_future_event_are_refused(db_session, club, configurator):
     with pytest.raises(UnknownEventType):
-        _event(db_session, club.company, "k-x")
+        events.record_event(
+            db_session, club.company, "never", occurred_at=AT, idempotency_key="k-x", now=AT
+        )
+    with pytest.raises(RulesError):
+        events.record_event(
+            db_session,
+            club.company,
+            "configurator_used",
+            occurred_at=datetime(2026, 3, 12, tzinfo=UTC),
+            idempotency_key="k-y",
+            now=AT,
+        )
 
 
 def test_company_cap_is_reached_mid_way_and_resets_next_month(
