@@ -78,6 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from club.members.views import bp as members_bp
     from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
+    from club.rules.referral_views import bp as referrals_bp
+    from club.rules.views import bp as rules_bp
     from club.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
@@ -88,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
         catalog_bp,
         catalog_manage_bp,
         purchases_bp,
+        rules_bp,
+        referrals_bp,
         api_tokens_bp,
         personal_tokens_bp,
         learning_bp,

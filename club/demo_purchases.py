@@ -104,6 +104,7 @@ class DemoRow:
     paid_date: date | None = None
     line: int | None = None
     country: str | None = None
+    product_group: str | None = None
 
 
 @dataclass

@@ -28,6 +28,7 @@ from club.members.models import OneTimeLink
 from club.members.standing import requalify
 from club.purchases.figures import confirmed_points, tier_figures
 from club.purchases.reminders import remind_payment_windows
+from club.purchases.rewards import award_invoice_rules, award_referrals
 from club.purchases.services import close_due_months, settle_open_months
 from club.webhooks.delivery import deliver_due
 
@@ -157,6 +158,10 @@ JOBS: list[Job] = [
     # are confirmed. Admission before forfeits: both read statuses, neither waits.
     Job("admit-applicants", admit_applicants, {"hour": 1, "minute": 50}),
     Job("forfeit-frozen-points", forfeit_frozen_points, {"hour": 1, "minute": 55}),
+    # Hourly: earning rules over paid invoices (early payment, product-group promotions)
+    # and referrals whose invited company has paid; each source earns once per rule.
+    Job("award-invoice-rules", award_invoice_rules, {"minute": 40}),
+    Job("award-referrals", award_referrals, {"minute": 45}),
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
     # On the 1st, once the month has closed and the windows due have settled.
     Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),

@@ -20,6 +20,7 @@ from club.purchases.models import (
     PaymentReminder,
     PurchaseMonth,
 )
+from club.rules import models as rules_models  # noqa: F401
 from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [

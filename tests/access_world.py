@@ -42,6 +42,8 @@ from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
+from club.rules import services as rules
+from club.rules.models import RuleKind
 from club.webhooks import endpoints as webhooks
 from club.webhooks import outbox
 from club.webhooks.models import WebhookDelivery
@@ -154,6 +156,7 @@ class World:
     webhook_id: int = 0
     delivery_id: int = 0
     voucher_privilege_id: int = 0
+    rule_id: int = 0
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -400,6 +403,7 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
     a.certificate_code = certificate.code
 
     _token, integration_secret = api.create_token(session, name="ERP", actor=cm)
+    rule = rules.create_rule(session, _einvoice_rule(), actor=cm)
     session.commit()
     # A webhook endpoint with one delivery (the club's, not a company's: managers only).
     endpoint, _secret = webhooks.register(
@@ -421,6 +425,18 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
         webhook_id=endpoint.id,
         delivery_id=delivery_id,
         voucher_privilege_id=voucher.id,
+        rule_id=rule.id,
+    )
+
+
+def _einvoice_rule() -> rules.RuleData:
+    return rules.RuleData(
+        kind=RuleKind.EINVOICE,
+        name_en="E-invoices",
+        name_pl="E-faktury",
+        name_ru="Электронные счета",
+        effective_from=utcnow().date() + timedelta(days=2),
+        points=50,
     )
 
 
@@ -599,6 +615,9 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
         "a tier of the club (the club manager's tiers page only); the lowest, which can "
         "never be removed",
         lambda w, s, r: [w.tier_id],
+    ),
+    "rule_id": _shared(
+        "an earning rule (the club manager's pages only)", lambda w, s, r: [w.rule_id]
     ),
     "endpoint_id": _shared(
         "a webhook endpoint of the club (the club manager's pages only)",

@@ -278,7 +278,7 @@ def test_api_tokens_reach_no_other_companys_objects(app, client, club, db_sessio
     integration = (
         "integration token",
         world.integration_token_secret,
-        {"invoices", "companies", "wallets", "leaderboards"},
+        {"invoices", "companies", "wallets", "leaderboards", "events"},
     )
     problems = []
     b_before = state_of(db_session, world.b)

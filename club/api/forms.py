@@ -16,6 +16,7 @@ SCOPE_LABELS = {
     "companies": _l("companies: create and update partner companies"),
     "wallets": _l("wallets: read balances and statements"),
     "leaderboards": _l("leaderboards: read the people and company boards"),
+    "events": _l("events: report what partner companies did on the platform"),
 }
 
 

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from flask_babel import gettext as _
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,6 +34,7 @@ from club.api.fields import (
     Says,
     is_date,
     optional_text,
+    refused,
     text,
     whole_number,
 )
@@ -94,6 +97,9 @@ class Invoice(Input):
     kind: Annotated[
         Literal["invoice", "credit_note"], Says(lambda: _("kind must be invoice or credit_note."))
     ] = "invoice"
+    product_group: optional_text("product_group", invoices.MAX_PRODUCT_GROUP_LENGTH) = Field(
+        "", description="The line's product group, for promotions (any case; left out: none)."
+    )
 
 
 class InvoiceBatch(Input):
@@ -154,6 +160,56 @@ class CompanyIn(Input):
         BeforeValidator(lambda value: None if value == "" else value),  # "" as null, as before
         Says(lambda: _("account_manager_email must be an account manager's e-mail address.")),
     ] = Field(None, description="Left out: kept; null (or empty): no account manager.")
+
+
+def _reasonable_moment(value: datetime) -> datetime:
+    """Years 2000 to 2100: beyond, a typo (and not storable everywhere)."""
+    if not 2000 <= value.year <= 2100:
+        raise refused(_("occurred_at must be a moment between 2000 and 2100."))
+    return value
+
+
+class EventIn(Input):
+    """Something a partner company did on the supplier's platform."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "country": "PL",
+                    "tax_id": "5260250274",
+                    "type": "configurator_used",
+                    "occurred_at": "2026-11-03T10:15:00+01:00",
+                    "idempotency_key": "platform-4711",
+                    "person_email": "anna@zak.example",
+                }
+            ]
+        }
+    )
+
+    country: Annotated[Country, COUNTRY_SAYS]
+    tax_id: TaxId
+    type: Annotated[
+        str,
+        text(60, min_length=2, pattern=r"^[a-z][a-z0-9_.-]{1,59}$"),
+        Says(lambda: _("type must be the key of an event type the club manager defined.")),
+    ] = Field(description="The key of an event type defined by the club manager.")
+    occurred_at: Annotated[
+        AwareDatetime,
+        AfterValidator(_reasonable_moment),
+        Says(lambda: _("occurred_at must be a moment with its time zone, in ISO 8601.")),
+    ] = Field(
+        description="When it happened (ISO 8601 with an offset); the rules of that day apply."
+    )
+    idempotency_key: Annotated[
+        str,
+        text(100, min_length=1, pattern=r"^[\x21-\x7e]*$"),
+        Says(lambda: _("idempotency_key is required: up to 100 printable characters.")),
+    ] = Field(description="Unique per event: the same key again is recorded and rewarded once.")
+    person_email: Annotated[
+        EmailStr | None,
+        Says(lambda: _("person_email must be an e-mail address.")),
+    ] = Field(None, description="The company's person who did it, if known (per-person caps).")
 
 
 BriefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -328,6 +384,13 @@ class InvoiceReport(BaseModel):
 class Payment(BaseModel):
     number: str
     paid_date: date
+
+
+class Event(BaseModel):
+    id: int = Field(ge=1)
+    type: str
+    points: int = Field(ge=0, description="What the club's rules gave for it (0: nothing).")
+    replayed: bool = Field(description="True: this key was sent before; nothing new recorded.")
 
 
 class Company(BaseModel):

@@ -16,7 +16,7 @@ from club.core.clock import utcnow
 from club.core.errors import ClubError
 from club.core.roles import Role
 
-SCOPES = ("invoices", "companies", "wallets", "leaderboards")
+SCOPES = ("invoices", "companies", "wallets", "leaderboards", "events")
 PERSONAL_SCOPES = ("privileges", "redemptions")
 TOKEN_PREFIX = "club_"  # noqa: S105 (a prefix, not a secret)
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from club.api import (
     club_views,  # noqa: F401  (its routes, on the same blueprint)
+    event_views,  # noqa: F401  (its routes, on the same blueprint)
     fields,
     schemas,
 )
@@ -102,6 +103,7 @@ def _invoice(index: int, item) -> InvoiceRow | schemas.Rejected:
         invoice.paid_date,
         invoice.kind,
         country=invoice.country,
+        product_group=invoices.product_group_of(invoice.product_group or ""),
     )
 
 

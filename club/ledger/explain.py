@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from club.core.formatting import money, period_label
 from club.core.periods import from_arg
@@ -118,6 +118,29 @@ def _purchases(entry: Entry) -> str | None:
     return None
 
 
+def _bonus_rule(entry: Entry) -> str:
+    """Points an earning rule gave (club.rules): the rule in the reader's language, its
+    version, the source document and, for a rate per amount, the amount and the rate."""
+    details = entry.details or {}
+    names = details.get("names") or {}
+    language = str(get_locale() or "en")[:2]
+    text = _(
+        "%(rule)s (version %(version)s): %(document)s.",
+        rule=names.get(language) or names.get("en") or "?",
+        version=details.get("version", "?"),
+        document=details.get("document") or "?",
+    )
+    if details.get("amount") is not None:
+        text += " " + _(
+            "%(amount)s at %(rate)s.",
+            amount=_money(details.get("amount"), details.get("currency")),
+            rate=details.get("rate", "?"),
+        )
+    if details.get("capped"):
+        text += " " + _("Limited by the rule's cap or budget.")
+    return text
+
+
 def tier_split(entry: Entry) -> tuple[int, int, int] | None:
     """A purchase month's earned or confirmed points as (base points, tier bonus,
     multiplier in percent), when the month's tier multiplied them; else None. The base is
@@ -138,6 +161,8 @@ def explain(entry: Entry) -> str:
     """One sentence a member understands, from the entry's kind, source and details."""
     if entry.source_type == "purchase_month" and (text := _purchases(entry)) is not None:
         return text
+    if entry.source_type == "bonus_rule" and entry.kind == EntryKind.EARN:
+        return _bonus_rule(entry)
     if entry.kind == EntryKind.ADJUST:
         return _(
             "Correction by %(who)s: %(reason)s",

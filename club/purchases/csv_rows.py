@@ -38,6 +38,7 @@ from club.purchases.invoices import (
     CREDIT_NOTE,
     INVOICE,
     MAX_NUMBER_LENGTH,
+    MAX_PRODUCT_GROUP_LENGTH,
     REQUIRED,
     InvalidLine,
     InvoiceRow,
@@ -49,6 +50,7 @@ from club.purchases.invoices import (
     country_of,
     currency_code,
     in_cents,
+    product_group_of,
     signed_amount,
 )
 
@@ -71,7 +73,7 @@ class RowError:
 # --- columns ----------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("number", "tax_id", "issue_date", "due_date", "net_amount", "paid_date")
-OPTIONAL_COLUMNS = ("country", "currency", "kind")
+OPTIONAL_COLUMNS = ("country", "currency", "kind", "product_group")
 # Columns whose value may not be empty: a kind column, when the file has one, too.
 _REQUIRED_VALUES = frozenset(REQUIRED) | {"kind"}
 
@@ -86,6 +88,7 @@ _POLISH_NAMES = {
     "currency": "waluta",
     "paid_date": "data_zaplaty",
     "kind": "rodzaj",
+    "product_group": "grupa_produktow",
 }
 _COLUMN_BY_NAME = {name: name for name in _POLISH_NAMES} | {
     polish: name for name, polish in _POLISH_NAMES.items()
@@ -149,6 +152,11 @@ def _refusal(problem: Problem, text: str = "") -> LazyString:
             return _l("“%(value)s” is not a currency code such as PLN or EUR.", value=value)
         case Problem.NOT_A_COUNTRY:
             return _l("“%(value)s” is not a country code such as PL, DE or RU.", value=value)
+        case Problem.PRODUCT_GROUP_TOO_LONG:
+            return _l(
+                "The product group is longer than %(limit)d characters.",
+                limit=MAX_PRODUCT_GROUP_LENGTH,
+            )
     raise AssertionError(problem)
 
 
@@ -285,10 +293,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "currency": _parse_currency,
     "paid_date": _parse_paid_date,
     "kind": _parse_kind,
+    "product_group": _worded(product_group_of),
 }
 # Values of columns the file may leave out: every row is then an invoice in the main
 # currency (filled in when a file is read), in the country its tax id or the club names.
-_ABSENT_COLUMN_VALUES = {"country": None, "currency": None, "kind": INVOICE}
+_ABSENT_COLUMN_VALUES = {"country": None, "currency": None, "kind": INVOICE, "product_group": None}
 _MISSING = _l("This value is missing.")
 
 
@@ -386,6 +395,7 @@ class RowReader:
         amount_at, paid_at = position["net_amount"], position["paid_date"]
         currency_at, kind_at = position.get("currency"), position.get("kind")
         country_at, main = position.get("country"), self.currency
+        group_at, group_of = position.get("product_group"), product_group_of
         first_line_of = self.first_line_of.setdefault
         date_or_none, tax_id_of, read_amount = _date_or_none, _parse_tax_id, _read_amount
         currency_of, kind_of, country_of_text = _parse_currency, _parse_kind, _parse_country
@@ -416,6 +426,7 @@ class RowReader:
                 )
                 currency = main if currency_at is None else currency_of(record[currency_at].strip())
                 kind = INVOICE if kind_at is None else kind_of(record[kind_at].strip())
+                group = None if group_at is None else group_of(record[group_at])
                 amount = signed_amount(in_cents(read_amount(record[amount_at].strip())), kind)
             except (InvalidValue, InvalidLine):
                 return None
@@ -424,7 +435,9 @@ class RowReader:
             if first_line_of(number, line) != line:
                 return None  # a duplicate: `read` says of which line
             country = country or prefixed
-            return new_row(line, number, tax_id, issued, due, amount, currency, paid, kind, country)
+            return new_row(
+                line, number, tax_id, issued, due, amount, currency, paid, kind, country, group
+            )
 
         return quick
 

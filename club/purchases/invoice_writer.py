@@ -24,6 +24,7 @@ INSERTED_COLUMNS = (
     "net_amount",
     "currency",
     "paid_date",
+    "product_group",
 )
 PERIOD = INSERTED_COLUMNS.index("period")
 PAID_DATE = INSERTED_COLUMNS.index("paid_date")
@@ -90,12 +91,22 @@ class InvoiceWriter:
                 amount(net_amount),
                 currency,
                 dates[paid],
+                group,
                 stamp,
                 stamp,
             )
-            for number, company_id, kind, issued, period, due, net_amount, currency, paid in (
-                invoices
-            )
+            for (
+                number,
+                company_id,
+                kind,
+                issued,
+                period,
+                due,
+                net_amount,
+                currency,
+                paid,
+                group,
+            ) in invoices
         ]
         if not self.postgresql:
             self.connection.exec_driver_sql(self.statement, rows)

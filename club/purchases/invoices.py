@@ -93,6 +93,8 @@ class InvoiceRow:
     # ISO 3166-1 alpha-2, upper case; None: the configured default country (a CSV export
     # without a country column), or the one the tax id's VAT prefix names.
     country: str | None = None
+    # The line's product group (lower case; club.rules promotions), None when not sent.
+    product_group: str | None = None
 
 
 class Problem(enum.Enum):
@@ -106,6 +108,7 @@ class Problem(enum.Enum):
     DUE_BEFORE_ISSUE = enum.auto()
     NOT_A_CURRENCY = enum.auto()
     NOT_A_COUNTRY = enum.auto()
+    PRODUCT_GROUP_TOO_LONG = enum.auto()
 
 
 class InvalidLine(ValueError):
@@ -118,6 +121,17 @@ def check_number(number: str) -> str:
     if len(number) > MAX_NUMBER_LENGTH:
         raise InvalidLine(Problem.NUMBER_TOO_LONG)
     return number
+
+
+MAX_PRODUCT_GROUP_LENGTH = 40
+
+
+def product_group_of(text: str) -> str | None:
+    """A product group as promotions name it: lower case; empty: none."""
+    group = text.strip().lower()
+    if len(group) > MAX_PRODUCT_GROUP_LENGTH:
+        raise InvalidLine(Problem.PRODUCT_GROUP_TOO_LONG)
+    return group or None
 
 
 def check_kind(kind) -> Kind:
@@ -380,6 +394,7 @@ def _record_chunk(
                 row.net_amount,
                 row.currency,
                 row.paid_date,
+                row.product_group,
             ]
             created.append(values)
             touched.add((company_id, values[PERIOD], row.currency))

@@ -46,6 +46,8 @@ class Invoice(db.Model):
     net_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     paid_date: Mapped[date | None] = mapped_column(nullable=True)
+    # The product group of the invoice's line (lower case), for promotions (club.rules).
+    product_group: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -20,7 +20,10 @@ from club.core.roles import Role
 from club.extensions import db
 from club.members import admission
 from club.members.models import MembershipStatus
-from club.purchases import services
+from club.purchases import (
+    rewards,  # noqa: F401  (the rules' previews over invoices: registered here)
+    services,
+)
 from club.purchases.defaults import default_country, main_currency
 from club.purchases.earning_rule import rule_for
 from club.purchases.figures import company_progress, confirmed_points

@@ -287,6 +287,7 @@ def test_the_document_lists_every_status_and_constraint(client):
     expected = {
         "postInvoices": {"200", "413", "422"},
         "postPayment": {"200", "404", "413"},
+        "postEvent": {"200", "201", "404", "413", "422"},
         "putCompany": {"200", "201", "404", "413"},
         "getWallet": {"200", "404", "409"},
         "getAdmission": {"200", "404", "409"},

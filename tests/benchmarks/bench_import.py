@@ -59,6 +59,7 @@ INVOICE_COLUMNS = (
     "net_amount",
     "currency",
     "paid_date",
+    "product_group",
     "created_at",
     "updated_at",
 )
@@ -162,7 +163,33 @@ def _set_up(company_count: int) -> None:
             for name, tax_id in make_invoices.companies(company_count)
         ],
     )
+    _promotions()
     db.session.commit()
+
+
+def _promotions() -> None:
+    """Two product-group promotions in force in the imported month (double points on
+    inverters, extra on panels): the import must stay within its aims with them."""
+    from decimal import Decimal
+
+    from club.extensions import db
+    from club.rules import services as rules
+    from club.rules.models import RuleKind
+
+    for group, points in (("falowniki", 2), ("panele", 1)):
+        data = rules.RuleData(
+            kind=RuleKind.PRODUCT_GROUP,
+            name_en=f"Promotion: {group}",
+            name_pl=f"Promocja: {group}",
+            name_ru=f"Акция: {group}",
+            effective_from=date(2026, 10, 1),
+            ends_on=date(2026, 10, 31),
+            points=points,
+            per_amount=Decimal(500),
+            currency="PLN",
+            product_group=group,
+        )
+        rules.create_rule(db.session, data, actor=None, now=datetime(2026, 9, 30, tzinfo=UTC))
 
 
 def _full(csv_path: Path) -> dict:
@@ -235,6 +262,7 @@ def _table_rows(csv_path: Path, dialect: str) -> list[tuple]:
                 float(row.net_amount),
                 row.currency,
                 row.paid_date.isoformat() if row.paid_date else None,
+                row.product_group,
                 stamp,
                 stamp,
             )
@@ -254,6 +282,7 @@ def _table_rows(csv_path: Path, dialect: str) -> list[tuple]:
                 str(row.net_amount),
                 row.currency,
                 row.paid_date.isoformat() if row.paid_date else "\\N",
+                row.product_group or "\\N",
                 stamp,
                 stamp,
             )

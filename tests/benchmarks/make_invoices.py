@@ -28,8 +28,11 @@ from pathlib import Path
 PERIOD = date(2026, 10, 1)
 EXPORTED_ON = date(2026, 10, 31)
 HEADER = (
-    "Numer;NIP;Kontrahent;Data wystawienia;Termin płatności;Kwota netto;Waluta;Data zapłaty;Rodzaj"
+    "Numer;NIP;Kontrahent;Data wystawienia;Termin płatności;Kwota netto;Waluta;Data zapłaty;Rodzaj;"
+    "Grupa produktów"
 )
+# Each line's product group (empty: none); two of them have promotions in the benchmark.
+PRODUCT_GROUPS = ("falowniki", "panele", "kable", "konstrukcje", "")
 MIN_INVOICES_PER_COMPANY = 20
 CREDIT_NOTE_SHARE = 0.06
 
@@ -135,6 +138,9 @@ def rows(row_count: int, company_list: list[tuple[str, str]], seed: int = 2) -> 
     rng.shuffle(documents)
     documents.sort(key=lambda document: document[0])
     invoice_number = credit_number = 0
+    # Groups drawn from their own generator: the rest of the file is as before.
+    group_rng = random.Random(seed + 1)
+    groups = PRODUCT_GROUPS
     dates = {
         offset: (PERIOD + timedelta(days=offset)).strftime("%d.%m.%Y") for offset in range(200)
     }
@@ -147,7 +153,10 @@ def rows(row_count: int, company_list: list[tuple[str, str]], seed: int = 2) -> 
             value = -min(rng.lognormvariate(5.5, 1.0), 50_000)
             if rng.random() < 0.2:
                 value = -value  # written positive; the club stores it negative
-            yield f"{number};{tax_id};{name};{issued};{issued};{_amount(value)};PLN;;korekta"
+            group = group_rng.choice(groups)
+            yield (
+                f"{number};{tax_id};{name};{issued};{issued};{_amount(value)};PLN;;korekta;{group}"
+            )
             continue
         invoice_number += 1
         number = f"FV/2026/10/{invoice_number:06d}"
@@ -164,8 +173,10 @@ def rows(row_count: int, company_list: list[tuple[str, str]], seed: int = 2) -> 
                 paid = dates[min(due + rng.randint(1, 10), last_day)]
         elif rng.random() < 0.35:  # paid early, before the due date
             paid = dates[rng.randint(day, last_day)]
+        group = group_rng.choice(groups)
         yield (
-            f"{number};{tax_id};{name};{issued};{dates[due]};{_amount(value)};PLN;{paid};faktura"
+            f"{number};{tax_id};{name};{issued};{dates[due]};{_amount(value)};PLN;{paid};faktura;"
+            f"{group}"
         )
 
 

@@ -35,6 +35,7 @@ NAVIGATION = {
         ("/manage/reports", "Reports"),
         ("/manage/invoices/import", "Invoices"),
         ("/manage/rules", "Rules"),
+        ("/manage/earning-rules", "Earning rules"),
         ("/manage/tiers", "Tiers"),
         ("/manage/admission", "Admission"),
         ("/manage/api-tokens/", "API"),
@@ -59,6 +60,7 @@ NAVIGATION = {
         ("/meetings", "Meetings"),
         ("/leaderboards/", "Leaderboards"),
         ("/my-company/staff", "Our staff"),
+        ("/referrals", "Invite a company"),
         ("/account", "My account"),
     ],
     "staff@zak.example": [

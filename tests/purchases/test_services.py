@@ -32,6 +32,7 @@ class Row:
     currency: str = "PLN"
     line: int = 2
     country: str | None = None
+    product_group: str | None = None
 
 
 def at(day: date) -> datetime:

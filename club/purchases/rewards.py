@@ -1,0 +1,179 @@
+"""Earning rules over invoices (club.rules pays; purchases know invoices): extra points
+for invoices paid early, product-group promotions, and referrals whose invited company
+has paid its first invoice. A job runs them; each invoice or referral earns once per
+rule (the engine's source keys), so running it twice gives nothing more."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import String, cast, literal, select
+from sqlalchemy.orm import Session
+
+from club.core.clock import utcnow
+from club.core.periods import Period, club_today
+from club.purchases.models import Invoice, InvoiceKind
+from club.rules.engine import Occurrence, award, rules_of_kind, version_on
+from club.rules.models import Earning, Referral, Rule, RuleKind, RuleVersion
+from club.rules.services import preview_source
+
+BATCH = 1000
+
+
+def _key(prefix: str):
+    return literal(prefix) + cast(Invoice.id, String)
+
+
+def _unearned(rule: Rule, prefix: str):
+    """Invoices this rule has not rewarded yet."""
+    return (
+        ~select(Earning.id)
+        .where(Earning.rule_id == rule.id, Earning.source_key == _key(prefix))
+        .exists()
+    )
+
+
+def _first_day(rule: Rule) -> date:
+    return rule.versions[0].effective_from
+
+
+def _counted(version: RuleVersion, invoice: Invoice) -> bool:
+    """A rate per amount counts amounts in its own currency only (never converted)."""
+    return version.currency is None or invoice.currency == version.currency
+
+
+def early_payment_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
+    """An invoice paid at least the version's days before its due date."""
+    if invoice.paid_date is None or version.days_early is None:
+        return None
+    if not _counted(version, invoice):
+        return None
+    if (invoice.due_date - invoice.paid_date).days < version.days_early:
+        return None
+    return Occurrence(
+        invoice.company_id,
+        invoice.paid_date,
+        f"early:{invoice.id}",
+        invoice.number,
+        amount=invoice.net_amount,
+    )
+
+
+def promotion_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
+    """A paid invoice of the promoted product group, counted on its issue day."""
+    if invoice.paid_date is None or invoice.product_group != version.product_group:
+        return None
+    if not _counted(version, invoice):
+        return None
+    return Occurrence(
+        invoice.company_id,
+        invoice.issue_date,
+        f"group:{invoice.id}",
+        invoice.number,
+        amount=invoice.net_amount,
+    )
+
+
+def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
+    """Every early-payment and product-group rule over the paid invoices it has not
+    rewarded yet, within its dates."""
+    now = now or utcnow()
+    today = club_today(now)
+    made = 0
+    for rule in rules_of_kind(session, RuleKind.EARLY_PAYMENT, RuleKind.PRODUCT_GROUP):
+        early = rule.kind == RuleKind.EARLY_PAYMENT
+        prefix = "early:" if early else "group:"
+        day_column = Invoice.paid_date if early else Invoice.issue_date
+        query = select(Invoice).where(
+            Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.paid_date.is_not(None),
+            day_column >= _first_day(rule),
+            day_column <= today,
+            _unearned(rule, prefix),
+        )
+        if not early:
+            groups = {v.product_group for v in rule.versions}
+            query = query.where(Invoice.product_group.in_(groups))
+        for invoice in session.scalars(
+            query.order_by(Invoice.id).execution_options(yield_per=BATCH)
+        ):
+            day = invoice.paid_date if early else invoice.issue_date
+            version = version_on(rule, day)
+            if version is None:
+                continue
+            fact = (early_payment_fact if early else promotion_fact)(version, invoice)
+            if fact is not None and award(session, rule, fact, now=now) is not None:
+                made += 1
+    return made
+
+
+def award_referrals(session: Session, *, now: datetime | None = None) -> int:
+    """Referrals whose invited company is a member and has paid an invoice: each
+    referral rule in force on that payment day rewards the referrer once."""
+    now = now or utcnow()
+    made = 0
+    rules = rules_of_kind(session, RuleKind.REFERRAL)
+    due = session.execute(
+        select(
+            Referral,
+            select(Invoice.paid_date)
+            .where(
+                Invoice.company_id == Referral.company_id,
+                Invoice.kind == InvoiceKind.INVOICE,
+                Invoice.paid_date.is_not(None),
+            )
+            .order_by(Invoice.paid_date)
+            .limit(1)
+            .scalar_subquery(),
+        ).where(Referral.company_id.is_not(None), Referral.earned_at.is_(None))
+    ).all()
+    for referral, paid_on in due:
+        if paid_on is None:
+            continue
+        fact = Occurrence(referral.referrer_id, paid_on, f"referral:{referral.id}", referral.name)
+        earned = [award(session, rule, fact, now=now) for rule in rules]
+        referral.earned_at = now
+        made += any(earned)
+    session.flush()
+    return made
+
+
+# --- what the manager's preview reads -----------------------------------------------------
+
+
+def _paid_in(session: Session, period: Period, column):
+    return session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.paid_date.is_not(None),
+            column >= period.starts,
+            column <= period.ends,
+        )
+        .execution_options(yield_per=BATCH)
+    )
+
+
+@preview_source(RuleKind.EARLY_PAYMENT)
+def _early_payments(session: Session, version: RuleVersion, period: Period):
+    for invoice in _paid_in(session, period, Invoice.paid_date):
+        if (fact := early_payment_fact(version, invoice)) is not None:
+            yield fact
+
+
+@preview_source(RuleKind.PRODUCT_GROUP)
+def _promotions(session: Session, version: RuleVersion, period: Period):
+    for invoice in _paid_in(session, period, Invoice.issue_date):
+        if (fact := promotion_fact(version, invoice)) is not None:
+            yield fact
+
+
+@preview_source(RuleKind.REFERRAL)
+def _referrals(session: Session, version: RuleVersion, period: Period):
+    rows = session.execute(
+        select(Referral).where(Referral.admitted_at.is_not(None), Referral.company_id.is_not(None))
+    )
+    for (referral,) in rows:
+        day = referral.admitted_at.date()
+        if period.contains(day):
+            yield Occurrence(referral.referrer_id, day, f"referral:{referral.id}", referral.name)

@@ -1,0 +1,191 @@
+"""The engine: which version of a rule is in force on a day, whom it applies to, and
+awarding its points once per source within its caps and budget.
+
+Every earning source (events, invoices paid early, product-group promotions, the
+e-invoice switch, referrals) calls `award`; none computes points itself. The rule's row
+is locked first (SELECT ... FOR UPDATE; on SQLite the transaction began IMMEDIATE), so
+two earnings at the same moment cannot both take the last of a budget or a cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from club.core.clock import utcnow
+from club.core.periods import Period, month_of, quarter_of, year_of
+from club.ledger import services as ledger
+from club.members import standing
+from club.members.models import Company, MembershipStatus, User
+from club.rules.models import Audience, CapPeriod, Earning, Rule, RuleKind, RuleVersion
+
+SOURCE_TYPE = "bonus_rule"
+
+
+def version_on(rule: Rule, day: date) -> RuleVersion | None:
+    """The version in force on `day`, or None (not started yet, or ended)."""
+    found = None
+    for version in rule.versions:  # by number: later versions start later
+        if version.effective_from <= day:
+            found = version
+    if found is None or (found.ends_on is not None and day > found.ends_on):
+        return None
+    return found
+
+
+def rules_of_kind(session: Session, *kinds: RuleKind) -> list[Rule]:
+    return list(session.scalars(select(Rule).where(Rule.kind.in_(kinds)).order_by(Rule.id)))
+
+
+def applies_to(session: Session, version: RuleVersion, company: Company) -> bool:
+    """Whether the version's audience includes the company (members only)."""
+    if company.status != MembershipStatus.MEMBER:
+        return False
+    if version.audience == Audience.TIER:
+        return standing.reaches(session, company, version.tier)
+    if version.audience == Audience.PILOT:
+        return bool(company.is_pilot)
+    if version.audience == Audience.COMPANIES:
+        return any(listed.id == company.id for listed in version.companies)
+    return True
+
+
+def points_for(version: RuleVersion, amount: Decimal | None) -> int:
+    """Points for one occurrence: fixed, or per `per_amount` of an amount (rounded down)."""
+    if version.per_amount is None:
+        return version.points
+    if amount is None or amount <= 0:
+        return 0
+    steps = (amount / version.per_amount).to_integral_value(rounding=ROUND_FLOOR)
+    return int(steps) * version.points
+
+
+def cap_period(version: RuleVersion, day: date) -> Period:
+    of = {CapPeriod.MONTH: month_of, CapPeriod.QUARTER: quarter_of, CapPeriod.YEAR: year_of}
+    return of[version.cap_period](day)
+
+
+def rate_text(version: RuleVersion) -> str:
+    """The version's rate as the statement shows it (language-neutral figures)."""
+    if version.per_amount is None:
+        return str(version.points)
+    return f"{version.points}/{version.per_amount} {version.currency or ''}".strip()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One fact a rule may reward: a company, a day, a source key (unique per rule), the
+    document a member recognises it by, and the amount for per-amount rules."""
+
+    company_id: int
+    day: date
+    source_key: str
+    document: str
+    amount: Decimal | None = None
+    person_id: int | None = None
+
+
+def _lock(session: Session, rule: Rule) -> Rule:
+    return session.execute(
+        select(Rule)
+        .where(Rule.id == rule.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def room_left(session: Session, rule: Rule, version: RuleVersion, fact: Occurrence) -> int | None:
+    """How many points the caps and budget still allow for this fact (None: no limit)."""
+    limits = []
+    if rule.budget_points is not None:
+        limits.append(rule.budget_points - rule.spent_points)
+    if version.cap_per_company is not None:
+        period = cap_period(version, fact.day)
+        given = session.scalar(
+            select(func.coalesce(func.sum(Earning.points), 0)).where(
+                Earning.rule_id == rule.id,
+                Earning.company_id == fact.company_id,
+                Earning.earned_on >= period.starts,
+                Earning.earned_on <= period.ends,
+            )
+        )
+        limits.append(version.cap_per_company - given)
+    if version.cap_per_person is not None and fact.person_id is not None:
+        given = session.scalar(
+            select(func.coalesce(func.sum(Earning.points), 0)).where(
+                Earning.rule_id == rule.id, Earning.person_id == fact.person_id
+            )
+        )
+        limits.append(version.cap_per_person - given)
+    return min(limits) if limits else None
+
+
+def award(
+    session: Session, rule: Rule, fact: Occurrence, *, now: datetime | None = None
+) -> Earning | None:
+    """The rule's points for `fact`, once: None when the rule is not in force that day,
+    the company is outside its audience, the amount earns nothing or a cap or the budget
+    is used up (a partly used cap gives what is left). The same fact again returns the
+    first earning and writes nothing."""
+    now = now or utcnow()
+    rule = _lock(session, rule)
+    done = session.scalar(
+        select(Earning).where(Earning.rule_id == rule.id, Earning.source_key == fact.source_key)
+    )
+    if done is not None:
+        return done
+    version = version_on(rule, fact.day)
+    company = session.get(Company, fact.company_id)
+    if version is None or company is None or not applies_to(session, version, company):
+        return None
+    points = points_for(version, fact.amount)
+    room = room_left(session, rule, version, fact)
+    if room is not None:
+        points = min(points, room)
+    if points <= 0:
+        return None
+    person = session.get(User, fact.person_id) if fact.person_id else None
+    entry = ledger.earn(
+        session,
+        ledger.wallet_for(session, company.id),
+        points,
+        source=ledger.Source(SOURCE_TYPE, str(rule.id)),
+        person=person,
+        details=_details(rule, version, fact, points),
+        idempotency_key=f"rule:{rule.id}:{fact.source_key}"[:200],
+        now=now,
+    )
+    earning = Earning(
+        rule_id=rule.id,
+        version_id=version.id,
+        company_id=company.id,
+        person_id=fact.person_id,
+        points=points,
+        source_key=fact.source_key,
+        earned_on=fact.day,
+        entry_id=entry.id,
+        created_at=now,
+    )
+    rule.spent_points += points
+    session.add(earning)
+    session.flush()
+    return earning
+
+
+def _details(rule: Rule, version: RuleVersion, fact: Occurrence, points: int) -> dict:
+    """What the statement explains the entry with (club.ledger.explain)."""
+    return {
+        "rule": rule.id,
+        "kind": rule.kind.value,
+        "version": version.number,
+        "names": {"en": version.name_en, "pl": version.name_pl, "ru": version.name_ru},
+        "document": fact.document,
+        "amount": None if fact.amount is None else str(fact.amount),
+        "currency": version.currency,
+        "rate": rate_text(version),
+        "capped": points < points_for(version, fact.amount),
+    }
