@@ -27,6 +27,7 @@ from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
 from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
 from club.demo_purchases import DemoClock, play_a_year_of_purchases
+from club.demo_rules import play_rules
 from club.learning.demo import play_courses
 from club.members.models import User
 from club.members.services import hash_password
@@ -103,6 +104,7 @@ def _load_demo(
     play_courses(session, now=now)
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
+    play_rules(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 

@@ -31,6 +31,7 @@ from club.members import admission
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.figures import confirmed_points
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
+from club.rules.models import Earning, Rule, RuleKind
 
 PURCHASE_KINDS = {
     EntryKind.EARN,
@@ -216,3 +217,18 @@ def test_demo_companies_stand_where_the_admission_rules_put_them(demo_session):
     ]
     assert sum(company.is_pilot for company in by_name.values()) == 2
     assert db_session.scalar(select(Privilege).where(Privilege.is_pilot_only.is_(True)))
+
+
+def test_demo_has_earning_rules_and_one_rule_earning(demo_session):
+    db_session = demo_session  # the demo club, loaded once (the `demo` fixture)
+    kinds = set(db_session.scalars(select(Rule.kind)))
+    assert kinds == {
+        RuleKind.EINVOICE,
+        RuleKind.EARLY_PAYMENT,
+        RuleKind.PRODUCT_GROUP,
+        RuleKind.FEATURE,
+    }
+    (earning,) = db_session.scalars(select(Earning)).all()
+    entry = db_session.get(Entry, earning.entry_id)
+    assert earning.points == 10 == entry.amount and entry.kind == EntryKind.EARN
+    assert verify(db_session).problems == []
