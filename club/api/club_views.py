@@ -10,7 +10,7 @@ from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from club.api import schemas
+from club.api import answer_schemas, schemas
 from club.api.edge import bp, token_required
 from club.api.openapi import BODY, ApiError, answers, spec
 from club.catalog import services as catalog
@@ -25,17 +25,19 @@ from club.members.standing import sees_pilot_only
 # --- the catalogue, for an account holder's personal token ------------------------------
 
 
-def _privilege_json(privilege, *, today) -> schemas.Privilege:
+def _privilege_json(privilege, *, today) -> answer_schemas.Privilege:
     left = catalog.remaining(db.session, privilege, today=today)
     left_of = catalog.variants_left(db.session, privilege)
-    return schemas.Privilege(
+    return answer_schemas.Privilege(
         slug=privilege.slug,
         title=privilege.title,
         summary=privilege.summary,
         category=privilege.category,
         kind=privilege.kind,
         variants=[
-            schemas.Variant(id=variant.id, label=variant.label, in_stock=left_of.get(variant.id, 0))
+            answer_schemas.Variant(
+                id=variant.id, label=variant.label, in_stock=left_of.get(variant.id, 0)
+            )
             for variant in privilege.variants
         ],
         points_cost=privilege.points_cost,
@@ -43,7 +45,7 @@ def _privilege_json(privilege, *, today) -> schemas.Privilege:
         left_this_quarter=left.this_quarter,
         in_stock=left.in_stock,
         brief=[
-            schemas.BriefQuestion(
+            answer_schemas.BriefQuestion(
                 key=question["key"],
                 label=question["label"],
                 type=question.get("type", "text"),
@@ -58,7 +60,7 @@ def _privilege_json(privilege, *, today) -> schemas.Privilege:
 @bp.get("/privileges")
 @token_required("privileges")
 @spec.validate(
-    resp=answers("Every privilege not retired.", schemas.PrivilegeList),
+    resp=answers("Every privilege not retired.", answer_schemas.PrivilegeList),
     operation_id="getPrivileges",
 )
 def get_privileges():
@@ -70,11 +72,13 @@ def get_privileges():
     user = g.api_token.user
     pilot_only = user is None or sees_pilot_only(user)
     privileges = db.session.scalars(catalog.catalogue(db.session, pilot_only=pilot_only)).all()
-    return schemas.PrivilegeList(privileges=[_privilege_json(p, today=today) for p in privileges])
+    return answer_schemas.PrivilegeList(
+        privileges=[_privilege_json(p, today=today) for p in privileges]
+    )
 
 
-def _redemption_json(redemption) -> schemas.Redemption:
-    return schemas.Redemption(
+def _redemption_json(redemption) -> answer_schemas.Redemption:
+    return answer_schemas.Redemption(
         id=redemption.id,
         privilege=redemption.privilege.slug,
         kind=redemption.privilege.kind,
@@ -94,7 +98,7 @@ def _redemption_json(redemption) -> schemas.Redemption:
     headers=schemas.RedemptionHeaders,
     resp=answers(
         "A replay: the redemption made the first time.",
-        schemas.Redemption,
+        answer_schemas.Redemption,
         *BODY,
         (
             403,
@@ -109,7 +113,7 @@ def _redemption_json(redemption) -> schemas.Redemption:
             "was used for something else.",
         ),
         (422, "`brief_incomplete`: missing or invalid answers; `error.problems` names each."),
-        HTTP_201=(schemas.Redemption, "Redeemed; the points are held."),
+        HTTP_201=(answer_schemas.Redemption, "Redeemed; the points are held."),
     ),
     operation_id="postRedemption",
 )
@@ -165,7 +169,7 @@ def _board(board: str, query: schemas.BoardQuery) -> tuple[boards.Board, dict]:
         )
     except UnknownLeague as error:
         raise ApiError(400, "unknown_league", error.message, "league") from None
-    period_json = schemas.PeriodOut(
+    period_json = answer_schemas.PeriodOut(
         key=period.arg, kind=period.kind, starts=period.starts, ends=period.ends
     )
     return result, {"period": period_json, "league": result.league}
@@ -175,7 +179,7 @@ def _board(board: str, query: schemas.BoardQuery) -> tuple[boards.Board, dict]:
 @token_required("leaderboards")
 @spec.validate(
     query=schemas.BoardQuery,
-    resp=answers("The top of the board, best first.", schemas.PeopleBoard),
+    resp=answers("The top of the board, best first.", answer_schemas.PeopleBoard),
     operation_id="getPeopleBoard",
 )
 def get_people_board(query: schemas.BoardQuery):
@@ -187,19 +191,19 @@ def get_people_board(query: schemas.BoardQuery):
     """
     result, common = _board("people", query)
     rows = [
-        schemas.PersonRow(
+        answer_schemas.PersonRow(
             rank=row.rank, name=row.name, hidden=row.hidden, points=row.points, company=row.company
         )
         for row in result.top
     ]
-    return schemas.PeopleBoard(board="people", rows=rows, **common)
+    return answer_schemas.PeopleBoard(board="people", rows=rows, **common)
 
 
 @bp.get("/leaderboards/companies")
 @token_required("leaderboards")
 @spec.validate(
     query=schemas.CompanyBoardQuery,
-    resp=answers("The top of the board, best first.", schemas.CompanyBoard),
+    resp=answers("The top of the board, best first.", answer_schemas.CompanyBoard),
     operation_id="getCompanyBoard",
 )
 def get_companies_board(query: schemas.CompanyBoardQuery):
@@ -210,7 +214,7 @@ def get_companies_board(query: schemas.CompanyBoardQuery):
     """
     result, common = _board("companies" if query.view == "total" else "activity", query)
     rows = [
-        schemas.CompanyRow(
+        answer_schemas.CompanyRow(
             rank=row.rank,
             name=row.name,
             hidden=row.hidden,
@@ -220,4 +224,4 @@ def get_companies_board(query: schemas.CompanyBoardQuery):
         )
         for row in result.top
     ]
-    return schemas.CompanyBoard(board="companies", view=query.view, rows=rows, **common)
+    return answer_schemas.CompanyBoard(board="companies", view=query.view, rows=rows, **common)

@@ -7,7 +7,7 @@ from datetime import UTC
 
 from flask_babel import gettext as _
 
-from club.api import schemas
+from club.api import answer_schemas, schemas
 from club.api.edge import bp, error_code, token_required
 from club.api.openapi import BODY, ApiError, answers, spec
 from club.core.errors import ClubError
@@ -23,11 +23,11 @@ from club.rules import events
     json=schemas.EventIn,
     resp=answers(
         "Sent before with this idempotency key: the first event, nothing new recorded.",
-        schemas.Event,
+        answer_schemas.Event,
         *BODY,
         (404, "No company with this tax id in this country (`unknown_company`)."),
         (422, "No event type with this key is defined (`unknown_event_type`)."),
-        HTTP_201=(schemas.Event, "Recorded; `points` is what the rules gave for it."),
+        HTTP_201=(answer_schemas.Event, "Recorded; `points` is what the rules gave for it."),
     ),
     operation_id="postEvent",
 )
@@ -54,7 +54,7 @@ def post_event(json: schemas.EventIn):
         raise ApiError(422, error_code(error), error.message, error.field) from None
     db.session.commit()
     event = recorded.event
-    answer = schemas.Event(
+    answer = answer_schemas.Event(
         id=event.id, type=event.event_type.code, points=event.points, replayed=recorded.replayed
     )
     return answer, 200 if recorded.replayed else 201

@@ -25,7 +25,7 @@ from spectree.plugins.flask_plugin import FlaskPlugin
 from spectree.plugins.werkzeug_utils import werkzeug_parse_rule
 from werkzeug.routing import parse_converter_args
 
-from club.api import fields, schemas
+from club.api import answer_schemas, fields, schemas
 from club.api.webhook_schemas import EVENT_MODELS
 
 PREFIX = "/api/v1"
@@ -134,7 +134,7 @@ def answers(description: str, model: type[BaseModel], *errors, **more) -> Respon
     status or (status, what it means here)."""
     said = dict(error if isinstance(error, tuple) else (error, ERRORS[error]) for error in errors)
     codes = {
-        f"HTTP_{status}": (schemas.ErrorBody, said.get(status) or ERRORS[status])
+        f"HTTP_{status}": (answer_schemas.ErrorBody, said.get(status) or ERRORS[status])
         for status in sorted({400, 401, 403, *said})
     }
     return Response(HTTP_200=(model, description), **codes, **more)
@@ -167,7 +167,7 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,
     validation_error_status=400,
-    validation_error_model=schemas.ErrorBody,
+    validation_error_model=answer_schemas.ErrorBody,
     before=_refuse_invalid,
 )
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from club.api import (
+    answer_schemas,
     club_views,  # noqa: F401  (its routes, on the same blueprint)
     event_views,  # noqa: F401  (its routes, on the same blueprint)
     fields,
@@ -75,23 +76,25 @@ def openapi():
 # --- invoices ---------------------------------------------------------------------------
 
 
-def _invoice(index: int, item) -> InvoiceRow | schemas.Rejected:
+def _invoice(index: int, item) -> InvoiceRow | answer_schemas.Rejected:
     """One invoice of a request, checked on its own: by its schema, then by the invoice
     rules (club.purchases.invoices); what is wrong is said in the API's terms."""
     if not isinstance(item, dict):
-        return schemas.Rejected(index=index, message=_("Each invoice must be a JSON object."))
+        return answer_schemas.Rejected(
+            index=index, message=_("Each invoice must be a JSON object.")
+        )
     try:
         invoice = schemas.Invoice.model_validate(item)
     except ValidationError as error:
         refused = refusal(error, schemas.Invoice)
-        return schemas.Rejected(index=index, message=refused.message, field=refused.field)
+        return answer_schemas.Rejected(index=index, message=refused.message, field=refused.field)
     try:
         amount = invoices.signed_amount(invoice.net_amount, invoice.kind)
         invoices.check_dates(invoice.issue_date, invoice.due_date)
     except invoices.InvalidLine as invalid:
         message, field = _RULE_REFUSALS.get(invalid.problem, (None, None))
         text = message() if message else fields.field_refusal(invalid.problem.name.lower())
-        return schemas.Rejected(index=index, message=text, field=field)
+        return answer_schemas.Rejected(index=index, message=text, field=field)
     return InvoiceRow(
         index,
         invoice.number,
@@ -124,7 +127,7 @@ _RULE_REFUSALS = {
     json=schemas.InvoiceBatch,
     resp=answers(
         "What was saved and what was rejected.",
-        schemas.InvoiceReport,
+        answer_schemas.InvoiceReport,
         *BODY,
         (422, "The purchases rules refuse the batch as a whole; nothing is saved."),
     ),
@@ -143,14 +146,16 @@ def post_invoices(json: schemas.InvoiceBatch):
     rows, rejected = [], []
     for index, item in enumerate(json.invoices):
         checked = _invoice(index, item)
-        (rejected if isinstance(checked, schemas.Rejected) else rows).append(checked)
+        (rejected if isinstance(checked, answer_schemas.Rejected) else rows).append(checked)
     try:
         report = purchases.record_invoices(db.session, rows)
     except ClubError as error:  # the rules refuse the batch: a business refusal, 422
         raise ApiError(422, error_code(error), error.message, error.field) from None
     db.session.commit()
-    rejected += [schemas.Rejected(index=line, message=text) for line, text in report.rejected]
-    return schemas.InvoiceReport(
+    rejected += [
+        answer_schemas.Rejected(index=line, message=text) for line, text in report.rejected
+    ]
+    return answer_schemas.InvoiceReport(
         created=report.created,
         updated=report.updated,
         unchanged=report.unchanged,
@@ -164,7 +169,7 @@ def post_invoices(json: schemas.InvoiceBatch):
     json=schemas.PaymentIn,
     resp=answers(
         "The payment is recorded.",
-        schemas.Payment,
+        answer_schemas.Payment,
         *BODY,
         (404, "No invoice with this number (`unknown_invoice`)."),
     ),
@@ -179,7 +184,7 @@ def post_payment(number: str, json: schemas.PaymentIn):
     """
     invoice = purchases.record_payment(db.session, number, json.paid_date)
     db.session.commit()
-    return schemas.Payment(number=invoice.number, paid_date=invoice.paid_date)
+    return answer_schemas.Payment(number=invoice.number, paid_date=invoice.paid_date)
 
 
 # --- companies and wallets ------------------------------------------------------------
@@ -200,10 +205,10 @@ TAX_ID_IN_PATH = {
     json=schemas.CompanyIn,
     resp=answers(
         "Updated.",
-        schemas.Company,
+        answer_schemas.Company,
         *BODY,
         (404, "The tax id in the path is off its pattern."),
-        HTTP_201=(schemas.Company, "Created."),
+        HTTP_201=(answer_schemas.Company, "Created."),
     ),
     operation_id="putCompany",
     path_parameter_descriptions=TAX_ID_IN_PATH,
@@ -257,8 +262,8 @@ def put_company(tax_id: str, json: schemas.CompanyIn):
     return _company_json(company), 201 if created else 200
 
 
-def _company_json(company: Company) -> schemas.Company:
-    return schemas.Company(
+def _company_json(company: Company) -> answer_schemas.Company:
+    return answer_schemas.Company(
         tax_id=company.tax_id,
         country=company.country,
         name=company.name,
@@ -268,10 +273,10 @@ def _company_json(company: Company) -> schemas.Company:
     )
 
 
-def _tier_json(tier) -> schemas.Tier | None:
+def _tier_json(tier) -> answer_schemas.Tier | None:
     if tier is None:
         return None
-    return schemas.Tier(
+    return answer_schemas.Tier(
         key=tier.code,
         name=tier.name_en,
         position=tier.position,
@@ -289,7 +294,7 @@ def _amount(progress, points: int) -> str | None:
 @token_required("companies")
 @spec.validate(
     query=schemas.CompanyQuery,
-    resp=answers("The company's tier and progress.", schemas.Standing, *COMPANY_LOOKUP),
+    resp=answers("The company's tier and progress.", answer_schemas.Standing, *COMPANY_LOOKUP),
     operation_id="getStanding",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -303,14 +308,14 @@ def get_standing(tax_id: str, query: schemas.CompanyQuery):
     progress = figures.company_progress(db.session, company, club_today())
     drop = None
     if progress.drop_on is not None:
-        drop = schemas.TierDrop(
+        drop = answer_schemas.TierDrop(
             to=_tier_json(progress.drop_to),
             on=progress.drop_on,
             points_to_keep=progress.points_to_keep,
             amount_to_keep=_amount(progress, progress.points_to_keep),
             keep_by=progress.keep_by,
         )
-    return schemas.Standing(
+    return answer_schemas.Standing(
         company=_company_json(company),
         tier=_tier_json(progress.tier),
         figure=progress.figure,
@@ -327,7 +332,7 @@ def get_standing(tax_id: str, query: schemas.CompanyQuery):
 @token_required("wallets")
 @spec.validate(
     query=schemas.CompanyQuery,
-    resp=answers("Balances and the next expiry.", schemas.Wallet, *COMPANY_LOOKUP),
+    resp=answers("Balances and the next expiry.", answer_schemas.Wallet, *COMPANY_LOOKUP),
     operation_id="getWallet",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -340,12 +345,12 @@ def get_wallet(tax_id: str, query: schemas.CompanyQuery):
     company = _company(tax_id, query.country)
     wallet = ledger.wallet_to_read(db.session, company.id)
     upcoming = ledger.next_expiry(db.session, wallet)
-    return schemas.Wallet(
+    return answer_schemas.Wallet(
         company=_company_json(company),
         available=wallet.available,
         pending=wallet.pending,
         held=wallet.held,
-        next_expiry=schemas.Expiry(points=upcoming.points, date=upcoming.expires_at.date())
+        next_expiry=answer_schemas.Expiry(points=upcoming.points, date=upcoming.expires_at.date())
         if upcoming
         else None,
     )
@@ -355,7 +360,7 @@ def get_wallet(tax_id: str, query: schemas.CompanyQuery):
 @token_required("companies")
 @spec.validate(
     query=schemas.CompanyQuery,
-    resp=answers("Membership and admission progress.", schemas.Admission, *COMPANY_LOOKUP),
+    resp=answers("Membership and admission progress.", answer_schemas.Admission, *COMPANY_LOOKUP),
     operation_id="getAdmission",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -370,7 +375,7 @@ def get_admission(tax_id: str, query: schemas.CompanyQuery):
     window = admission.admission_window(admission.rules(db.session), today)
     figures = confirmed_points(db.session, *window, company_id=company.id)
     progress = admission.progress(db.session, figures.get(company.id, 0), today)
-    return schemas.Admission(
+    return answer_schemas.Admission(
         company=_company_json(company),
         status_since=company.status_since,
         is_pilot=company.is_pilot,
@@ -388,7 +393,7 @@ def get_admission(tax_id: str, query: schemas.CompanyQuery):
 @token_required("wallets")
 @spec.validate(
     query=schemas.EntriesQuery,
-    resp=answers("One page of entries.", schemas.EntryPage, *COMPANY_LOOKUP),
+    resp=answers("One page of entries.", answer_schemas.EntryPage, *COMPANY_LOOKUP),
     operation_id="getEntries",
     path_parameter_descriptions=TAX_ID_IN_PATH,
 )
@@ -403,19 +408,19 @@ def get_entries(tax_id: str, query: schemas.EntriesQuery):
     entries_query = select(Entry).where(Entry.wallet_id == wallet.id).order_by(Entry.id.desc())
     total = db.session.scalar(select(func.count()).select_from(entries_query.subquery()))
     entries = db.session.scalars(entries_query.limit(per_page).offset((page - 1) * per_page))
-    return schemas.EntryPage(
+    return answer_schemas.EntryPage(
         page=page,
         per_page=per_page,
         total=total,
         entries=[
-            schemas.Entry(
+            answer_schemas.Entry(
                 id=entry.id,
                 kind=entry.kind,
                 amount=entry.amount,
                 available=entry.available_delta,
                 pending=entry.pending_delta,
                 held=entry.held_delta,
-                source=schemas.Source(type=entry.source_type, id=entry.source_id),
+                source=answer_schemas.Source(type=entry.source_type, id=entry.source_id),
                 reason=entry.reason,
                 created_at=entry.created_at,
                 earned_at=entry.earned_at,
@@ -429,7 +434,7 @@ def get_entries(tax_id: str, query: schemas.EntriesQuery):
 @token_required("invoices")
 @spec.validate(
     query=schemas.RebatesQuery,
-    resp=answers("The rebates, oldest first.", schemas.RebateList),
+    resp=answers("The rebates, oldest first.", answer_schemas.RebateList),
     operation_id="getRebates",
 )
 def get_rebates(query: schemas.RebatesQuery):
@@ -441,9 +446,9 @@ def get_rebates(query: schemas.RebatesQuery):
     rows = catalog.fulfilled_rebates(
         db.session, since=datetime.combine(query.since, datetime.min.time(), tzinfo=UTC)
     )
-    return schemas.RebateList(
+    return answer_schemas.RebateList(
         rebates=[
-            schemas.Rebate(
+            answer_schemas.Rebate(
                 redemption_id=redemption.id,
                 tax_id=company.tax_id,
                 country=company.country,
