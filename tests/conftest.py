@@ -108,7 +108,7 @@ def _runs_here(config, item) -> bool:
     access; the services beneath them are tested on both) and checks of Python-only rules
     that need a costly set-up. `one_database("sqlite")` names the database."""
     mark = item.get_closest_marker("one_database")
-    if mark is None:
+    if mark is None or item.get_closest_marker("both_databases"):
         return True
     database = _database_of(item)
     wanted = mark.args[0] if mark.args else _default_database(config)

@@ -12,6 +12,8 @@ from club.catalog import services as catalog
 from club.catalog.models import RedemptionStatus
 from club.ledger import services as ledger
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 EVIL = ('=HYPERLINK("http://evil")', "+SUM(1;2)", "-2+3", "@cmd")
 
 

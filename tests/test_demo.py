@@ -33,6 +33,8 @@ from club.purchases.figures import confirmed_points
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 from club.rules.models import Earning, Rule, RuleKind
 
+pytestmark = pytest.mark.one_database  # the demo; its SQLite load is checked below
+
 PURCHASE_KINDS = {
     EntryKind.EARN,
     EntryKind.CONFIRM,

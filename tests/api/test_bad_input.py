@@ -20,6 +20,8 @@ from club.purchases.models import Invoice
 from tests.api.test_api import invoice
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 
 @pytest.fixture
 def secret(db_session):

@@ -11,6 +11,8 @@ from club.api import services as tokens
 from club.catalog.models import PrivilegeKind, Redemption
 from tests.conftest import BRIEF, login
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 
 @pytest.fixture
 def holder_token(db_session, club):

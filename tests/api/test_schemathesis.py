@@ -165,9 +165,11 @@ def _fuzzing(run: Run, schema, operation) -> None:
         run.strategy(f"fuzzing, {mode.value}", strategy, count, operation.label)
 
 
+@pytest.mark.one_database
 def test_examples_and_boundaries_are_answered_as_documented(app, client, secrets_by_scope):
-    """On both databases: the boundaries are where they differ (a NUL byte, a 64-bit id,
-    a string one character too long)."""
+    """On PostgreSQL, the stricter database: a NUL byte, a 64-bit id or a string one
+    character too long that slipped past the edge is an error there, stored as it came on
+    SQLite; the edge's own checks are the same on both."""
     sent, failures = _send_each_operation(app, client, secrets_by_scope, [_examples_and_boundaries])
     assert failures == [], "\n\n".join(failures)
     assert sent > 300

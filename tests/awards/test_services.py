@@ -23,6 +23,8 @@ from club.members.models import MembershipStatus
 from club.members.tiers import ensure_default_tiers
 from club.purchases.models import PurchaseMonth
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 AFTER_Q3 = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
 
 

@@ -21,6 +21,8 @@ from club.catalog.pictures import STORED_MAX_SIDE
 from club.config import ConfigError, load_config
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 # --- pictures made here ----------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from club.jobs import warn_low_voucher_pools, withdraw_expired_codes
 from club.ledger.models import Entry, EntryKind
 from club.ledger.verify import verify
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 NOW = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
 ADDRESS = catalog.Delivery("ul. Prosta 1\n00-001 Warszawa", "+48 600 100 200")
 POOL = b"code,pin,value,expiry\nAAA-111,1234,100.00,2026-12-31\nBBB-222,,100,31.12.2026\n"

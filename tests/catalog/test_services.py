@@ -24,6 +24,8 @@ from club.members.models import MembershipStatus
 from club.members.tiers import ensure_default_tiers
 from tests.conftest import BRIEF
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 ANSWERS = {"site": "https://zak.example", "topic": "LED lighting for warehouses"}
 
 

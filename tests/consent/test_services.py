@@ -14,6 +14,8 @@ from club.core.errors import NotAllowed
 from club.ledger.verify import verify
 from tests.consent.conftest import text
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 
 def _accept(db_session, user, document):
     return consent.accept(db_session, user, document, ip_address="192.0.2.7", user_agent="UA")

@@ -17,6 +17,8 @@ from club.ledger.models import Entry
 from club.members.models import MembershipStatus
 from tests.events.conftest import meeting_data, started
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 
 def _count(db_session, **where):
     query = select(func.count()).select_from(Registration)

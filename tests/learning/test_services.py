@@ -19,6 +19,8 @@ from club.members import admission
 from club.members.models import MembershipStatus
 from tests.learning.conftest import COURSE_YAML, QUIZ_YAML, key_of, write_course, wrong_of
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
@@ -109,6 +111,7 @@ def test_a_reset_lets_them_retake_but_never_pays_twice(db_session, club, make_co
     assert db_session.scalar(select(func.count()).select_from(CoursePass)) == 1
 
 
+@pytest.mark.both_databases  # a constraint of the database itself
 def test_the_database_refuses_a_second_pass_row(db_session, club, make_course):
     from sqlalchemy.exc import IntegrityError
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from club.learning.models import Attempt, Course, Lesson, QuizVersion
 from club.learning.sync import sync_courses
 from tests.learning.conftest import COURSE_YAML, LESSON, QUIZ_YAML, write_course
+
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
 
 
 def _count(session, model) -> int:

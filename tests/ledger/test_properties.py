@@ -41,7 +41,7 @@ CREDIT = ledger.Source("credit_note", "KOR/1")
 REDEMPTION = ledger.Source("redemption", "1")
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=16,
     stateful_step_count=25,
     deadline=None,
     database=None,

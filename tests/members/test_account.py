@@ -17,6 +17,8 @@ from club.audit.models import AuditEntry
 from club.members.passwords import verify_password
 from tests.conftest import PASSWORD, login
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 NEW_PASSWORD = "a brand new passphrase"
 
 

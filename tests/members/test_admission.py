@@ -26,6 +26,8 @@ from club.members.models import MembershipStatus
 from club.purchases.figures import confirmed_points
 from club.purchases.models import PurchaseMonth
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 # 23:30 UTC on 30 November is already 1 December in the club's time zone (Warsaw).
 NOW = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
 TODAY = date(2026, 12, 1)

@@ -13,6 +13,8 @@ from club.members.models import Company
 from club.members.tax_ids import normalize_tax_id, split_tax_id
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 NOT_COUNTRIES = ["EU", "EZ", "UN", "QO", "ZZ", "XK", "XA", "AC", "IC", "001", "150", "pl", ""]
 
 

@@ -24,6 +24,8 @@ from club.members.models import (
 from club.members.sign_in import MAX_SESSIONS_PER_USER
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -69,6 +71,7 @@ def test_emails_are_lower_cased_and_checked(app_ctx):
         services.normalize_email("not-an-address")
 
 
+@pytest.mark.both_databases  # a constraint of the database itself
 def test_database_refuses_an_email_that_is_not_lower_case(db_session, make_company):
     company = make_company()
     db_session.add(
@@ -81,6 +84,7 @@ def test_database_refuses_an_email_that_is_not_lower_case(db_session, make_compa
 # --- one account holder per company ---------------------------------------------------
 
 
+@pytest.mark.both_databases  # a constraint of the database itself
 def test_database_allows_one_account_holder_per_company(db_session, club):
     db_session.add(
         User(
@@ -94,6 +98,7 @@ def test_database_allows_one_account_holder_per_company(db_session, club):
         db_session.flush()
 
 
+@pytest.mark.both_databases  # a constraint of the database itself
 def test_database_refuses_partner_roles_without_company(db_session):
     db_session.add(User(email="lost@example.com", name="Lost", role=Role.PARTNER_STAFF))
     with pytest.raises(IntegrityError):

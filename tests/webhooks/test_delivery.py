@@ -24,6 +24,8 @@ from club.webhooks.errors import WebhookRefused
 from club.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.events.conftest import meeting_data
 
+pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
+
 
 def _events(session, event_type=None) -> list[WebhookEvent]:
     query = select(WebhookEvent).order_by(WebhookEvent.id)
