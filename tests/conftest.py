@@ -452,6 +452,25 @@ def _rolled_back(app) -> Iterator[None]:
 
 
 @contextmanager
+def rolled_back_part(app) -> Iterator[None]:
+    """A part of a test whose writes are rolled back at its end, within the test's own
+    rolled-back transaction: what the test built before stays, as it was, for the next
+    part (a savepoint on the test's connection)."""
+    _db.session.commit()  # the test's own savepoint ends; the next one opens inside ours
+    with app.app_context():
+        connection = _Outer.connections[_db.engine.url]
+    part = connection.begin_nested()
+    try:
+        yield
+    finally:
+        _db.session.rollback()
+        part.rollback()
+        with app.app_context():
+            rate_limiter.reset()
+            shared_cache.cache().clear_memory()
+
+
+@contextmanager
 def _emptied_afterwards(app) -> Iterator[None]:
     """Real commits; every table emptied afterwards."""
     try:
