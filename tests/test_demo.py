@@ -33,7 +33,8 @@ from club.purchases.figures import confirmed_points
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 from club.rules.models import Earning, Rule, RuleKind
 
-pytestmark = pytest.mark.one_database  # the demo; its SQLite load is checked below
+# On SQLite, as `make run` loads it; the browser tests start from the same load.
+pytestmark = pytest.mark.one_database("sqlite")
 
 PURCHASE_KINDS = {
     EntryKind.EARN,
