@@ -1,0 +1,47 @@
+"""Bonuses granted at the same moment from one budget never take it below zero."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from club.extensions import db
+from club.ledger.models import Wallet
+from club.members.models import Company, User
+from club.relations import bonus
+from club.relations.errors import BudgetExceeded
+from club.relations.models import BonusBudget, BonusGrant
+from tests.race import race
+
+# Threads with connections of their own must see what the test wrote: real commits.
+pytestmark = pytest.mark.real_commits
+
+
+def test_simultaneous_grants_stop_at_the_budget(app, db_session, club):
+    budget = bonus.set_budget(
+        db_session, club.account_manager, bonus.current_quarter(), 250, actor=club.club_manager
+    )
+    db_session.commit()
+    manager_id, company_id = club.account_manager.id, club.company.id
+
+    def grant(index):
+        try:
+            bonus.grant(
+                db.session,
+                db.session.get(Company, company_id),
+                100,
+                reason=f"race {index}",
+                granted_by=db.session.get(User, manager_id),
+            )
+        except BudgetExceeded:
+            db.session.rollback()
+            return "refused"
+        return "granted"
+
+    outcomes = race(app, grant, 5)
+    assert sorted(outcomes) == ["granted", "granted", "refused", "refused", "refused"]
+    db_session.expire_all()
+    assert db_session.get(BonusBudget, budget.id).spent == 200
+    assert db_session.scalar(select(func.count()).select_from(BonusGrant)) == 2
+    wallet = db_session.scalar(select(Wallet).where(Wallet.company_id == company_id))
+    assert wallet.available == 200
