@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from club.core.forms import NUMERIC, strip
+from club.core.forms import NUMERIC, choices, strip
 from club.purchases.csv_encoding import ENCODINGS
 from club.relations.bonus import MAX_BUDGET_POINTS, MAX_REASON_LENGTH
 from club.relations.contacts import MAX_NEXT_STEP_LENGTH, MAX_NOTE_LENGTH
@@ -30,7 +30,7 @@ FILE_KIND_LABELS = {
 class ContactForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()),
         validators=[DataRequired()],
     )
     happened_on = DateField(_l("Date"), validators=[DataRequired()])
@@ -74,13 +74,13 @@ class BudgetForm(FlaskForm):
 class ImportForm(FlaskForm):
     kind = SelectField(
         _l("The file holds"),
-        choices=[(kind.value, label) for kind, label in FILE_KIND_LABELS.items()],
+        choices=choices((kind.value, label) for kind, label in FILE_KIND_LABELS.items()),
         validators=[AnyOf([kind.value for kind in FileKind])],
     )
     file = FileField(_l("CSV file"), validators=[FileRequired()])
     encoding = SelectField(
         _l("Encoding"),
-        choices=[("", _l("Find it out from the file"))] + [(name, name) for name in ENCODINGS],
+        choices=choices([("", _l("Find it out from the file"))] + [(n, n) for n in ENCODINGS]),
         validators=[Optional(), AnyOf(["", *ENCODINGS])],
         default="",
     )
