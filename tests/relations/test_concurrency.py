@@ -9,7 +9,7 @@ from club.extensions import db
 from club.ledger.models import Wallet
 from club.members.models import Company, User
 from club.relations import bonus
-from club.relations.errors import BudgetExceeded
+from club.relations.errors import BudgetExceeded, RelationsError
 from club.relations.models import BonusBudget, BonusGrant
 from tests.race import race
 
@@ -45,3 +45,32 @@ def test_simultaneous_grants_stop_at_the_budget(app, db_session, club):
     assert db_session.scalar(select(func.count()).select_from(BonusGrant)) == 2
     wallet = db_session.scalar(select(Wallet).where(Wallet.company_id == company_id))
     assert wallet.available == 200
+
+
+def test_a_budget_lowered_while_bonuses_are_granted_still_covers_them(app, db_session, club):
+    quarter = bonus.current_quarter()
+    budget = bonus.set_budget(
+        db_session, club.account_manager, quarter, 400, actor=club.club_manager
+    )
+    db_session.commit()
+    ids = club.account_manager.id, club.company.id, club.club_manager.id
+
+    def act(index):
+        manager, company, club_manager = (db.session.get(User, ids[0]),
+            db.session.get(Company, ids[1]), db.session.get(User, ids[2]))  # fmt: skip
+        try:
+            if index == 0:
+                bonus.set_budget(db.session, manager, quarter, 150, actor=club_manager)
+            else:
+                bonus.grant(db.session, company, 100, reason="race", granted_by=manager)
+        except RelationsError:
+            db.session.rollback()
+            return "refused"
+        return "done"
+
+    race(app, act, 4)
+    db_session.expire_all()
+    final = db_session.get(BonusBudget, budget.id)
+    granted = db_session.scalar(select(func.coalesce(func.sum(BonusGrant.points), 0)))
+    assert final.spent == granted <= final.points
+    assert final.points in (150, 400)
