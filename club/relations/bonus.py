@@ -37,7 +37,7 @@ MAX_REASON_LENGTH = 300
 def _whole(points, field: str, low: int, high: int) -> int:
     if not isinstance(points, int) or isinstance(points, bool) or not low <= points <= high:
         raise RelationsError(
-            _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high), field=field
+            _("Enter whole points from %(low)d to %(high)d.", low=low, high=high), field=field
         )
     return points
 

@@ -16,9 +16,9 @@ from club.relations.csv_import import FileKind
 from club.relations.models import ContactKind
 
 KIND_LABELS = {
-    ContactKind.CALL: _l("Call"),
-    ContactKind.VISIT: _l("Visit"),
-    ContactKind.MAIL: _l("Mail"),
+    ContactKind.CALL: _l("Phone call"),
+    ContactKind.VISIT: _l("On-site visit"),
+    ContactKind.MAIL: _l("E-mail"),
     ContactKind.NOTE: _l("Note"),
 }
 FILE_KIND_LABELS = {
