@@ -1,6 +1,9 @@
-"""Bonuses granted at the same moment from one budget never take it below zero."""
+"""Bonuses granted at the same moment from one budget never take it below zero; a
+complaint sent twice at once is stored once."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -8,9 +11,9 @@ from sqlalchemy import func, select
 from club.extensions import db
 from club.ledger.models import Wallet
 from club.members.models import Company, User
-from club.relations import bonus
+from club.relations import bonus, records
 from club.relations.errors import BudgetExceeded, RelationsError
-from club.relations.models import BonusBudget, BonusGrant
+from club.relations.models import BonusBudget, BonusGrant, Complaint
 from tests.race import race
 
 # Threads with connections of their own must see what the test wrote: real commits.
@@ -74,3 +77,17 @@ def test_a_budget_lowered_while_bonuses_are_granted_still_covers_them(app, db_se
     granted = db_session.scalar(select(func.coalesce(func.sum(BonusGrant.points), 0)))
     assert final.spent == granted <= final.points
     assert final.points in (150, 400)
+
+
+def test_the_same_new_complaint_sent_at_once_is_stored_once(app, db_session, club):
+    company_id = club.company.id
+    data = records.ComplaintData("RK/RACE", date(2026, 11, 2), None, "Sent twice by the CRM")
+
+    def send(index):
+        company = db.session.get(Company, company_id)
+        _row, outcome = records.upsert_complaint(db.session, company, data)
+        return outcome
+
+    outcomes = race(app, send, 4)
+    assert sorted(outcomes).count(records.Outcome.CREATED) == 1
+    assert db_session.scalar(select(func.count()).select_from(Complaint)) == 1
