@@ -20,6 +20,7 @@ from club.purchases.models import (
     PaymentReminder,
     PurchaseMonth,
 )
+from club.relations import models as relations_models  # noqa: F401
 from club.rules import models as rules_models  # noqa: F401
 from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
