@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.currencies import is_currency
+from club.core.errors import NotAllowed
 from club.core.periods import quarter_of
+from club.core.roles import Role
+from club.members.companies import visible_companies
 from club.members.models import Company, User
 from club.satisfaction.errors import InvalidPotential, NotAsked, SatisfactionError
 from club.satisfaction.models import (
@@ -106,26 +109,30 @@ def open_question(session: Session, person: User) -> SurveyAnswer | None:
     )
 
 
-def _own_open(session: Session, person: User, question_id: int) -> SurveyAnswer:
+def question_of(session: Session, person: User, question_id: int) -> SurveyAnswer | None:
+    """The person's own question, in any state; None for anyone else's (a 404)."""
     question = session.get(SurveyAnswer, question_id)
-    if question is None or question.user_id != person.id:
-        raise NotAsked(_("This question is not for you."))
+    return question if question is not None and question.user_id == person.id else None
+
+
+def _still_open(person: User, question: SurveyAnswer) -> None:
+    if question.user_id != person.id:
+        raise NotAllowed(_("This question is not for you."))
     if not question.is_open:
         raise NotAsked(_("This question was already answered or dismissed."))
-    return question
 
 
 def answer(
     session: Session,
     person: User,
-    question_id: int,
+    question: SurveyAnswer,
     *,
     score: int,
     comment: str | None = None,
     now: datetime | None = None,
 ) -> SurveyAnswer:
-    """Record the person's score (0-10) and optional comment."""
-    question = _own_open(session, person, question_id)
+    """Record the person's score (0-10) and optional comment, once."""
+    _still_open(person, question)
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
         raise SatisfactionError(_("Choose a score from 0 to 10."), field="score")
     comment = (comment or "").strip()
@@ -141,14 +148,20 @@ def answer(
     return question
 
 
-def dismiss(
-    session: Session, person: User, question_id: int, *, now: datetime | None = None
-) -> SurveyAnswer:
+def dismiss(session: Session, person: User, question: SurveyAnswer) -> SurveyAnswer:
     """The person would rather not answer: the card goes, and the quarter's ask is used."""
-    question = _own_open(session, person, question_id)
+    _still_open(person, question)
     question.is_dismissed = True
     session.flush()
     return question
+
+
+def portfolio_ids(session: Session, viewer: User) -> list[int] | None:
+    """The companies whose answers a supplier sees: None (all) for the club manager, the
+    portfolio for an account manager."""
+    if viewer.role == Role.CLUB_MANAGER:
+        return None
+    return list(session.scalars(visible_companies(viewer).with_only_columns(Company.id)))
 
 
 # --- the score -----------------------------------------------------------------------------
