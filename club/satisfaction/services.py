@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.core import formatting
 from club.core.clock import utcnow
 from club.core.currencies import is_currency
 from club.core.errors import NotAllowed
@@ -271,7 +272,10 @@ def check_potential(year: object, currency: object, amount: object) -> tuple[int
         raise InvalidPotential(_("Give the amount as a number."), field="amount")
     if amount <= 0 or amount > MAX_AMOUNT:
         raise InvalidPotential(
-            _("The amount must be above zero and at most %(most)s.", most=f"{MAX_AMOUNT:,}"),
+            _(
+                "The amount must be above zero and at most %(most)s.",
+                most=formatting.amount(MAX_AMOUNT),
+            ),
             field="amount",
         )
     if amount != amount.quantize(Decimal("0.01")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -224,7 +225,7 @@ def import_potentials():
         else:
             db.session.commit()
             flash(
-                _("%(count)s estimates imported.", count=result.saved),
+                ngettext("%(num)d estimate imported.", "%(num)d estimates imported.", result.saved),
                 "success",
             )
             return redirect(url_for(".import_potentials"))
