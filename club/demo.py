@@ -31,6 +31,7 @@ from club.demo_rules import play_rules
 from club.learning.demo import play_courses
 from club.members.models import User
 from club.members.services import hash_password
+from club.satisfaction.demo import play_satisfaction
 
 DEMO_PASSWORD = "club-demo-2026"
 
@@ -105,6 +106,7 @@ def _load_demo(
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
     play_rules(session, manager=manager, now=now)
+    play_satisfaction(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 
