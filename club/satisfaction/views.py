@@ -20,6 +20,7 @@ from club.core.refusals import on_refusal
 from club.core.roles import PARTNER_ROLES, Role
 from club.extensions import db
 from club.members.companies import visible_company
+from club.purchases.defaults import main_currency
 from club.satisfaction import potential_import, services
 from club.satisfaction.forms import (
     AnswerForm,
@@ -164,7 +165,12 @@ def potential(company_id: int):
     company = _company_or_404(company_id)
     form = PotentialForm()
     if request.method == "GET":
-        form = PotentialForm(formdata=None, year=periods.this_year().year, currency="PLN")
+        latest = services.company_potentials(db.session, company)
+        form = PotentialForm(
+            formdata=None,
+            year=periods.this_year().year,
+            currency=latest[0].currency if latest else main_currency(),
+        )
         return _potential_page(company, form)
     if not form.validate_on_submit():
         return _potential_page(company, form, 422)
