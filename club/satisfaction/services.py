@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,6 +183,12 @@ class NpsSummary:
     comments: list[tuple[datetime, int, str, str, Occasion]] = field(default_factory=list)
 
 
+def _ids(company_ids):
+    """Company ids as a list, or a SELECT of ids used as a subquery (a portfolio of
+    thousands need not travel as parameters)."""
+    return company_ids if isinstance(company_ids, Select) else list(company_ids)
+
+
 def nps_score(promoters: int, detractors: int, responses: int) -> int | None:
     if not responses:
         return None
@@ -199,7 +205,7 @@ def nps_summary(session: Session, start: datetime, end: datetime, company_ids=No
         SurveyAnswer.answered_at < end,
     ]
     if company_ids is not None:
-        where.append(SurveyAnswer.company_id.in_(list(company_ids)))
+        where.append(SurveyAnswer.company_id.in_(_ids(company_ids)))
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -246,7 +252,7 @@ def potentials(session: Session, company_ids, year: int) -> dict[int, list[tuple
     A company without an estimate is absent (missing, never zero)."""
     rows = session.execute(
         select(CompanyPotential.company_id, CompanyPotential.amount, CompanyPotential.currency)
-        .where(CompanyPotential.company_id.in_(list(company_ids)), CompanyPotential.year == year)
+        .where(CompanyPotential.company_id.in_(_ids(company_ids)), CompanyPotential.year == year)
         .order_by(CompanyPotential.company_id, CompanyPotential.currency)
     ).all()
     found: dict[int, list[tuple[Decimal, str]]] = {}

@@ -17,6 +17,7 @@ from club.core import periods
 from club.core.errors import NotAllowed
 from club.core.roles import Role
 from club.events import services as events
+from club.members.models import Company
 from club.satisfaction import potential_import
 from club.satisfaction import services as satisfaction
 from club.satisfaction.errors import InvalidPotential, NotAsked, SatisfactionError
@@ -61,6 +62,8 @@ def test_the_summary_counts_promoters_passives_detractors_and_rounds_the_score(
     mine = satisfaction.nps_summary(db_session, start, end, company_ids=[club.company.id])
     # 100 * (2 - 2) / 5 = 0; the other company's 8 is not counted.
     assert (mine.responses, mine.passives, mine.score) == (5, 1, 0)
+    by_query = select(Company.id).where(Company.id == club.company.id)
+    assert satisfaction.nps_summary(db_session, start, end, by_query) == mine
     only_other = satisfaction.nps_summary(db_session, start, end, [club.other_company.id])
     assert only_other.score == 0 and only_other.passives == 1
 
@@ -97,6 +100,8 @@ def test_potentials_by_company_and_currency_and_a_company_without_one_is_absent(
     assert found == {club.company.id: [(Decimal("5000.50"), "EUR"), (Decimal("120000.00"), "PLN")]}
     assert club.other_company.id not in found
     assert satisfaction.potentials(db_session, [club.company.id], 2024) == {}
+    every = select(Company.id)
+    assert satisfaction.potentials(db_session, every, 2026) == found
 
 
 # --- once a quarter -----------------------------------------------------------------------
