@@ -50,8 +50,8 @@ OCCASION_LABELS = {
     Occasion.MEETING: _l("Meeting attended"),
 }
 OCCASION_PROMPTS = {
-    Occasion.REDEMPTION: _l("Your company has just received a privilege from the club."),
-    Occasion.MEETING: _l("You have just attended a club meeting."),
+    Occasion.REDEMPTION: _l("Your company recently received a privilege from the club."),
+    Occasion.MEETING: _l("You recently attended a club meeting."),
 }
 
 

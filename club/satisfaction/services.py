@@ -94,16 +94,22 @@ def offer(
     return question
 
 
-def open_question(session: Session, person: User) -> SurveyAnswer | None:
-    """The question waiting on the person's home page, if any (the newest open one)."""
+def open_question(
+    session: Session, person: User, *, now: datetime | None = None
+) -> SurveyAnswer | None:
+    """The question waiting on the person's home page, if any (the newest open one).
+    A question waits through the quarter it was asked in and the next; older ones are
+    no longer shown (the occasion is long past)."""
     if not person.role.is_partner:
         return None
+    this_quarter = quarter_of(now or utcnow())
     return session.scalar(
         select(SurveyAnswer)
         .where(
             SurveyAnswer.user_id == person.id,
             SurveyAnswer.answered_at.is_(None),
             SurveyAnswer.is_dismissed.is_(False),
+            SurveyAnswer.quarter.in_([this_quarter.arg, this_quarter.previous().arg]),
         )
         .order_by(SurveyAnswer.asked_at.desc(), SurveyAnswer.id.desc())
         .limit(1)

@@ -123,8 +123,14 @@ def test_a_person_is_asked_once_per_quarter_of_the_club_calendar(db_session, clu
     assert satisfaction.may_ask(db_session, club.holder, now=q4_end)
     second = satisfaction.offer(db_session, club.holder, Occasion.MEETING, 3, now=q4_end)
     assert second is not None and second.quarter == "2027-Q1"
-    # Another person of the same company is asked on their own account.
-    assert satisfaction.offer(db_session, club.staff, Occasion.MEETING, 3, now=last_moment)
+    # Another person of the same company is asked on their own account; unanswered, the
+    # question waits through the next quarter, then is no longer shown.
+    staff_question = satisfaction.offer(db_session, club.staff, Occasion.MEETING, 3, now=q4_start)
+    next_q_end = periods.quarter(2027, 1).bounds()[1]
+    assert satisfaction.open_question(db_session, club.staff, now=q4_start) == staff_question
+    late = next_q_end - timedelta(microseconds=1)
+    assert satisfaction.open_question(db_session, club.staff, now=late) == staff_question
+    assert satisfaction.open_question(db_session, club.staff, now=next_q_end) is None
 
 
 def test_only_active_partner_people_are_asked(db_session, club, make_user):
@@ -158,8 +164,8 @@ def test_the_database_keeps_one_question_per_person_and_quarter(db_session, club
 
 def test_answer_checks_the_score_the_comment_and_whose_question_it_is(db_session, club):
     question = satisfaction.offer(db_session, club.holder, Occasion.REDEMPTION, 1, now=NOW)
-    assert satisfaction.open_question(db_session, club.holder) == question
-    assert satisfaction.open_question(db_session, club.staff) is None
+    assert satisfaction.open_question(db_session, club.holder, now=NOW) == question
+    assert satisfaction.open_question(db_session, club.staff, now=NOW) is None
     assert satisfaction.question_of(db_session, club.staff, question.id) is None
     for score in (-1, 11, True, "9"):
         with pytest.raises(SatisfactionError):
@@ -171,7 +177,7 @@ def test_answer_checks_the_score_the_comment_and_whose_question_it_is(db_session
 
     satisfaction.answer(db_session, club.holder, question, score=0, comment="   ", now=NOW)
     assert (question.score, question.comment, question.answered_at) == (0, None, NOW)
-    assert satisfaction.open_question(db_session, club.holder) is None
+    assert satisfaction.open_question(db_session, club.holder, now=NOW) is None
     with pytest.raises(NotAsked):
         satisfaction.answer(db_session, club.holder, question, score=10)
     with pytest.raises(NotAsked):
@@ -214,10 +220,10 @@ def test_a_closed_meeting_asks_its_attendees_not_the_no_shows(
     events.walk_in(db_session, meeting, club.holder, actor=club.club_manager, now=at)
     events.close_meeting(db_session, meeting, actor=club.club_manager, now=at)
     for person in (club.staff, club.holder):
-        question = satisfaction.open_question(db_session, person)
+        question = satisfaction.open_question(db_session, person, now=at)
         assert (question.occasion_kind, question.occasion_id) == (Occasion.MEETING, meeting.id)
         assert question.asked_at == at
-    assert satisfaction.open_question(db_session, club.other_staff) is None
+    assert satisfaction.open_question(db_session, club.other_staff, now=at) is None
 
 
 # --- potentials --------------------------------------------------------------------------------
