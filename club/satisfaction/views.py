@@ -81,8 +81,8 @@ def answer(question_id: int):
     on_refusal(_refused)
     if not form.validate_on_submit():
         card = _card(question, form)
-        if wants_fragment():
-            return card, 422
+        if wants_fragment():  # htmx swaps only 2xx answers: the errors replace the card
+            return card, 200
         return render_template("satisfaction/answer.html", card=Markup(card)), 422  # noqa: S704
     services.answer(
         db.session, current_user, question, score=form.score.data, comment=form.comment.data
@@ -147,6 +147,8 @@ def _company_or_404(company_id: int):
 
 
 def _potential_page(company, form, status: int = 200, *, saved: str | None = None):
+    if wants_fragment():  # htmx swaps only 2xx answers: the errors replace the section
+        status = 200
     return render_page_or_fragment(
         "satisfaction/potential.html",
         "satisfaction/_potential.html",
