@@ -93,7 +93,9 @@ def import_potentials(session: Session, data: bytes, *, actor: User) -> ImportRe
             if not 0 < company_id <= MAX_ID:
                 raise ValueError
         except ValueError:
-            result.problems.append((line, str(_l("The company id is not a number."))))
+            result.problems.append(
+                (line, str(_l("The company id must be a whole number above zero.")))
+            )
             continue
         try:
             year = int(row["year"])
