@@ -169,4 +169,8 @@ def test_the_club_manager_imports_and_exports_potentials(client, db_session, clu
     assert "company_id,year,currency,amount,company" in export
     assert f"{club.company.id},2026,EUR,2500.50,Hurtownia Żak" in export
     assert f"{club.other_company.id},2026,,," in export  # no estimate: blank, not zero
+    club.other_company.name = '=HYPERLINK("http://evil")'  # typed by people: never a formula
+    db_session.commit()
+    export = client.get("/manage/potentials.csv?year=2026").get_data(as_text=True)
+    assert """'=HYPERLINK(""http://evil"")""" in export
     assert db_session.scalar(select(func.count()).select_from(SurveyAnswer)) == 0
