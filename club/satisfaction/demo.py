@@ -33,8 +33,9 @@ COMMENTS = {
     ),
     "en": ("Good programme, keep it simple.",),
 }
-# A member its account manager has not estimated yet: the dashboard shows it missing.
-NOT_ESTIMATED = "Agencja Reklamowa Źródło"
+# A member its account manager has not estimated yet: the dashboard shows it missing (the
+# same company the dashboard's own demo leaves without one: the second member by id).
+NOT_ESTIMATED = "Instalatorstwo Gęś i Syn"
 # Potential: this much more than the company bought, rounded to thousands.
 POTENTIAL_FACTOR = Decimal("1.6")
 
