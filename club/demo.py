@@ -32,6 +32,7 @@ from club.learning.demo import play_courses
 from club.members.models import User
 from club.members.services import hash_password
 from club.relations.demo import play_relations
+from club.satisfaction.demo import play_satisfaction
 
 DEMO_PASSWORD = "club-demo-2026"
 
@@ -107,6 +108,7 @@ def _load_demo(
     play_awards(session, now)
     play_rules(session, manager=manager, now=now)
     play_relations(session, manager=manager, now=now)
+    play_satisfaction(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 

@@ -22,6 +22,7 @@ from club.purchases.models import (
 )
 from club.relations import models as relations_models  # noqa: F401
 from club.rules import models as rules_models  # noqa: F401
+from club.satisfaction.models import CompanyPotential, PotentialChange, SurveyAnswer
 from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Company",
+    "CompanyPotential",
     "ConsentDocument",
     "EarningRate",
     "EarningRule",
@@ -44,10 +46,12 @@ __all__ = [
     "MembershipChange",
     "OneTimeLink",
     "PaymentReminder",
+    "PotentialChange",
     "Privilege",
     "PurchaseMonth",
     "Redemption",
     "RedemptionEvent",
+    "SurveyAnswer",
     "User",
     "Wallet",
     "WebhookAttempt",
