@@ -106,3 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
     ):
         app.register_blueprint(blueprint)
+    if app.config.get("DEV_MAIL"):
+        from club.devtools.views import bp as devtools_bp
+
+        app.register_blueprint(devtools_bp)  # development only: /dev/mail

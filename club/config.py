@@ -66,6 +66,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _port(env) -> int:
+    """The port `make run` serves on (PORT, 5000 by default)."""
+    value = env.get("PORT", "5000").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"PORT={value!r} is not a port number (1-65535).")
+    return int(value)
+
+
 def _pixels(value: str) -> int:
     """A pixel count written as 16777216 or as 4096x4096."""
     try:
@@ -154,7 +162,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # Files the portal keeps: privilege pictures, uploads waiting for confirmation.
         "DATA_FOLDER": env.get("CLUB_DATA_FOLDER") or str(instance_path),
         # Where people reach the portal; links in mail sent by jobs and commands use it.
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Unset in development, it follows PORT (`make run PORT=5123`); pages and the mail
+        # they send take their links from the request itself.
+        "BASE_URL": env.get("BASE_URL") or f"http://127.0.0.1:{_port(env)}",
         # Largest request body; larger ones get a 413 page, not a stack trace.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -169,6 +179,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Club <club@localhost>"),
+        # Development: each mail is also printed to the console and the last ones kept
+        # for the club manager's page /dev/mail (which exists only in development).
+        "DEV_MAIL": not production,
         # Shared state between processes (rate limits); memory:// for one process.
         "RATELIMIT_STORAGE_URI": storage_uri,
         # Short-lived cache shared by the workers (the boards' tops): Redis, else memory.
