@@ -137,6 +137,13 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             "country code, e.g. PL, DE or RU."
         )
 
+    club_language = env.get("CLUB_LANGUAGE", "pl").strip().lower()
+    if club_language not in LANGUAGES:
+        raise ConfigError(
+            f"CLUB_LANGUAGE={club_language!r} is not a language of the portal: "
+            + ", ".join(LANGUAGES)
+        )
+
     voucher_key = _voucher_key(env, instance_path, production)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
@@ -197,6 +204,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
         "CLUB_CURRENCY": club_currency,
+        # The language every privilege and meeting is written in first; a viewer whose
+        # own language is missing reads it, marked "shown in ...".
+        "CLUB_LANGUAGE": club_language,
         "INVOICE_DEFAULT_COUNTRY": invoice_country,
         # Points expire this many months after they were earned.
         "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),

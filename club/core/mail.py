@@ -52,17 +52,22 @@ def render_mail(template: str, *, locale: str, **context) -> tuple[str, str]:
     The template's first line is the subject, the rest the body.
     """
     if has_request_context():
-        with force_locale(locale):
-            text = render_template(f"mail/{template}.txt", **context)
+        text, signature = _rendered(template, locale, **context)
     else:
         # Jobs and commands have no request: links in mail point at BASE_URL.
-        with (
-            current_app.test_request_context(base_url=current_app.config["BASE_URL"]),
-            force_locale(locale),
-        ):
-            text = render_template(f"mail/{template}.txt", **context)
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            text, signature = _rendered(template, locale, **context)
     subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return subject.strip(), body.strip() + "\n\n" + signature.strip("\n") + "\n"
+
+
+def _rendered(template: str, locale: str, **context) -> tuple[str, str]:
+    """The mail's text and the club's signature (its name, from the club settings)."""
+    with force_locale(locale):
+        return (
+            render_template(f"mail/{template}.txt", **context),
+            render_template("mail/_signature.txt"),
+        )
 
 
 def queue_mail(session: Session, *, to: str, template: str, locale: str, **context) -> Mail:

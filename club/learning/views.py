@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from club.branding import services as branding
 from club.core import codes
 from club.core.access import public, requires, signed_in
 from club.core.clock import utcnow
@@ -304,6 +305,7 @@ def certificate(slug: str):
                 _("Check it at %(url)s", url=verify_url),
             ],
             issuer=_("Club: the loyalty club of our business partners"),
+            brand=branding.pdf_brand(db.session, _("Club")),
         )
     )
     return Response(
