@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from club.branding.services import SettingsData
+from club.branding.services import LOGO_MAX_BYTES, SettingsData
 from club.core.forms import strip
 
 COLOUR = [DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Write a colour as #rrggbb."))]
@@ -27,12 +27,17 @@ class SettingsForm(FlaskForm):
 
     def settings_data(self) -> SettingsData:
         upload = self.logo.data
+        logo = None
+        if upload and getattr(upload, "filename", ""):
+            # One byte more than allowed is enough to refuse it; the rest stays unread.
+            logo = upload.stream.read(LOGO_MAX_BYTES + 1)
+            upload.close()
         return SettingsData(
             name=self.name.data or "",
             primary_colour=self.primary_colour.data,
             accent_colour=self.accent_colour.data,
             signatory_name=self.signatory_name.data or "",
             signatory_title=self.signatory_title.data or "",
-            logo=upload.read() if upload and getattr(upload, "filename", "") else None,
+            logo=logo,
             remove_logo=self.remove_logo.data,
         )

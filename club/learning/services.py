@@ -39,6 +39,8 @@ from club.learning.limits import (
     is_overdue,
     quiz_state,
     reset_progress,
+    resume_step,
+    seconds_left,
 )
 from club.learning.passes import course_pass, earns_points, find_certificate
 
@@ -68,6 +70,8 @@ __all__ = [
     "progress_for",
     "published_courses",
     "question_view",
+    "resume_step",
+    "seconds_left",
     "questions_view",
     "quiz_state",
     "read_lesson_ids",
