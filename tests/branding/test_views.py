@@ -69,9 +69,13 @@ def test_the_manager_names_the_club_and_every_page_mail_and_pdf_shows_it(
     assert body.rstrip().endswith("-- \nKlub LuxLight")
 
     login(client, club.holder)
-    text = PdfReader(
-        io.BytesIO(client.get(f"/awards/companies/{club.company.id}/certificate.pdf").data)
-    ).pages[0].extract_text()
+    text = (
+        PdfReader(
+            io.BytesIO(client.get(f"/awards/companies/{club.company.id}/certificate.pdf").data)
+        )
+        .pages[0]
+        .extract_text()
+    )
     assert "Katarzyna Wiśniewska" in text and "Kierownik klubu" in text
 
 
