@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from club.api import services as tokens
+from club.catalog import services as catalog
 from club.catalog.models import Privilege
 from tests.catalog.test_manage_views import GOOD
 from tests.conftest import login
@@ -42,3 +44,27 @@ def test_a_privilege_in_two_languages_reads_in_each_and_falls_back_marked(client
     listing = client.get("/privileges").get_data(as_text=True)
     assert '<h2 lang="en"><a' in listing and "Product photography" in listing
     assert "показано на языке: английский" in listing
+
+
+def test_the_api_answers_in_the_language_asked_for_else_the_clubs(
+    client, club, db_session, make_privilege
+):
+    privilege = make_privilege("SEO audit")
+    catalog.save_privilege(
+        db_session,
+        privilege,
+        actor=club.club_manager,
+        texts={"pl": {"title": "Audyt SEO", "summary": "Krótko"}},
+    )
+    _token, secret = tokens.create_token(
+        db_session, name="Holder script", scopes=tokens.PERSONAL_SCOPES, user=club.holder
+    )
+    db_session.commit()
+
+    def listed(language: str) -> dict:
+        headers = {"Authorization": f"Bearer {secret}", "Accept-Language": language}
+        (item,) = client.get("/api/v1/privileges", headers=headers).get_json()["privileges"]
+        return {key: item[key] for key in ("title", "summary", "language")}
+
+    assert listed("pl-PL,pl;q=0.9") == {"title": "Audyt SEO", "summary": "Krótko", "language": "pl"}
+    assert listed("ru") == {"title": "SEO audit", "summary": "", "language": "en"}
