@@ -420,7 +420,14 @@ def catalogue(
         query = query.where(Privilege.points_cost <= affordable_for)
     if text:
         pattern = f"%{text.strip().lower()}%"
+        # In any of its languages: a reader searches in the one they read.
+        written = select(PrivilegeText.privilege_id).where(
+            func.lower(PrivilegeText.title).like(pattern)
+            | func.lower(PrivilegeText.summary).like(pattern)
+        )
         query = query.where(
-            func.lower(Privilege.title).like(pattern) | func.lower(Privilege.summary).like(pattern)
+            func.lower(Privilege.title).like(pattern)
+            | func.lower(Privilege.summary).like(pattern)
+            | Privilege.id.in_(written)
         )
     return query.order_by(Privilege.position, Privilege.id)

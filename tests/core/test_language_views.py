@@ -38,6 +38,8 @@ def test_a_privilege_in_two_languages_reads_in_each_and_falls_back_marked(client
     page = client.get(f"/privileges/{privilege.slug}").get_data(as_text=True)
     assert "<h1>Sesja zdjęciowa produktów</h1>" in page and "lang-marker" not in page
     assert "<strong>Dwie godziny</strong>" in page
+    found = client.get("/privileges?q=sesja").get_data(as_text=True)
+    assert "Sesja zdjęciowa produktów" in found  # searched in the language it is read in
 
     login(client, club.staff)
     client.post("/language", data={"language": "ru"})
