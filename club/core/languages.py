@@ -20,6 +20,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from club.core.errors import ClubError
 
 LANGUAGES = ("en", "pl", "ru")
+DEFAULT_CLUB_LANGUAGE = "pl"  # as club/config.py reads CLUB_LANGUAGE
 
 
 class HasLanguage(Protocol):
@@ -29,8 +30,8 @@ class HasLanguage(Protocol):
 def club_language() -> str:
     """The language the club writes in first: every text exists in it."""
     if has_app_context():
-        return current_app.config.get("CLUB_LANGUAGE", "pl")
-    return "en"
+        return current_app.config.get("CLUB_LANGUAGE", DEFAULT_CLUB_LANGUAGE)
+    return DEFAULT_CLUB_LANGUAGE
 
 
 def viewer_language() -> str:
