@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
+# `make run PORT=5123`: where the development server listens (links in mail follow it).
+PORT   ?= 5000
+export PORT
 
 .PHONY: run test bench bench-boards bench-tiers lint format translations extract-messages clean
 
@@ -23,7 +26,7 @@ run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) club courses sync
 	$(FLASK) club demo
-	CLUB_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	CLUB_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Tests run in TEST_WORKERS processes (pytest-xdist), each with databases of its own;
 # TEST_WORKERS=0 runs them in this process. Bytecode is cached even where the environment

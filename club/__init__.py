@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.api.personal_views import bp as personal_tokens_bp
     from club.api.views import bp as api_bp
     from club.awards.views import bp as awards_bp
+    from club.branding.views import bp as branding_bp
     from club.catalog.manage_views import bp as catalog_manage_bp
     from club.catalog.views import bp as catalog_bp
     from club.consent.views import bp as consent_bp
@@ -108,5 +109,10 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
         relations_bp,
         satisfaction_bp,
+        branding_bp,
     ):
         app.register_blueprint(blueprint)
+    if app.config.get("DEV_MAIL"):
+        from club.devtools.views import bp as devtools_bp
+
+        app.register_blueprint(devtools_bp)  # development only: /dev/mail

@@ -66,6 +66,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _port(env) -> int:
+    """The port `make run` serves on (PORT, 5000 by default)."""
+    value = env.get("PORT", "5000").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"PORT={value!r} is not a port number (1-65535).")
+    return int(value)
+
+
 def _pixels(value: str) -> int:
     """A pixel count written as 16777216 or as 4096x4096."""
     try:
@@ -129,6 +137,13 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
             "country code, e.g. PL, DE or RU."
         )
 
+    club_language = env.get("CLUB_LANGUAGE", "pl").strip().lower()
+    if club_language not in LANGUAGES:
+        raise ConfigError(
+            f"CLUB_LANGUAGE={club_language!r} is not a language of the portal: "
+            + ", ".join(LANGUAGES)
+        )
+
     voucher_key = _voucher_key(env, instance_path, production)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'club.sqlite3'}"
@@ -154,7 +169,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         # Files the portal keeps: privilege pictures, uploads waiting for confirmation.
         "DATA_FOLDER": env.get("CLUB_DATA_FOLDER") or str(instance_path),
         # Where people reach the portal; links in mail sent by jobs and commands use it.
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Unset in development, it follows PORT (`make run PORT=5123`); pages and the mail
+        # they send take their links from the request itself.
+        "BASE_URL": env.get("BASE_URL") or f"http://127.0.0.1:{_port(env)}",
         # Largest request body; larger ones get a 413 page, not a stack trace.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -169,6 +186,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Club <club@localhost>"),
+        # Development: each mail is also printed to the console and the last ones kept
+        # for the club manager's page /dev/mail (which exists only in development).
+        "DEV_MAIL": not production,
         # Shared state between processes (rate limits); memory:// for one process.
         "RATELIMIT_STORAGE_URI": storage_uri,
         # Short-lived cache shared by the workers (the boards' tops): Redis, else memory.
@@ -184,6 +204,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
         "CLUB_CURRENCY": club_currency,
+        # The language every privilege and meeting is written in first; a viewer whose
+        # own language is missing reads it, marked "shown in ...".
+        "CLUB_LANGUAGE": club_language,
         "INVOICE_DEFAULT_COUNTRY": invoice_country,
         # Points expire this many months after they were earned.
         "POINTS_EXPIRY_MONTHS": int(env.get("POINTS_EXPIRY_MONTHS", 24)),

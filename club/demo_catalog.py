@@ -11,25 +11,232 @@ from sqlalchemy.orm import Session
 
 from club.catalog import services as catalog
 from club.catalog.models import Privilege, PrivilegeKind, RedemptionStatus
+from club.core.languages import club_language
 from club.core.periods import club_today
 from club.core.roles import Role
 from club.ledger.services import wallet_to_read
 from club.members.models import User
 
+# Each privilege's title, summary and description in the club's three languages.
+TEXTS = {
+    "proposal": {
+        "en": (
+            "Commercial proposal drafting",
+            "Our sales team drafts a commercial proposal for one of your key clients.",
+            "You tell us the client and the need; a senior sales engineer prepares a complete "
+            "proposal with product selection, prices and a cover letter in your company's "
+            "name.\n\n- one proposal, up to 20 positions\n- two rounds of changes\n"
+            "- delivered as an editable document",
+        ),
+        "pl": (
+            "Przygotowanie oferty handlowej",
+            "Nasz dział sprzedaży przygotuje ofertę handlową dla jednego z Twoich kluczowych "
+            "klientów.",
+            "Podajesz klienta i jego potrzebę; doświadczony inżynier sprzedaży przygotowuje "
+            "kompletną ofertę z doborem produktów, cenami i listem przewodnim w imieniu Twojej "
+            "firmy.\n\n- jedna oferta, do 20 pozycji\n- dwie rundy poprawek\n"
+            "- w edytowalnym dokumencie",
+        ),
+        "ru": (
+            "Подготовка коммерческого предложения",
+            "Наш отдел продаж подготовит коммерческое предложение для одного из ваших ключевых "
+            "клиентов.",
+            "Вы называете клиента и его задачу; опытный инженер по продажам готовит полное "
+            "предложение с подбором продукции, ценами и сопроводительным письмом от имени вашей "
+            "компании.\n\n- одно предложение, до 20 позиций\n- два круга правок\n"
+            "- в редактируемом документе",
+        ),
+    },
+    "copywriting": {
+        "en": (
+            "Copywriting for your web site",
+            "Product texts or a landing page written by a professional copywriter.",
+            "Texts that sell our products on your site, written for your customers and "
+            "checked for SEO.",
+        ),
+        "pl": (
+            "Teksty na Twoją stronę internetową",
+            "Opisy produktów lub strona docelowa napisane przez zawodowego copywritera.",
+            "Teksty, które sprzedają nasze produkty na Twojej stronie, pisane dla Twoich "
+            "klientów i sprawdzone pod kątem SEO.",
+        ),
+        "ru": (
+            "Тексты для вашего сайта",
+            "Описания товаров или посадочная страница от профессионального копирайтера.",
+            "Тексты, которые продают нашу продукцию на вашем сайте, написаны для ваших "
+            "покупателей и проверены на SEO.",
+        ),
+    },
+    "research": {
+        "en": (
+            "Online marketing research",
+            "What your customers search for and how your competitors answer it.",
+            "",
+        ),
+        "pl": (
+            "Badanie rynku online",
+            "Czego szukają Twoi klienci i jak odpowiada na to konkurencja.",
+            "",
+        ),
+        "ru": (
+            "Онлайн-исследование рынка",
+            "Что ищут ваши клиенты и как на это отвечают конкуренты.",
+            "",
+        ),
+    },
+    "seo": {
+        "en": (
+            "SEO for your web site",
+            "A technical audit and three months of search optimisation.",
+            "",
+        ),
+        "pl": (
+            "SEO dla Twojej strony",
+            "Audyt techniczny i trzy miesiące optymalizacji pod wyszukiwarki.",
+            "",
+        ),
+        "ru": (
+            "SEO для вашего сайта",
+            "Технический аудит и три месяца поисковой оптимизации.",
+            "",
+        ),
+    },
+    "training": {
+        "en": (
+            "Sales training for your team",
+            "A one-day workshop on selling our product lines, at your premises.",
+            "",
+        ),
+        "pl": (
+            "Szkolenie sprzedażowe dla Twojego zespołu",
+            "Jednodniowe warsztaty ze sprzedaży naszych linii produktów, w Twojej firmie.",
+            "",
+        ),
+        "ru": (
+            "Тренинг по продажам для вашей команды",
+            "Однодневный семинар по продажам наших линеек продукции, у вас в офисе.",
+            "",
+        ),
+    },
+    "photography": {
+        "en": (
+            "Product photography for your catalogue",
+            "Up to 30 studio photos of the products you sell, with usage rights.",
+            "",
+        ),
+        "pl": (
+            "Zdjęcia produktów do Twojego katalogu",
+            "Do 30 zdjęć studyjnych sprzedawanych przez Ciebie produktów, z prawami do użycia.",
+            "",
+        ),
+        "ru": (
+            "Фотосъёмка продукции для вашего каталога",
+            "До 30 студийных фотографий продаваемых вами товаров, с правами на использование.",
+            "",
+        ),
+    },
+    "fair": {
+        "en": (
+            "Trip to Light + Building, Frankfurt",
+            "Two days at the international trade fair with the supplier's team.",
+            "",
+        ),
+        "pl": (
+            "Wyjazd na targi Light + Building we Frankfurcie",
+            "Dwa dni na międzynarodowych targach razem z zespołem dostawcy.",
+            "",
+        ),
+        "ru": (
+            "Поездка на выставку Light + Building во Франкфурт",
+            "Два дня на международной выставке вместе с командой поставщика.",
+            "",
+        ),
+    },
+    "voucher": {
+        "en": (
+            "E-voucher 200 PLN",
+            "A voucher for a popular online shop: the code comes by e-mail and on the "
+            "redemption page.",
+            "",
+        ),
+        "pl": (
+            "E-bon 200 PLN",
+            "Bon do popularnego sklepu internetowego: kod przychodzi e-mailem i jest na "
+            "stronie zamówienia.",
+            "",
+        ),
+        "ru": (
+            "Электронный сертификат на 200 PLN",
+            "Сертификат популярного интернет-магазина: код приходит по электронной почте и "
+            "виден на странице заказа.",
+            "",
+        ),
+    },
+    "polo": {
+        "en": (
+            "Club polo shirt",
+            "A branded polo shirt for your shop team, delivered by courier.",
+            "",
+        ),
+        "pl": (
+            "Koszulka polo klubu",
+            "Firmowa koszulka polo dla zespołu Twojego sklepu, dostarczona kurierem.",
+            "",
+        ),
+        "ru": (
+            "Клубная рубашка-поло",
+            "Фирменная рубашка-поло для команды вашего магазина, доставка курьером.",
+            "",
+        ),
+    },
+    "rebate": {
+        "en": (
+            "Post-sale rebate 500 PLN",
+            "Points turned into a credit on your next invoice.",
+            "",
+        ),
+        "pl": (
+            "Rabat posprzedażowy 500 PLN",
+            "Punkty zamienione na uznanie na Twojej następnej fakturze.",
+            "",
+        ),
+        "ru": (
+            "Скидка после продажи 500 PLN",
+            "Баллы превращаются в кредит по вашему следующему счёту.",
+            "",
+        ),
+    },
+    "google": {
+        "en": (
+            "Google Business profile set-up",
+            "Your company's Google Business profile set up and its first photos posted, so "
+            "local customers find you (pilot group).",
+            "",
+        ),
+        "pl": (
+            "Założenie profilu Google Business",
+            "Konfiguracja profilu Twojej firmy w Google Business i pierwsze zdjęcia, żeby "
+            "lokalni klienci Cię znaleźli (grupa pilotażowa).",
+            "",
+        ),
+        "ru": (
+            "Настройка профиля Google Business",
+            "Профиль вашей компании в Google Business и первые фотографии, чтобы местные "
+            "покупатели вас находили (пилотная группа).",
+            "",
+        ),
+    },
+}
+
 PRIVILEGES = [
-    # title, category, points, money value, lead days, extra fields
+    # key of TEXTS, category, points, money value, lead days, extra fields
     (
-        "Commercial proposal drafting",
+        "proposal",
         "sales",
         1500,
         "2400.00",
         14,
         {
-            "summary": "Our sales team drafts a commercial proposal for one of your key clients.",
-            "description": "You tell us the client and the need; a senior sales engineer "
-            "prepares a complete proposal with product selection, prices and a cover letter "
-            "in your company's name.\n\n- one proposal, up to 20 positions\n- two rounds of "
-            "changes\n- delivered as an editable document",
             "brief": [
                 {"key": "client", "label": "The client (company and industry)", "type": "text"},
                 {"key": "need", "label": "What the client needs", "type": "textarea"},
@@ -38,15 +245,12 @@ PRIVILEGES = [
         },
     ),
     (
-        "Copywriting for your web site",
+        "copywriting",
         "marketing",
         900,
         "1200.00",
         10,
         {
-            "summary": "Product texts or a landing page written by a professional copywriter.",
-            "description": "Texts that sell our products on your site, written for your "
-            "customers and checked for SEO.",
             "brief": [
                 {"key": "site", "label": "Your web site", "type": "url"},
                 {"key": "topic", "label": "Topic", "type": "text"},
@@ -57,36 +261,31 @@ PRIVILEGES = [
         },
     ),
     (
-        "Online marketing research",
+        "research",
         "marketing",
         1200,
         "1800.00",
         21,
-        {
-            "summary": "What your customers search for and how your competitors answer it.",
-            "brief": [{"key": "market", "label": "Region and customer group", "type": "text"}],
-        },
+        {"brief": [{"key": "market", "label": "Region and customer group", "type": "text"}]},
     ),
     (
-        "SEO for your web site",
+        "seo",
         "marketing",
         2000,
         "3000.00",
         30,
         {
-            "summary": "A technical audit and three months of search optimisation.",
             "brief": [{"key": "site", "label": "Your web site", "type": "url"}],
             "capacity_per_quarter": 5,
         },
     ),
     (
-        "Sales training for your team",
+        "training",
         "training",
         2500,
         "4000.00",
         30,
         {
-            "summary": "A one-day workshop on selling our product lines, at your premises.",
             "brief": [
                 {"key": "people", "label": "How many people", "type": "number"},
                 {"key": "city", "label": "Where", "type": "text"},
@@ -95,26 +294,24 @@ PRIVILEGES = [
         },
     ),
     (
-        "Product photography for your catalogue",
+        "photography",
         "marketing",
         1000,
         "1500.00",
         14,
         {
-            "summary": "Up to 30 studio photos of the products you sell, with usage rights.",
             "brief": [{"key": "products", "label": "Which products", "type": "textarea"}],
             "sponsor": "LuxLight S.A.",
             "sponsor_share_percent": 50,
         },
     ),
     (
-        "Trip to Light + Building, Frankfurt",
+        "fair",
         "travel",
         9000,
         "9500.00",
         45,
         {
-            "summary": "Two days at the international trade fair with the supplier's team.",
             "brief": [
                 {
                     "key": "traveller",
@@ -127,27 +324,20 @@ PRIVILEGES = [
         },
     ),
     (
-        "E-voucher 200 PLN",
+        "voucher",
         "vouchers",
         400,
         "200.00",
         2,
-        {
-            "summary": "A voucher for a popular online shop: the code comes by e-mail and "
-            "on the redemption page.",
-            "brief": [],
-            "kind": PrivilegeKind.E_VOUCHER,
-            "pool_threshold": 3,
-        },
+        {"brief": [], "kind": PrivilegeKind.E_VOUCHER, "pool_threshold": 3},
     ),
     (
-        "Club polo shirt",
+        "polo",
         "marketing",
         350,
         "120.00",
         10,
         {
-            "summary": "A branded polo shirt for your shop team, delivered by courier.",
             "brief": [],
             "kind": PrivilegeKind.GOOD,
             "variants": [("S", 5), ("M", 10), ("L", 10), ("XL", 5)],
@@ -156,13 +346,12 @@ PRIVILEGES = [
         },
     ),
     (
-        "Post-sale rebate 500 PLN",
+        "rebate",
         "rebates",
         1000,
         "500.00",
         7,
         {
-            "summary": "Points turned into a credit on your next invoice.",
             "brief": [
                 {
                     "key": "note",
@@ -175,14 +364,12 @@ PRIVILEGES = [
     ),
     (
         # Tried with the pilot group before it goes to every member.
-        "Google Business profile set-up",
+        "google",
         "marketing",
         600,
         "700.00",
         7,
         {
-            "summary": "Your company's Google Business profile set up and its first photos "
-            "posted, so local customers find you (pilot group).",
             "brief": [{"key": "address", "label": "Shop or showroom address", "type": "text"}],
             "is_pilot_only": True,
         },
@@ -190,18 +377,33 @@ PRIVILEGES = [
 ]
 
 
+# Not yet translated into one language (Russian, or English when the club writes in
+# Russian): its readers see the club language's text, marked "shown in ...".
+PARTLY_TRANSLATED = "google"
+
+
+def _texts(key: str) -> dict[str, dict[str, str]]:
+    texts = {
+        language: {"title": title, "summary": summary, "description": description}
+        for language, (title, summary, description) in TEXTS[key].items()
+    }
+    if key == PARTLY_TRANSLATED:
+        del texts[next(lang for lang in ("ru", "en") if lang != club_language())]
+    return texts
+
+
 def load_catalogue(session: Session, *, manager: User, now: datetime) -> list[Privilege]:
     made = []
-    for title, category, points, value, lead, extra in PRIVILEGES:
+    for key, category, points, value, lead, extra in PRIVILEGES:
         fields = dict(extra)
         fields.setdefault("brief", [])
+        fields["texts"] = _texts(key)
         made.append(
             catalog.save_privilege(
                 session,
                 None,
                 actor=manager,
                 now=now - timedelta(days=300),
-                title=title,
                 category=category,
                 points_cost=points,
                 money_value=Decimal(value),
@@ -236,7 +438,7 @@ def play_redemptions(
     session: Session, privileges: list[Privilege], *, manager: User, now: datetime
 ) -> None:
     """A handful of redemptions by the richest account holders, in every state."""
-    by_title = {privilege.title: privilege for privilege in privileges}
+    by_title = {privilege.text_in("en")["title"]: privilege for privilege in privileges}
     holders = session.scalars(select(User).where(User.role == Role.ACCOUNT_HOLDER)).all()
     answers = {
         "client": "Hotel Zamek, hospitality",

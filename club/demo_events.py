@@ -9,20 +9,127 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.core.languages import club_language
 from club.core.periods import club_today
 from club.events import services
 from club.events.services import MeetingData
 from club.members.models import Company, MembershipStatus, User
 
+# Each meeting's title, theme and description in the club's three languages.
+TEXTS = {
+    "breakfast": {
+        "pl": (
+            "Śniadanie biznesowe: panele LED w biurach",
+            "Jak sprzedać modernizację oświetlenia biura",
+            "Poranne spotkanie przy kawie: **jak policzyć klientowi zwrot z wymiany świetlówek "
+            "na panele LED**, jakie pytania zadają zarządcy budynków i jak odpowiadać na nie "
+            "konkretnie. Po prezentacji rozmowy przy stolikach.\n\n"
+            "- 8:30 kawa i networking\n- 9:00 prezentacja i przykłady z biur\n- 10:00 rozmowy",
+        ),
+        "en": (
+            "Business breakfast: LED panels in offices",
+            "How to sell an office lighting upgrade",
+            "A morning meeting over coffee: **how to work out a client's return on replacing "
+            "fluorescent tubes with LED panels**, what building managers ask and how to answer "
+            "them concretely. Table talks after the presentation.\n\n"
+            "- 8:30 coffee and networking\n- 9:00 presentation and office examples\n"
+            "- 10:00 talks",
+        ),
+        "ru": (
+            "Бизнес-завтрак: светодиодные панели в офисах",
+            "Как продать модернизацию освещения офиса",
+            "Утренняя встреча за кофе: **как посчитать клиенту окупаемость замены "
+            "люминесцентных ламп на светодиодные панели**, какие вопросы задают управляющие "
+            "зданиями и как на них отвечать. После презентации — разговоры за столиками.\n\n"
+            "- 8:30 кофе и знакомства\n- 9:00 презентация и примеры из офисов\n"
+            "- 10:00 разговоры",
+        ),
+    },
+    "evening": {
+        "pl": (
+            "Wieczór klubowy: oświetlenie awaryjne bez niespodzianek",
+            "Normy, autonomia i autotest",
+            "Kolacja i rozmowa o tym, **jak przechodzić kontrole straży pożarnej** bez "
+            "przeróbek: czego wymagają normy, jak wybrać autonomię 1 lub 3 godzin i po co "
+            "autotest.",
+        ),
+        "en": (
+            "Club evening: emergency lighting without surprises",
+            "Standards, autonomy and self-testing",
+            "Dinner and a talk on **how to pass fire inspections** without rework: what the "
+            "standards require, how to choose 1 or 3 hours of autonomy and why self-testing "
+            "matters.",
+        ),
+        "ru": (
+            "Вечер клуба: аварийное освещение без сюрпризов",
+            "Нормы, автономность и самотестирование",
+            "Ужин и разговор о том, **как проходить проверки пожарного надзора** без "
+            "переделок: что требуют нормы, как выбрать автономность 1 или 3 часа и "
+            "зачем нужен самотест.",
+        ),
+    },
+    "academy": {
+        "pl": (
+            "Akademia Klubu: oświetlenie sklepów i ekspozycji",
+            "Szynoprzewody, kąty świecenia i CRI w handlu",
+            "Całodniowe warsztaty praktyczne dla handlowców i instalatorów. "
+            "Przyniesiecie rzut sklepu klienta, wyjdziecie z gotową propozycją.",
+        ),
+        "en": (
+            "Club Academy: lighting for shops and displays",
+            "Track systems, beam angles and CRI in retail",
+            "A full-day practical workshop for sales staff and installers. "
+            "Bring a client's shop floor plan and leave with a ready proposal.",
+        ),
+        "ru": (
+            "Академия клуба: освещение магазинов и витрин",
+            "Шинопроводы, углы свечения и CRI в торговле",
+            "Однодневный практический семинар для продавцов и монтажников. "
+            "Принесите план магазина клиента и уйдите с готовым предложением.",
+        ),
+    },
+    "gdansk": {
+        "pl": ("Wieczór klubowy w Gdańsku", "Rejs po Motławie i kolacja", ""),
+        "en": ("Club evening in Gdańsk", "A cruise on the Motława and dinner", ""),
+        "ru": ("Вечер клуба в Гданьске", "Прогулка по Мотлаве и ужин", ""),
+    },
+    "webinar": {
+        "pl": (
+            "Webinar: DALI i inteligentne sterowanie oświetleniem",
+            "Co instalator musi wiedzieć w 2027 roku",
+            "",
+        ),
+        "en": (
+            "Webinar: DALI and smart lighting controls",
+            "What installers need to know in 2027",
+            "",
+        ),
+        "ru": (
+            "Вебинар: DALI и умное управление освещением",
+            "Что нужно знать монтажнику в 2027 году",
+            "",
+        ),
+    },
+}
+# Not yet translated into one language (Russian, or English when the club writes in
+# Russian): its readers see the club language's text, marked "shown in ...".
+PARTLY_TRANSLATED = "webinar"
+
 WARSAW = "Europe/Warsaw"
 MOSCOW = "Europe/Moscow"
 
 
-def _data(*, day: date, start: time, hours: float, zone: str, **fields) -> MeetingData:
+def _data(*, day: date, start: time, hours: float, zone: str, texts: str, **fields) -> MeetingData:
     starts = datetime.combine(day, start)
+    written = {
+        language: {"title": title, "theme": theme, "description": description}
+        for language, (title, theme, description) in TEXTS[texts].items()
+    }
+    if texts == PARTLY_TRANSLATED:
+        del written[next(lang for lang in ("ru", "en") if lang != club_language())]
     values = {
-        "theme": "",
-        "description": "",
+        **written[club_language()],
+        "texts": written,
         "place": "",
         "online_url": "",
         "seats_per_company": None,
@@ -43,15 +150,8 @@ def _data(*, day: date, start: time, hours: float, zone: str, **fields) -> Meeti
 
 
 BREAKFAST = {
-    "title": "Śniadanie biznesowe: panele LED w biurach",
+    "texts": "breakfast",
     "format": "business_breakfast",
-    "theme": "Jak sprzedać modernizację oświetlenia biura",
-    "description": (
-        "Poranne spotkanie przy kawie: **jak policzyć klientowi zwrot z wymiany świetlówek "
-        "na panele LED**, jakie pytania zadają zarządcy budynków i jak odpowiadać na nie "
-        "konkretnie. Po prezentacji rozmowy przy stolikach.\n\n"
-        "- 8:30 kawa i networking\n- 9:00 prezentacja i przykłady z biur\n- 10:00 rozmowy"
-    ),
     "place": "Hotel Bristol, sala Malinowa\nKrakowskie Przedmieście 42/44, 00-325 Warszawa",
     "capacity": 12,
     "seats_per_company": 2,
@@ -103,14 +203,8 @@ def _took_place(session: Session, manager: User, now: datetime, today: date, pol
             start=time(18, 30),
             hours=3,
             zone=MOSCOW,
-            title="Вечер клуба: аварийное освещение без сюрпризов",
+            texts="evening",
             format="club_evening",
-            theme="Нормы, автономность и самотестирование",
-            description=(
-                "Ужин и разговор о том, **как проходить проверки пожарного надзора** без "
-                "переделок: что требуют нормы, как выбрать автономность 1 или 3 часа и "
-                "зачем нужен самотест."
-            ),
             place="Ресторан «Пушкин», Тверской бульвар 26А, Москва",
             capacity=20,
             attendance_points=50,
@@ -134,13 +228,8 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
             start=time(10, 0),
             hours=6,
             zone=WARSAW,
-            title="Akademia Klubu: oświetlenie sklepów i ekspozycji",
+            texts="academy",
             format="club_academy",
-            theme="Szynoprzewody, kąty świecenia i CRI w handlu",
-            description=(
-                "Całodniowe warsztaty praktyczne dla handlowców i instalatorów. "
-                "Przyniesiecie rzut sklepu klienta, wyjdziecie z gotową propozycją."
-            ),
             place="Centrum Szkoleniowe Klubu\nul. Grzybowska 5A, 00-132 Warszawa",
             capacity=16,
             seats_per_company=3,
@@ -160,9 +249,8 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
             start=time(19, 0),
             hours=3,
             zone=WARSAW,
-            title="Wieczór klubowy w Gdańsku",
+            texts="gdansk",
             format="club_evening",
-            theme="Rejs po Motławie i kolacja",
             place="Przystań Żabi Kruk, Gdańsk",
             capacity=4,
             attendance_points=30,
@@ -185,9 +273,8 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
             start=time(11, 0),
             hours=1,
             zone=WARSAW,
-            title="Webinar: DALI and smart lighting controls",
+            texts="webinar",
             format="webinar",
-            theme="What installers need to know in 2027",
             online_url="https://meet.example.com/club-dali-webinar",
             capacity=200,
             attendance_points=20,

@@ -3,6 +3,7 @@
 from club.api.models import ApiToken
 from club.audit.models import AuditEntry
 from club.awards import models as awards_models  # noqa: F401
+from club.branding import models as branding_models  # noqa: F401
 from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
 from club.consent.models import Acceptance, ConsentDocument
 from club.events import models as events_models  # noqa: F401

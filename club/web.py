@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Flask,
     current_app,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -17,9 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from club.api.views import error_response
+from club.branding import services as branding
 from club.consent.views import privacy_gate
 from club.core import formatting, refusals
 from club.core.access import enforce_declared_access
@@ -76,6 +79,17 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
+def _brand():
+    """The club's name, logo and colours, read once a request (pages, fragments, mails)."""
+    if "club_brand" not in g:
+        try:
+            g.club_brand = branding.brand(db.session)
+        except SQLAlchemyError:  # an error page while the database is away still renders
+            db.session.rollback()
+            g.club_brand = branding.DEFAULT
+    return g.club_brand
+
+
 def _languages():
     return current_app.config["LANGUAGES"]
 
@@ -113,6 +127,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def shell_context():
         return {
+            "brand": _brand(),
             "Role": Role,
             "get_locale": get_locale,
             "csrf_token_value": generate_csrf,

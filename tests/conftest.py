@@ -298,6 +298,8 @@ def make_test_app(database_url: str, smtp_port: int | None, **overrides):
         "CACHE_REDIS_URL": None,
         "MAIL_SERVER": "127.0.0.1" if smtp_port else None,
         "MAIL_PORT": smtp_port or 25,
+        # Tests write their privileges and meetings in English.
+        "CLUB_LANGUAGE": "en",
     }
     config.update(overrides)
     return create_app(config)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from club.catalog.models import (
     Privilege,
     PrivilegeKind,
+    PrivilegeText,
     Redemption,
     RedemptionStatus,
     VoucherCode,
@@ -23,6 +24,7 @@ from club.core.clock import as_utc
 from club.core.periods import club_today, month_start
 from club.demo import DEMO_PASSWORD, load_demo
 from club.demo_purchases import SEED, WELCOME_BONUS, DemoClock, plan_purchases
+from club.events.models import MeetingText
 from club.extensions import db
 from club.jobs import admit_applicants, forfeit_frozen_points
 from club.ledger.models import Entry, EntryKind, Wallet
@@ -196,6 +198,14 @@ def test_demo_has_a_catalogue_and_redemptions_in_every_state(demo_session):
         RedemptionStatus.REJECTED,
     } <= statuses
     assert verify(db_session).problems == []
+
+
+def test_demo_privileges_and_meetings_are_written_in_three_languages(demo_session):
+    """One privilege and one meeting miss a language, to show the "shown in" marker."""
+    privileges = Counter(demo_session.scalars(select(PrivilegeText.language)))
+    meetings = Counter(demo_session.scalars(select(MeetingText.language)))
+    assert privileges == {"en": 11, "pl": 11, "ru": 10}
+    assert meetings["en"] == meetings["pl"] == meetings["ru"] + 1 >= 6
 
 
 def test_demo_companies_stand_where_the_admission_rules_put_them(demo_session):

@@ -188,10 +188,18 @@ class Variant(BaseModel):
     in_stock: int
 
 
+Language = Literal["en", "pl", "ru"]
+
+
 class Privilege(BaseModel):
     slug: str
-    title: str
-    summary: str
+    title: str = Field(description="In `language`.")
+    summary: str = Field(description="In `language`.")
+    language: Language = Field(
+        description="The language of `title` and `summary`: the best match of the request's "
+        "Accept-Language among en, pl and ru when the privilege is written in it, else the "
+        "club's language (CLUB_LANGUAGE)."
+    )
     category: Category
     kind: PrivilegeKind = Field(
         description="service (done from the brief), good (shipped: send `delivery`) or "

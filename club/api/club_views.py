@@ -26,12 +26,14 @@ from club.members.standing import sees_pilot_only
 
 
 def _privilege_json(privilege, *, today) -> answer_schemas.Privilege:
+    text = privilege.localized  # Accept-Language, else the club's language
     left = catalog.remaining(db.session, privilege, today=today)
     left_of = catalog.variants_left(db.session, privilege)
     return answer_schemas.Privilege(
         slug=privilege.slug,
-        title=privilege.title,
-        summary=privilege.summary,
+        title=text.title,
+        summary=text.summary,
+        language=text.shown.language,
         category=privilege.category,
         kind=privilege.kind,
         variants=[
@@ -66,7 +68,9 @@ def _privilege_json(privilege, *, today) -> answer_schemas.Privilege:
 def get_privileges():
     """The privilege catalogue
 
-    Scope: privileges (an account holder's personal token).
+    Scope: privileges (an account holder's personal token). Titles and summaries are in
+    the language the request's Accept-Language prefers (en, pl or ru) where the privilege
+    is written in it, else in the club's language; `language` says which.
     """
     today = club_today(utcnow())
     user = g.api_token.user

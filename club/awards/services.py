@@ -37,7 +37,7 @@ from club.core import periods
 from club.core.clock import as_utc, utcnow
 from club.core.codes import new_code, normalize_code
 from club.core.formatting import date_
-from club.core.pdf import Certificate, certificate_pdf
+from club.core.pdf import Certificate, PdfBrand, certificate_pdf
 from club.core.periods import Period, club_zone
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, MembershipStatus, Tier, User
@@ -487,7 +487,13 @@ def verification_url(code: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + f"/awards/verify/{code}"
 
 
-def diploma_pdf(distinction: Distinction, locale: str, *, verify_url: str | None = None) -> bytes:
+def diploma_pdf(
+    distinction: Distinction,
+    locale: str,
+    *,
+    verify_url: str | None = None,
+    brand: PdfBrand | None = None,
+) -> bytes:
     """The diploma of a finalised distinction, in `locale`."""
     award = distinction.award
     if not award.is_finalised:
@@ -520,12 +526,17 @@ def diploma_pdf(distinction: Distinction, locale: str, *, verify_url: str | None
                 _("Check it at %(url)s", url=verify_url),
             ],
             issuer=_("Club: the loyalty club of our business partners."),
+            brand=brand or PdfBrand(name=_("Club")),
         )
     return certificate_pdf(certificate)
 
 
 def membership_certificate_pdf(
-    certificate: MembershipCertificate, locale: str, *, verify_url: str | None = None
+    certificate: MembershipCertificate,
+    locale: str,
+    *,
+    verify_url: str | None = None,
+    brand: PdfBrand | None = None,
 ) -> bytes:
     issued_on = periods.local(certificate.issued_at).date()
     verify_url = verify_url or verification_url(certificate.code)
@@ -547,5 +558,6 @@ def membership_certificate_pdf(
                 _("Check it at %(url)s", url=verify_url),
             ],
             issuer=_("Club: the loyalty club of our business partners."),
+            brand=brand or PdfBrand(name=_("Club")),
         )
     return certificate_pdf(document)

@@ -23,6 +23,7 @@ from flask_login import current_user
 from club.awards import services
 from club.awards.errors import AwardsError
 from club.awards.models import MAX_PLACES
+from club.branding import services as branding
 from club.core import codes, periods
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
@@ -210,7 +211,9 @@ def diploma(distinction_id: int):
     same_company_or_404(current_user, distinction.company_id)
     if visible_company(db.session, current_user, distinction.company_id) is None:
         abort(404)
-    data = services.diploma_pdf(distinction, _pdf_locale())
+    data = services.diploma_pdf(
+        distinction, _pdf_locale(), brand=branding.pdf_brand(db.session, _("Club"))
+    )
     award = distinction.award
     return _pdf_response(
         data, f"diploma-{award.year}-q{award.quarter}-place-{distinction.place}.pdf"
@@ -240,7 +243,9 @@ def membership_certificate(company_id: int):
                 db.session.rollback()
                 abort(404)
             db.session.commit()
-    data = services.membership_certificate_pdf(certificate, _pdf_locale())
+    data = services.membership_certificate_pdf(
+        certificate, _pdf_locale(), brand=branding.pdf_brand(db.session, _("Club"))
+    )
     return _pdf_response(
         data, f"membership-certificate-{certificate.year}-{certificate.sequence}.pdf"
     )

@@ -33,7 +33,7 @@ from club.catalog.errors import CatalogError
 from club.catalog.models import Category, PrivilegeKind
 from club.catalog.pictures import max_megabytes
 from club.core.formatting import plain_amount
-from club.core.forms import NUMERIC, choices, strip
+from club.core.forms import NUMERIC, add_language_fields, choices, language_texts, strip
 from club.extensions import db
 from club.members.tiers import tier_choices
 
@@ -193,6 +193,7 @@ class PrivilegeForm(FlaskForm):
     def privilege_fields(self) -> dict:
         """The keyword arguments of services.save_privilege; CatalogError on a bad brief."""
         return {
+            "texts": language_texts(self, TEXT_FIELDS),
             "title": self.title.data,
             "summary": self.summary.data or "",
             "description": self.description.data or "",
@@ -217,6 +218,23 @@ class PrivilegeForm(FlaskForm):
             "active_until": self.active_until.data,
             "brief": parse_brief(self.brief.data or ""),
         }
+
+
+TEXT_FIELDS = ("title", "summary", "description")
+add_language_fields(
+    PrivilegeForm,
+    {
+        "title": lambda _language: StringField(
+            _l("Title"), validators=[Optional(), Length(max=160)], filters=[strip]
+        ),
+        "summary": lambda _language: StringField(
+            _l("Summary"), validators=[Optional(), Length(max=300)], filters=[strip]
+        ),
+        "description": lambda _language: TextAreaField(
+            _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 6}
+        ),
+    },
+)
 
 
 # --- the brief as text: one question a line ---------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from club.catalog import pools, services
-from club.catalog.manage_forms import PoolForm, PrivilegeForm, ReorderForm
+from club.catalog.manage_forms import TEXT_FIELDS, PoolForm, PrivilegeForm, ReorderForm
 from club.catalog.models import (
     OPEN_STATUSES,
     Privilege,
@@ -21,6 +21,7 @@ from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.csvfile import csv_response
+from club.core.forms import fill_language_fields
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
@@ -73,6 +74,8 @@ def _privilege_form(form: PrivilegeForm, privilege: Privilege | None, status: in
 
 def _privilege_form_page(privilege: Privilege | None):
     form = PrivilegeForm(obj=privilege)
+    if privilege is not None and not form.is_submitted():
+        fill_language_fields(form, privilege, TEXT_FIELDS)  # each language as written
     if not form.validate_on_submit():
         return _privilege_form(form, privilege, 422 if form.is_submitted() else 200)
     on_refusal(lambda error: _privilege_form(form, privilege, 422), form=form)

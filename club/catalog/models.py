@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
+from club.core.languages import Translated, translated
 from club.core.types import UTCDateTime
 from club.extensions import db
 from club.ledger.models import Hold
@@ -99,8 +100,32 @@ OPEN_STATUSES = frozenset(
 COUNTED_STATUSES = OPEN_STATUSES | {RedemptionStatus.FULFILLED}
 
 
-class Privilege(db.Model):
+class PrivilegeText(db.Model):
+    """A privilege's title, summary and description in one language."""
+
+    __tablename__ = "privilege_text"
+    __table_args__ = (
+        UniqueConstraint("privilege_id", "language", name="uq_privilege_text_language"),
+        CheckConstraint("language IN ('en', 'pl', 'ru')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    privilege_id: Mapped[int] = mapped_column(
+        ForeignKey("privilege.id", ondelete="CASCADE"), nullable=False
+    )
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    title: Mapped[str] = mapped_column(String(160), nullable=False)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<PrivilegeText {self.privilege_id} {self.language}>"
+
+
+class Privilege(Translated, db.Model):
     """A service, a good or an e-voucher the supplier offers for points."""
+
+    TEXT_FIELDS = ("title", "summary", "description")
 
     __tablename__ = "privilege"
     __table_args__ = (
@@ -124,10 +149,12 @@ class Privilege(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
-    title: Mapped[str] = mapped_column(String(160), nullable=False)
-    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # The club language's text (core/languages.py); `texts` has it in each language, and
+    # `privilege.title` reads the viewer's.
+    base_title: Mapped[str] = mapped_column("title", String(160), nullable=False)
+    base_summary: Mapped[str] = mapped_column("summary", String(300), nullable=False, default="")
     # Markdown; sanitised when rendered.
-    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    base_description: Mapped[str] = mapped_column("description", Text, nullable=False, default="")
     category: Mapped[Category] = mapped_column(
         str_enum(Category, "privilege_category"), nullable=False, index=True
     )
@@ -180,6 +207,13 @@ class Privilege(db.Model):
     variants: Mapped[list[Variant]] = relationship(
         back_populates="privilege", order_by="Variant.position, Variant.id"
     )
+    texts: Mapped[list[PrivilegeText]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=PrivilegeText.language
+    )
+
+    title = translated("title")
+    summary = translated("summary")
+    description = translated("description")
 
     def __repr__(self) -> str:
         return f"<Privilege {self.slug} {self.points_cost} points>"

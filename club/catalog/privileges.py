@@ -18,10 +18,12 @@ from club.catalog.models import (
     COUNTED_STATUSES,
     Privilege,
     PrivilegeKind,
+    PrivilegeText,
     Redemption,
     Variant,
 )
 from club.core.clock import utcnow
+from club.core.languages import checked_texts, club_language, texts_text, write_texts
 from club.core.periods import quarter_of
 from club.members.models import Company, User
 from club.members.standing import reaches
@@ -270,6 +272,10 @@ def save_privilege(
     now = now or utcnow()
     fields["brief"] = check_brief_definition(fields.get("brief", []))
     variants = fields.pop("variants", None)
+    texts = fields.pop("texts", None)
+    if texts is not None:
+        texts = checked_texts(texts, TEXT_LIMITS)
+        fields.update(texts.get(club_language(), {}))
     _check_privilege_fields(fields, creating=privilege is None)
     if (
         fields.get("active_from")
@@ -286,17 +292,20 @@ def save_privilege(
         last = session.scalar(select(func.max(Privilege.position))) or 0
         privilege = Privilege(slug=slug, position=last + 1, created_at=now)
         session.add(privilege)
-    before = {name: str(getattr(privilege, name, None)) for name in PRIVILEGE_FIELDS}
+    before = {name: str(_stored(privilege, name)) for name in PRIVILEGE_FIELDS}
     before["variants"] = variants_text(privilege.variants) if not creating else ""
+    before["texts"] = texts_text(privilege) if not creating else ""
     for name in PRIVILEGE_FIELDS:
         if name in fields:
             setattr(privilege, name, fields[name])
     privilege.updated_at = now
+    write_texts(privilege, PrivilegeText, texts)
     session.flush()
     if variants is not None:
         _save_variants(session, privilege, variants)
-    after = {name: str(getattr(privilege, name)) for name in PRIVILEGE_FIELDS}
+    after = {name: str(_stored(privilege, name)) for name in PRIVILEGE_FIELDS}
     after["variants"] = variants_text(privilege.variants)
+    after["texts"] = texts_text(privilege)
     old, new = audit.changes(before, after)
     audit.record(
         session,
@@ -308,6 +317,16 @@ def save_privilege(
         now=now,
     )
     return privilege
+
+
+def _stored(privilege: Privilege, name: str):
+    """A field as stored: the club language's text, not the reader's."""
+    if name in Privilege.TEXT_FIELDS:
+        return getattr(privilege, f"base_{name}", None)
+    return getattr(privilege, name, None)
+
+
+TEXT_LIMITS = {"title": 160, "summary": 300, "description": 20_000}
 
 
 def variants_text(variants) -> str:
@@ -401,7 +420,14 @@ def catalogue(
         query = query.where(Privilege.points_cost <= affordable_for)
     if text:
         pattern = f"%{text.strip().lower()}%"
+        # In any of its languages: a reader searches in the one they read.
+        written = select(PrivilegeText.privilege_id).where(
+            func.lower(PrivilegeText.title).like(pattern)
+            | func.lower(PrivilegeText.summary).like(pattern)
+        )
         query = query.where(
-            func.lower(Privilege.title).like(pattern) | func.lower(Privilege.summary).like(pattern)
+            func.lower(Privilege.title).like(pattern)
+            | func.lower(Privilege.summary).like(pattern)
+            | Privilege.id.in_(written)
         )
     return query.order_by(Privilege.position, Privilege.id)

@@ -84,6 +84,14 @@ def _period_label(locale: str, period: Period) -> str:
     return _("All time")
 
 
+def clock(seconds: int | float | None) -> str:
+    """Time left as a clock face: 4:05, 1:02:03 (never negative)."""
+    total = max(0, int(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def init_app(app: Flask) -> None:
     """The template filters: one formatter for every page."""
     app.jinja_env.filters.update(
@@ -94,4 +102,5 @@ def init_app(app: Flask) -> None:
         datetime=datetime_,
         datetime_zoned=datetime_zoned,
         period=period_label,
+        clock=clock,
     )

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from club.core.errors import ClubError
+from club.core.languages import LANGUAGES, club_language
 
 # Numbers as text inputs: a browser's number input refuses a decimal comma typed in
 # another locale and changes its value when the page is scrolled over it.
@@ -29,3 +30,39 @@ def show_error(form: FlaskForm, error: ClubError) -> None:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# --- free text in each club language ----------------------------------------------------
+
+
+def add_language_fields(form_class: type[FlaskForm], fields: dict[str, object]) -> None:
+    """Give `form_class` a copy of each field for every language: `title_pl`, `title_ru`...
+
+    `fields` maps a field's name to a function that makes its copy (unbound WTForms fields
+    for one language). The plain fields (`title`) stay the club language's; the template
+    shows only the other languages' copies (`_macros/languages.html`).
+    """
+    for language in LANGUAGES:
+        for name, make in fields.items():
+            setattr(form_class, f"{name}_{language}", make(language))
+
+
+def fill_language_fields(form: FlaskForm, owner, names: tuple[str, ...]) -> None:
+    """Show what `owner` (a `Translated` model) has: the club language in the plain fields,
+    the other languages in theirs (nothing is made up for a missing language)."""
+    for name in names:
+        getattr(form, name).data = getattr(owner, f"base_{name}")
+    for language in LANGUAGES:
+        text = owner.text_in(language) or {}
+        for name in names:
+            getattr(form, f"{name}_{language}").data = text.get(name, "")
+
+
+def language_texts(form: FlaskForm, names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The other languages' fields as `{"pl": {"title": ...}}` for the service."""
+    club = club_language()
+    return {
+        language: {name: getattr(form, f"{name}_{language}").data or "" for name in names}
+        for language in LANGUAGES
+        if language != club
+    }

@@ -8,8 +8,12 @@ go to the log instead, which is what development wants.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
-from dataclasses import dataclass
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -18,9 +22,15 @@ from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from club.core.clock import utcnow
+
 log = logging.getLogger("club.mail")
 
 OUTBOX_KEY = "club_outbox"
+# Development keeps the last mails sent by this process for the page /dev/mail.
+DEV_MAIL_KEY = "club_dev_mail"
+DEV_MAIL_KEPT = 30
+_LINK = re.compile(r"https?://[^\s<>\"')]+")
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,12 @@ class Mail:
     to: str
     subject: str
     body: str
+    sent_at: datetime = field(default_factory=utcnow, compare=False)
+
+    @property
+    def links(self) -> list[str]:
+        """Every address in the text, in order, each once (to follow an invitation)."""
+        return list(dict.fromkeys(link.rstrip(".,;:") for link in _LINK.findall(self.body)))
 
 
 def render_mail(template: str, *, locale: str, **context) -> tuple[str, str]:
@@ -36,17 +52,22 @@ def render_mail(template: str, *, locale: str, **context) -> tuple[str, str]:
     The template's first line is the subject, the rest the body.
     """
     if has_request_context():
-        with force_locale(locale):
-            text = render_template(f"mail/{template}.txt", **context)
+        text, signature = _rendered(template, locale, **context)
     else:
         # Jobs and commands have no request: links in mail point at BASE_URL.
-        with (
-            current_app.test_request_context(base_url=current_app.config["BASE_URL"]),
-            force_locale(locale),
-        ):
-            text = render_template(f"mail/{template}.txt", **context)
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            text, signature = _rendered(template, locale, **context)
     subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return subject.strip(), body.strip() + "\n\n" + signature.strip("\n") + "\n"
+
+
+def _rendered(template: str, locale: str, **context) -> tuple[str, str]:
+    """The mail's text and the club's signature (its name, from the club settings)."""
+    with force_locale(locale):
+        return (
+            render_template(f"mail/{template}.txt", **context),
+            render_template("mail/_signature.txt"),
+        )
 
 
 def queue_mail(session: Session, *, to: str, template: str, locale: str, **context) -> Mail:
@@ -64,6 +85,8 @@ def deliver(mail: Mail) -> None:
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="club")
     message.set_content(mail.body)
+    if config.get("DEV_MAIL"):
+        _show_in_development(mail)
     if not config.get("MAIL_SERVER"):
         log.info("mail (no MAIL_SERVER set) to %s: %s\n%s", mail.to, mail.subject, mail.body)
         return
@@ -73,6 +96,25 @@ def deliver(mail: Mail) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(message)
+
+
+def _show_in_development(mail: Mail) -> None:
+    """Print the mail where a newcomer running `make run` looks, and keep it for /dev/mail."""
+    kept = current_app.extensions.setdefault(DEV_MAIL_KEY, deque(maxlen=DEV_MAIL_KEPT))
+    kept.appendleft(mail)
+    rule = "-" * 72
+    links = "".join(f"\n  link: {link}" for link in mail.links)
+    print(
+        f"\n{rule}\nmail to: {mail.to}\nsubject: {mail.subject}\n\n{mail.body.rstrip()}\n"
+        f"{links}\n{rule}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def kept_mails() -> list[Mail]:
+    """The last mails this process sent in development, newest first."""
+    return list(current_app.extensions.get(DEV_MAIL_KEY, ()))
 
 
 @event.listens_for(Session, "after_commit")

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from club.core.forms import NUMERIC, choices, strip
+from club.core.forms import NUMERIC, add_language_fields, choices, language_texts, strip
 from club.events.models import AUDIENCE_LABELS, FORMAT_LABELS
 from club.events.services import MAX_SPEAKERS, MeetingData
 
@@ -129,7 +129,25 @@ class MeetingForm(FlaskForm):
             attendance_points=self.attendance_points.data,
             speakers=getattr(self, "parsed_speakers", []),
             is_pilot_only=self.is_pilot_only.data,
+            texts=language_texts(self, TEXT_FIELDS),
         )
+
+
+TEXT_FIELDS = ("title", "theme", "description")
+add_language_fields(
+    MeetingForm,
+    {
+        "title": lambda _language: StringField(
+            _l("Title"), validators=[Optional(), Length(max=200)], filters=[strip]
+        ),
+        "theme": lambda _language: StringField(
+            _l("Theme"), validators=[Optional(), Length(max=200)], filters=[strip]
+        ),
+        "description": lambda _language: TextAreaField(
+            _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 6}
+        ),
+    },
+)
 
 
 class RegisterForm(FlaskForm):

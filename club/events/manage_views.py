@@ -11,12 +11,12 @@ from sqlalchemy.orm import joinedload
 from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
-from club.core.forms import choices
+from club.core.forms import choices, fill_language_fields
 from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.events import services
-from club.events.forms import MeetingForm, SearchForm, WalkInForm
+from club.events.forms import TEXT_FIELDS, MeetingForm, SearchForm, WalkInForm
 from club.events.models import Meeting, MeetingStatus, Registration, RegistrationStatus
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -102,6 +102,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                     "is_pilot_only": meeting.is_pilot_only,
                 }
             )
+            fill_language_fields(form, meeting, TEXT_FIELDS)  # each language as written
     return form
 
 

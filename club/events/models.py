@@ -6,10 +6,20 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
+from club.core.languages import Translated, translated
 from club.core.types import UTCDateTime
 from club.extensions import db
 from club.members.models import Company, Tier, User, str_enum
@@ -70,8 +80,9 @@ AUDIENCE_LABELS = {
 }
 
 
-class Meeting(db.Model):
+class Meeting(Translated, db.Model):
     __tablename__ = "meeting"
+    TEXT_FIELDS = ("title", "theme", "description")
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -94,12 +105,14 @@ class Meeting(db.Model):
     uid: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     # Rises with every change people's calendars should pick up (RFC 5545 SEQUENCE).
     sequence: Mapped[int] = mapped_column(nullable=False, default=0)
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The club language's text (core/languages.py); `texts` has it in each language, and
+    # `meeting.title` reads the viewer's.
+    base_title: Mapped[str] = mapped_column("title", String(200), nullable=False)
     format: Mapped[MeetingFormat] = mapped_column(
         str_enum(MeetingFormat, "meeting_format"), nullable=False
     )
-    theme: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    base_theme: Mapped[str] = mapped_column("theme", String(200), nullable=False, default="")
+    base_description: Mapped[str] = mapped_column("description", Text, nullable=False, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # The zone the meeting is held in (IANA name): the manager plans in it and the mails
@@ -145,6 +158,13 @@ class Meeting(db.Model):
     invited_companies: Mapped[list[Company]] = relationship(
         secondary="meeting_invitation", order_by=Company.name
     )
+    texts: Mapped[list[MeetingText]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="MeetingText.language"
+    )
+
+    title = translated("title")
+    theme = translated("theme")
+    description = translated("description")
 
     @property
     def is_online(self) -> bool:
@@ -164,6 +184,28 @@ class Speaker(db.Model):
     bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="speakers")
+
+
+class MeetingText(db.Model):
+    """A meeting's title, theme and description in one language."""
+
+    __tablename__ = "meeting_text"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "language", name="uq_meeting_text_language"),
+        CheckConstraint("language IN ('en', 'pl', 'ru')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False
+    )
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    theme: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<MeetingText {self.meeting_id} {self.language}>"
 
 
 class MeetingInvitation(db.Model):

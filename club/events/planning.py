@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from club.audit import services as audit
 from club.core.clock import utcnow
+from club.core.languages import checked_texts, texts_text, write_texts
 from club.events.errors import MeetingError
 from club.events.mails import tell
 from club.events.meetings import lock_meeting
@@ -22,6 +23,7 @@ from club.events.models import (
     Meeting,
     MeetingFormat,
     MeetingStatus,
+    MeetingText,
     Registration,
     Speaker,
 )
@@ -56,6 +58,9 @@ class MeetingData:
     attendance_points: int
     speakers: list[tuple[str, str, str]]  # (name, role, bio)
     is_pilot_only: bool = False
+    # The other club languages: {"pl": {"title": ..., "theme": ..., "description": ...}};
+    # the fields above are the club language's. None leaves them as they are.
+    texts: dict[str, dict[str, str]] | None = None
 
 
 def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -143,6 +148,7 @@ def save_meeting(
 ) -> Meeting:
     """Create a draft (meeting=None) or change a meeting that is not over."""
     _check(data)
+    texts = checked_texts(data.texts, TEXT_LIMITS) if data.texts is not None else None
     if meeting is not None:
         meeting = lock_meeting(session, meeting.id)
         if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.DONE):
@@ -155,9 +161,10 @@ def save_meeting(
         before = None
         grew = False
     else:
-        before = {key: _plain(getattr(meeting, key)) for key in values}
+        before = {key: _plain(_stored(meeting, key)) for key in values}
+        before["texts"] = texts_text(meeting)
         calendar_changed = any(
-            _plain(getattr(meeting, key)) != _plain(values[key]) for key in _CALENDAR_FIELDS
+            _plain(_stored(meeting, key)) != _plain(values[key]) for key in _CALENDAR_FIELDS
         )
         grew = data.capacity > meeting.capacity
         for key, value in values.items():
@@ -170,18 +177,29 @@ def save_meeting(
         for index, (name, role, bio) in enumerate(data.speakers)
         if name.strip()
     ]
+    write_texts(meeting, MeetingText, texts)
     session.flush()
+    after = {key: _plain(value) for key, value in values.items()}
+    after["texts"] = texts_text(meeting)
     audit.record(
         session,
         "meeting.created" if before is None else "meeting.changed",
         meeting,
         actor=actor,
         before=before,
-        after={key: _plain(value) for key, value in values.items()},
+        after=after,
     )
     if grew and meeting.status == MeetingStatus.PUBLISHED:
         promote_waiting(session, meeting)
     return meeting
+
+
+TEXT_LIMITS = {"title": 200, "theme": 200, "description": 20_000}
+
+
+def _stored(meeting: Meeting, key: str):
+    """A field as stored: the club language's text, not the reader's."""
+    return getattr(meeting, f"base_{key}" if key in Meeting.TEXT_FIELDS else key)
 
 
 def _plain(value):
@@ -203,10 +221,10 @@ def copy_meeting(session: Session, original: Meeting, *, actor: User) -> Meeting
     """A new draft like `original`, one quarter later, same weekday and time."""
     copy = Meeting(
         uid=f"{uuid.uuid4()}@club",
-        title=original.title,
+        title=original.base_title,
         format=original.format,
-        theme=original.theme,
-        description=original.description,
+        theme=original.base_theme,
+        description=original.base_description,
         starts_at=_shifted(original, original.starts_at),
         ends_at=_shifted(original, original.ends_at),
         timezone=original.timezone,
@@ -227,6 +245,12 @@ def copy_meeting(session: Session, original: Meeting, *, actor: User) -> Meeting
         Speaker(position=s.position, name=s.name, role=s.role, bio=s.bio) for s in original.speakers
     ]
     copy.invited_companies = list(original.invited_companies)
+    copy.texts = [
+        MeetingText(
+            language=text.language, title=text.title, theme=text.theme, description=text.description
+        )
+        for text in original.texts
+    ]
     session.add(copy)
     session.flush()
     audit.record(session, "meeting.copied", copy, actor=actor, after={"from": original.id})

@@ -46,6 +46,23 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 
+def seconds_left(attempt: Attempt, now: datetime) -> int | None:
+    """Whole seconds until the attempt's deadline (0 once passed); None without a limit.
+    The server's clock decides: the page's countdown only shows it."""
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def resume_step(attempt: Attempt) -> int:
+    """Where a reloaded attempt continues: the first question without an answer kept."""
+    draft = attempt.draft or {}
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        if not draft.get(question_id):
+            return number
+    return 1
+
+
 @dataclass
 class QuizState:
     """What the person may do with the quiz now, and why not."""

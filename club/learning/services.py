@@ -39,6 +39,8 @@ from club.learning.limits import (
     is_overdue,
     quiz_state,
     reset_progress,
+    resume_step,
+    seconds_left,
 )
 from club.learning.passes import course_pass, earns_points, find_certificate
 
@@ -72,8 +74,10 @@ __all__ = [
     "quiz_state",
     "read_lesson_ids",
     "reset_progress",
+    "resume_step",
     "review",
     "save_draft",
+    "seconds_left",
     "start_attempt",
     "submit_attempt",
 ]

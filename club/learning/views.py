@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from club.branding import services as branding
 from club.core import codes
 from club.core.access import public, requires, signed_in
 from club.core.clock import utcnow
@@ -163,6 +164,8 @@ def _running_page(attempt: Attempt, *, error: str | None = None, status: int = 2
         questions=services.questions_view(attempt),
         draft=attempt.draft or {},
         error=error,
+        resume=services.resume_step(attempt),
+        seconds_left=services.seconds_left(attempt, utcnow()),
     ), status
 
 
@@ -198,6 +201,8 @@ def _step_context(attempt: Attempt, number: int, error: str | None = None) -> di
         "number": number,
         "question": services.question_view(attempt, question_id),
         "given": (attempt.draft or {}).get(question_id, []),
+        "answered": {qid for qid, given in (attempt.draft or {}).items() if given},
+        "seconds_left": services.seconds_left(attempt, utcnow()),
         "error": error,
     }
 
@@ -244,6 +249,9 @@ def save_step(attempt_id: int, index: int):
     question_id = found.question_ids[index - 1]
     answers = _posted_answers(request.form, [question_id])
     go = request.form.get("go", "next")
+    # The navigator's buttons ("to-3") save this answer, then open that question.
+    jump = go.removeprefix("to-")
+    jump_to = int(jump) if go.startswith("to-") and jump.isdigit() and len(jump) < 5 else None
     try:
         if go == "submit":
             return _finish(found, answers)
@@ -260,7 +268,8 @@ def save_step(attempt_id: int, index: int):
     if not found.is_open:  # the time limit passed while answering
         flash(_("The time limit had passed: this attempt was closed without a score."), "error")
         return _go_to(url_for(".attempt", attempt_id=found.id))
-    target = max(1, min(found.total, index - 1 if go == "back" else index + 1))
+    target = jump_to or (index - 1 if go == "back" else index + 1)
+    target = max(1, min(found.total, target))
     if wants_fragment():
         return render_template("learning/_step.html", **_step_context(found, target))
     return redirect(url_for(".step", attempt_id=found.id, index=target), code=303)
@@ -304,6 +313,7 @@ def certificate(slug: str):
                 _("Check it at %(url)s", url=verify_url),
             ],
             issuer=_("Club: the loyalty club of our business partners"),
+            brand=branding.pdf_brand(db.session, _("Club")),
         )
     )
     return Response(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.clock import utcnow
+from club.core.languages import column_in
 from club.core.types import UTCDateTime
 from club.extensions import db
 from club.members.models import Company, Tier, User, str_enum
@@ -69,6 +70,9 @@ class EventType(db.Model):
     name_pl: Mapped[str] = mapped_column(String(120), nullable=False)
     name_ru: Mapped[str] = mapped_column(String(120), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def name(self, language: str) -> str:
+        return column_in(self, "name", language)
 
 
 class Rule(db.Model):
@@ -174,7 +178,9 @@ class RuleVersion(db.Model):
     created_by: Mapped[User | None] = relationship()
 
     def name(self, language: str) -> str:
-        return getattr(self, f"name_{language}", None) or self.name_en
+        """In `language`; a missing one falls back to the club's language, as privileges
+        and meetings do (the rule forms require all three)."""
+        return column_in(self, "name", language)
 
 
 class Earning(db.Model):

@@ -42,6 +42,8 @@ NAVIGATION = {
         ("/manage/webhooks/", "Webhooks"),
         ("/manage/consent", "Club rules and privacy"),
         ("/manage/audit/", "Audit log"),
+        ("/manage/club", "Club settings"),
+        ("/dev/mail", "Mail sent (development)"),
         ("/account", "My account"),
     ],
     "am.nowak@club.example": [

@@ -1,0 +1,1 @@
+"""The club's name, logo, colours and signatory: shown in the header, mails and PDFs."""
