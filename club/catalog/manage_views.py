@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +22,7 @@ from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.csvfile import csv_response
+from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
@@ -30,6 +32,18 @@ from club.members.forms import ConfirmForm
 from club.members.models import Company
 
 bp = Blueprint("catalog_manage", __name__, url_prefix="/manage")
+
+
+@home_card(order=40)
+def queue_card(user):
+    """On the club manager's to-do list: redemptions waiting, the soonest due first."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    now = utcnow()
+    queue = services.waiting_queue(db.session, now=now)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("catalog/_todo_queue.html", queue=queue))  # noqa: S704
+
 
 PAGE_SIZE = 25
 # The queue opens on what still needs the club's hand; "any" shows every status.

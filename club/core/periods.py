@@ -69,6 +69,12 @@ def days_bounds(first: date | None, last: date | None) -> tuple[datetime | None,
     return start, end
 
 
+def week_of(day: date) -> tuple[date, date]:
+    """The calendar week (Monday to Sunday) that holds `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
 # --- months as dates ------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -12,6 +13,7 @@ from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.forms import choices
+from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
@@ -24,6 +26,21 @@ from club.members.models import Company, MembershipStatus, User
 from club.members.tiers import tier_choices
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
+
+
+@home_card(order=41)
+def week_card(user):
+    """On the club manager's to-do list: this week's meetings, their free seats and
+    waitlists."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    monday, sunday = periods.week_of(periods.club_today())
+    start, end = periods.days_bounds(monday, sunday)
+    week = services.meetings_between(db.session, start, end)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template("events/_todo_week.html", week=week, monday=monday, sunday=sunday)
+    )
 
 
 # The quarters the calendar pages through (a meeting is planned a few years ahead at most).

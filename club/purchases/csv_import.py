@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.audit.models import AuditEntry
 from club.core.clock import utcnow
 from club.purchases.csv_rows import RowError, RowReader, read_rows
 from club.purchases.csv_text import (
@@ -47,6 +49,7 @@ __all__ = [
     "ParseResult",
     "RowError",
     "import_file",
+    "imports_with_rejections",
     "parse_invoices",
     "preview_import",
     "read_invoices",
@@ -204,3 +207,15 @@ def import_file(
         now=now,
     )
     return parsed, report
+
+
+def imports_with_rejections(session: Session, *, since: datetime, limit: int = 50) -> list:
+    """The imports since `since` that left rows out, the latest first (the club
+    manager's to-do list): audit entries, whose `after` counts what each did."""
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "invoices.imported", AuditEntry.created_at >= since)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [entry for entry in entries if (entry.after or {}).get("rejected")]

@@ -59,6 +59,20 @@ def payment_card(user):
     return Markup(render_template("purchases/_payment_card.html", deadlines=deadlines))  # noqa: S704
 
 
+# How far back the club manager's to-do list looks for imports that left rows out.
+IMPORTS_LOOKED_AT = timedelta(days=14)
+
+
+@home_card(order=42)
+def imports_card(user):
+    """On the club manager's to-do list: recent imports that rejected rows."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    found = services.imports_with_rejections(db.session, since=utcnow() - IMPORTS_LOOKED_AT)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("purchases/_todo_imports.html", imports=found))  # noqa: S704
+
+
 @bp.route("/rules", methods=["GET", "POST"])
 @requires(Role.CLUB_MANAGER)
 def rules():

@@ -111,10 +111,24 @@ def test_the_holder_declines_a_wish(client, app, club, make_privilege, db_sessio
     staff.post("/privileges/seo/propose", data={"note": ""})
     login(client, club.holder)
     wish = db_session.scalar(select(Wish))
-    assert "SEO" in client.get("/my-company/wishes").get_data(as_text=True)
-    assert client.post(f"/my-company/wishes/{wish.id}/decline").status_code == 302
+    page = client.get("/my-company/wishes").get_data(as_text=True)
+    assert "SEO" in page
+    # The navigation counts the open proposals, beside "Proposals" and on the phone's menu.
+    assert re.search(r'href="/my-company/wishes"[^>]*>Proposals <span class="nav__count"', page)
+    assert 'data-confirm="The proposal leaves your list' in page  # the dialog's words
+    # Without JavaScript the first post asks, naming the consequence; nothing changes.
+    asked = client.post(f"/my-company/wishes/{wish.id}/decline")
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Decline this proposal?" in question and "cannot be reopened" in question
+    assert '<input type="hidden" name="confirmed" value="1">' in question
+    db_session.refresh(wish)
+    assert wish.status.value == "open"
+    confirmed = client.post(f"/my-company/wishes/{wish.id}/decline", data={"confirmed": "1"})
+    assert confirmed.status_code == 302
     db_session.refresh(wish)
     assert wish.status.value == "declined"
+    assert "nav__count" not in client.get("/my-company/wishes").get_data(as_text=True)
 
 
 def test_another_companys_redemption_is_not_found(client, app, club, funded, make_privilege):

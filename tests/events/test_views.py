@@ -252,7 +252,7 @@ def test_cancel_frees_the_seat_for_the_waitlist(client, db_session, club, make_m
     waiting = services.register(db_session, meeting, club.other_staff, actor=club.other_staff)
     db_session.commit()
     login(client, club.staff)
-    client.post(f"/meetings/registrations/{seat.id}/cancel")
+    client.post(f"/meetings/registrations/{seat.id}/cancel", data={"confirmed": "1"})
     db_session.refresh(waiting)
     assert waiting.status == RegistrationStatus.REGISTERED
     assert [m["To"] for m in mailbox.messages] == [club.other_staff.email]
