@@ -39,6 +39,7 @@ from club.purchases.csv_text import (
     records,
     text_of,
 )
+from club.purchases.import_preview import PreviewLine, PreviewSummary, describe
 from club.purchases.invoices import ImportReport, InvoiceRow, check_invoices, record_invoices
 
 __all__ = [
@@ -147,6 +148,8 @@ class ImportPreview:
     file_errors: list[RowError]  # the file cannot be read at all
     problems: list[tuple[int, str | None, str]]  # (line, column, message), by line
     valid: list[InvoiceRow]  # the rows that would be saved
+    lines: list[PreviewLine]  # what each of them would do, with its points
+    summary: PreviewSummary
 
 
 def preview_import(session: Session, data: bytes, *, encoding: str | None = None) -> ImportPreview:
@@ -159,11 +162,16 @@ def preview_import(session: Session, data: bytes, *, encoding: str | None = None
         for error in parsed.errors
         if error.line is not None
     ]
-    problems += [(line, None, message) for line, message in check_invoices(session, parsed.rows)]
+    accepted: dict[int, tuple] = {}
+    problems += [
+        (line, None, message)
+        for line, message in check_invoices(session, parsed.rows, accepted=accepted)
+    ]
     problems.sort(key=lambda item: item[0])
     rejected_lines = {line for line, _column, _message in problems}
     valid = [row for row in parsed.rows if row.line not in rejected_lines]
-    return ImportPreview(parsed, file_errors, problems, valid)
+    lines, summary = describe(session, valid, accepted)
+    return ImportPreview(parsed, file_errors, problems, valid, lines, summary)
 
 
 def import_file(

@@ -122,6 +122,8 @@ def _rules_page(form: RuleForm, status: int):
 # --- the invoice import: upload, preview, confirm --------------------------------------
 
 UPLOAD_LIFETIME = timedelta(hours=2)
+# The rows the preview lists one by one; its summary counts them all.
+PREVIEW_ROWS = 200
 
 
 def _upload_dir() -> Path:
@@ -172,6 +174,8 @@ def import_invoices():
         file_errors=preview.file_errors,
         problems=preview.problems,
         valid=preview.valid,
+        lines=preview.lines[:PREVIEW_ROWS],
+        summary=preview.summary,
         totals=services.totals_by_currency(preview.valid),
         confirm=confirm,
         filename=form.file.data.filename,

@@ -81,6 +81,11 @@ def test_import_previews_then_saves_only_the_good_rows(client, club, db_session)
     assert preview.status_code == 200
     assert 'id="valid-rows">1<' in body and 'id="rejected-rows">2<' in body
     assert "No company in PL has the tax id 0000000000" in body
+    # The summary and the row that will be written, with its company, money and points.
+    assert 'id="outcome-invoice">1<' in body and 'id="preview-points">2<' in body
+    rows = re.search(r'id="rows-to-write".*?</section>', body, re.S).group(0)
+    assert "FV/1" in rows and club.company.name in rows and "PLN1,234.50" in rows
+    assert re.search(r"New invoice</td><td class=\"number\">2</td>", rows)
     assert db_session.scalar(select(Invoice)) is None  # nothing saved by the preview
     upload = re.search(r'name="upload" type="hidden" value="([0-9a-f]{32})"', body).group(1)
     done = client.post("/manage/invoices/import/confirm", data={"upload": upload})
@@ -89,6 +94,15 @@ def test_import_previews_then_saves_only_the_good_rows(client, club, db_session)
     assert (invoice.number, str(invoice.net_amount)) == ("FV/1", "1234.50")
     again = client.post("/manage/invoices/import/confirm", data={"upload": upload})
     assert "expired" in client.get(again.headers["Location"]).get_data(as_text=True)
+    # Sent again, the row changes nothing and earns nothing.
+    body = _upload(client, CSV.replace(b"{tax}", club.company.tax_id.encode())).get_data(
+        as_text=True
+    )
+    assert 'id="outcome-unchanged">1<' in body and 'id="preview-points">0<' in body
+    # The club manager's to-do list names the import that left rows out.
+    home = client.get("/").get_data(as_text=True)
+    todo = re.search(r'id="todo-imports".*?</section>', home, re.S).group(0)
+    assert "2 rows rejected" in todo and "1 new invoice" in todo
 
 
 @pytest.mark.parametrize("data", [b"", b"\x00\x01\x02binary", b"just;some;words\n1;2;3\n"])
