@@ -247,7 +247,9 @@ def test_forgot_password_says_the_same_for_unknown_addresses(client, club, mailb
 
 def test_another_companys_person_is_not_found(client, club, db_session):
     login(client, club.holder)
-    response = client.post(f"/people/{club.other_staff.id}/active", data={"active": "0", "confirmed": "1"})
+    response = client.post(
+        f"/people/{club.other_staff.id}/active", data={"active": "0", "confirmed": "1"}
+    )
     assert response.status_code == 404
     db_session.refresh(club.other_staff)
     assert club.other_staff.is_active
@@ -290,7 +292,9 @@ def test_company_search_serves_a_fragment_to_htmx(client, club):
 def test_deactivate_with_htmx_swaps_the_row(client, club):
     login(client, club.holder)
     response = client.post(
-        f"/people/{club.staff.id}/active", data={"active": "0", "confirmed": "1"}, headers={"HX-Request": "true"}
+        f"/people/{club.staff.id}/active",
+        data={"active": "0", "confirmed": "1"},
+        headers={"HX-Request": "true"},
     )
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith(f'<tr id="person-{club.staff.id}"')
