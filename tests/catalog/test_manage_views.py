@@ -90,7 +90,7 @@ def test_create_a_privilege_with_every_field(manager, db_session):
         {"key": "when", "label": "Preferred date", "type": "date", "required": False},
     ]
     listing = manager.get("/manage/privileges").get_data(as_text=True)
-    assert "Product photography" in listing and "1,200.50 PLN" in listing
+    assert "Product photography" in listing and "PLN1,200.50" in listing
 
 
 def test_a_short_brief_line_means_a_required_text_question(manager, db_session):
@@ -334,8 +334,9 @@ def test_tax_csv_for_english_excel(manager, club, fulfilled):
     assert 'filename="tax-report-2026.csv"' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.splitlines() == [
-        "\ufeffCompany,Country,Tax id,Privileges received,Money value,Service,Goods,E-voucher",
-        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00,1200.00,0.00,0.00",
+        "\ufeffCompany,Country,Tax id,Privileges received,Money value,Service,Goods,E-voucher,"
+        "Currency",
+        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00,1200.00,0.00,0.00,PLN",
     ]
     empty = manager.get("/manage/reports/tax.csv?year=2025").get_data(as_text=True)
     assert empty.count("\n") == 1
@@ -346,16 +347,16 @@ def test_tax_csv_for_polish_excel(client, club, db_session, fulfilled):
     db_session.commit()
     login(client, club.club_manager)
     lines = client.get("/manage/reports/tax.csv?year=2026").get_data(as_text=True).splitlines()
-    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 7
-    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00;1200,00;0,00;0,00"
+    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 8
+    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00;1200,00;0,00;0,00;PLN"
 
 
 def test_the_reports_page(manager, fulfilled, club):
     body = manager.get("/manage/reports?year=2026").get_data(as_text=True)
     assert "Reports for 2026" in body
-    assert club.company.tax_id in body and "1,200.00" in body
+    assert club.company.tax_id in body and '<td class="number">PLN1,200.00</td>' in body
     assert "<td>LuxLight</td><td>2026-Q2</td>" in body
-    assert '<td class="number">600.00</td>' in body
+    assert '<td class="number">PLN600.00</td>' in body  # money always with its currency
     assert 'href="/manage/reports/tax.csv?year=2026"' in body
     assert 'href="/manage/reports/sponsors.csv?year=2026"' in body
     # Programme cost: 1,200 of 60,000 net purchases.
@@ -367,7 +368,7 @@ def test_the_reports_page(manager, fulfilled, club):
 
 def test_sponsor_csv(manager, fulfilled):
     text = manager.get("/manage/reports/sponsors.csv?year=2026").get_data(as_text=True)
-    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00"]
+    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00,PLN"]
 
 
 def test_a_year_without_purchases_has_no_percentage(manager, fulfilled):
