@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
-from club.core.forms import choices
+from club.core.forms import ROW_ACTION, apply_row_action, choices
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
@@ -95,10 +95,9 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                     "format": meeting.format.value,
                     "theme": meeting.theme,
                     "description": meeting.description,
-                    "speakers": "\n".join(
-                        " | ".join(part for part in (s.name, s.role, s.bio))
-                        for s in meeting.speakers
-                    ),
+                    "speakers": [
+                        {"name": s.name, "role": s.role, "bio": s.bio} for s in meeting.speakers
+                    ],
                     "starts_at": services.local(meeting).replace(tzinfo=None),
                     "ends_at": services.local(meeting, meeting.ends_at).replace(tzinfo=None),
                     "timezone": meeting.timezone,
@@ -124,6 +123,8 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
 
 def _save(meeting: Meeting | None):
     form = _form(meeting)
+    if apply_row_action(form, request.form.get(ROW_ACTION)):
+        return _form_page(form, meeting, 200)  # a speaker row added or removed
     if form.validate_on_submit():
         on_refusal(lambda _error: _form_page(form, meeting), form=form)
         saved = services.save_meeting(
@@ -135,8 +136,8 @@ def _save(meeting: Meeting | None):
     return _form_page(form, meeting)
 
 
-def _form_page(form: MeetingForm, meeting: Meeting | None):
-    status = 422 if request.method == "POST" else 200
+def _form_page(form: MeetingForm, meeting: Meeting | None, status: int | None = None):
+    status = status or (422 if request.method == "POST" else 200)
     return render_template("events/manage_form.html", form=form, meeting=meeting), status
 
 
