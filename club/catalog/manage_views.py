@@ -22,6 +22,7 @@ from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.csvfile import csv_response
+from club.core.forms import ROW_ACTION, apply_row_action
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.periods import club_today
@@ -81,12 +82,13 @@ def _privilege_form(form: PrivilegeForm, privilege: Privilege | None, status: in
         form=form,
         privilege=privilege,
         retire_form=ConfirmForm(),
-        question_types=services.QUESTION_TYPES,
     ), status
 
 
 def _privilege_form_page(privilege: Privilege | None):
     form = PrivilegeForm(obj=privilege)
+    if apply_row_action(form, request.form.get(ROW_ACTION)):
+        return _privilege_form(form, privilege, 200)  # a brief question added or removed
     if not form.validate_on_submit():
         return _privilege_form(form, privilege, 422 if form.is_submitted() else 200)
     on_refusal(lambda error: _privilege_form(form, privilege, 422), form=form)

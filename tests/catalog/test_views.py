@@ -208,3 +208,22 @@ def test_a_file_that_is_not_a_picture_is_refused(client, club, db_session):
 def test_the_holder_finds_the_proposals_from_the_redemptions_page(client, club):
     login(client, club.holder)
     assert "/my-company/wishes" in client.get("/my-company/redemptions").get_data(as_text=True)
+
+
+def test_a_date_question_is_a_date_input_and_its_answer_is_checked(
+    client, club, funded, make_privilege, db_session
+):
+    brief = [{"key": "when", "label": "Preferred date", "type": "date", "required": True}]
+    make_privilege("Shoot", points=300, brief=brief)
+    login(client, club.holder)
+    key, page = _form(client, "/privileges/shoot")
+    assert re.search(r'<input id="q_when"[^>]* name="q_when"[^>]* type="date"', page)
+    refused = client.post("/privileges/shoot/redeem", data={"request_key": key, "q_when": "soon"})
+    assert refused.status_code == 422 and "Enter a date like" in refused.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Redemption)) == 0
+    key, _page = _form(client, "/privileges/shoot")
+    done = client.post(
+        "/privileges/shoot/redeem", data={"request_key": key, "q_when": "2026-12-20"}
+    )
+    assert done.status_code == 302
+    assert db_session.scalar(select(Redemption)).answers == {"when": "2026-12-20"}
