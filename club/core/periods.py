@@ -69,10 +69,9 @@ def days_bounds(first: date | None, last: date | None) -> tuple[datetime | None,
     return start, end
 
 
-def week_of(day: date) -> tuple[date, date]:
-    """The calendar week (Monday to Sunday) that holds `day`."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+def coming_week(day: date) -> tuple[date, date]:
+    """`day` and the six days after it: the week ahead, whatever the weekday."""
+    return day, day + timedelta(days=6)
 
 
 # --- months as dates ------------------------------------------------------------------------

@@ -30,16 +30,16 @@ bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
 
 @home_card(order=41)
 def week_card(user):
-    """On the club manager's to-do list: this week's meetings, their free seats and
-    waitlists."""
+    """On the club manager's to-do list: the meetings of the week ahead (today and the
+    six days after), their free seats and waitlists."""
     if user.role != Role.CLUB_MANAGER:
         return None
-    monday, sunday = periods.week_of(periods.club_today())
-    start, end = periods.days_bounds(monday, sunday)
+    first, last = periods.coming_week(periods.club_today())
+    start, end = periods.days_bounds(first, last)
     week = services.meetings_between(db.session, start, end)
     # render_template's output is autoescaped HTML, so marking it safe is correct.
     return Markup(  # noqa: S704
-        render_template("events/_todo_week.html", week=week, monday=monday, sunday=sunday)
+        render_template("events/_todo_week.html", week=week, first=first, last=last)
     )
 
 
