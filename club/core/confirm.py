@@ -50,8 +50,11 @@ def is_confirmed() -> bool:
 def confirm_attributes(key: str, when: str | None = None, **values) -> Markup:
     """The form's attributes that make static/js/confirm.js ask first; `when`: only for
     the submit button with this value (a form with several actions)."""
-    _title, consequence, action = QUESTIONS[key].words(values)
-    attributes = f' data-confirm="{escape(consequence)}" data-confirm-action="{escape(action)}"'
+    title, consequence, action = QUESTIONS[key].words(values)
+    attributes = (
+        f' data-confirm="{escape(consequence)}" data-confirm-action="{escape(action)}"'
+        f' data-confirm-title="{escape(title)}"'
+    )
     if when:
         attributes += f' data-confirm-when="{escape(when)}"'
     return Markup(attributes)  # noqa: S704  (every value escaped above)

@@ -17,6 +17,8 @@
     if (only && !(submitter && submitter.value === only)) return;
     event.preventDefault();
     event.stopImmediatePropagation();
+    var title = dialog.querySelector("[data-confirm-title]");
+    title.textContent = form.getAttribute("data-confirm-title") || title.getAttribute("data-default");
     dialog.querySelector("[data-confirm-consequence]").textContent = form.getAttribute("data-confirm");
     var go = dialog.querySelector("[data-confirm-go]");
     go.textContent = form.getAttribute("data-confirm-action") || go.getAttribute("data-default");
