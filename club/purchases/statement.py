@@ -74,7 +74,7 @@ def invoice_lines(session: Session, invoices: list[Invoice], *, today: date) -> 
                 invoice,
                 -base if negative else base,
                 is_settled=month is not None,
-                is_overdue=invoice.paid_date is None and invoice.due_date < today,
+                is_overdue=not negative and invoice.paid_date is None and invoice.due_date < today,
             )
         )
     return lines

@@ -58,10 +58,10 @@ NAVIGATION = {
         ("/my-company/redemptions", "Redemptions"),
         ("/learning/", "Courses"),
         ("/meetings", "Meetings"),
-        ("/leaderboards/", "Leaderboards"),
-        ("/my-company/invoices", "Invoices"),
         ("/my-company/wishes", "Proposals"),
         ("/my-company/staff", "Our staff"),
+        ("/my-company/invoices", "Invoices"),
+        ("/leaderboards/", "Leaderboards"),
         ("/referrals", "Invite a company"),
         ("/account", "My account"),
     ],
@@ -289,6 +289,7 @@ def test_screenshot_member_home_phone(page, log_in, artifacts):
     links = page.locator(NAV_LINKS)
     expect(links.first).to_be_hidden()
     page.locator("label[for=nav-toggle]").click()
+    page.locator("#main-nav details summary").click()  # the less frequent pages
     for i in range(links.count()):
         expect(links.nth(i)).to_be_visible()
     page.screenshot(path=artifacts / "member-home-phone.png", full_page=True)
