@@ -340,3 +340,21 @@ def test_privilege_limits_are_checked_by_the_service(db_session, club, field, va
     fields[field] = value
     with pytest.raises(catalog.CatalogError):
         catalog.save_privilege(db_session, None, actor=club.club_manager, **fields)
+
+
+def test_the_waiting_queue_by_deadline(db_session, club, funded, make_privilege):
+    """The club manager's to-do list: open redemptions, the soonest due first."""
+    slow = make_privilege("Trade fair trip", points=100, lead_time_days=30)
+    quick = make_privilege("SEO audit", points=100, lead_time_days=2)
+    now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    old = catalog.redeem(db_session, slow, actor=club.holder, answers={}, now=now)
+    late = catalog.redeem(db_session, quick, actor=club.holder, answers={}, now=now)
+    done = catalog.redeem(db_session, quick, actor=club.holder, answers={}, now=now)
+    catalog.move(db_session, done, RedemptionStatus.REJECTED, actor=club.club_manager, note="No")
+    queue = catalog.waiting_queue(db_session, now=now + timedelta(days=5))
+    assert (queue.count, queue.overdue) == (2, 1)
+    assert [(item.redemption, item.is_overdue) for item in queue.first] == [
+        (late, True),
+        (old, False),
+    ]
+    assert queue.first[1].due == now + timedelta(days=30)
