@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
     from club.privacy.views import bp as privacy_bp
+    from club.purchases.invoice_views import bp as company_invoices_bp
     from club.purchases.views import bp as purchases_bp
     from club.relations.views import bp as relations_bp
     from club.rules.referral_views import bp as referrals_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         catalog_bp,
         catalog_manage_bp,
         purchases_bp,
+        company_invoices_bp,
         rules_bp,
         referrals_bp,
         api_tokens_bp,

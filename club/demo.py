@@ -26,7 +26,11 @@ from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
 from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
-from club.demo_purchases import DemoClock, play_a_year_of_purchases
+from club.demo_purchases import (
+    DemoClock,
+    play_a_year_of_purchases,
+    play_an_import_with_mistakes,
+)
 from club.demo_rules import play_rules
 from club.learning.demo import play_courses
 from club.members.models import User
@@ -109,6 +113,7 @@ def _load_demo(
     play_rules(session, manager=manager, now=now)
     play_relations(session, manager=manager, now=now)
     play_satisfaction(session, manager=manager, now=now)
+    play_an_import_with_mistakes(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 

@@ -239,13 +239,13 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
     )
     _register_all(session, academy, polish[2:6], at=now - timedelta(days=10))
 
-    # 4. An evening in three weeks that is already full, with a waitlist.
+    # 4. An evening this week that is already full, with a waitlist.
     full = _create(
         session,
         manager,
         now - timedelta(days=15),
         _data(
-            day=today + timedelta(days=21),
+            day=today + timedelta(days=5),
             start=time(19, 0),
             hours=3,
             zone=WARSAW,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.core.periods import add_months, club_today, club_zone, month_of, month_start, next_month
@@ -161,6 +162,32 @@ def business_day_in_month(day: date) -> date:
 
 def next_business_day(day: date) -> date:
     return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+
+
+# Two days ago someone imported an ERP export with two bad rows: the club manager's
+# to-do list shows it.
+MISTAKEN_EXPORT = (
+    "numer;nip;data_wystawienia;termin_platnosci;kwota_netto;waluta;data_zaplaty;rodzaj\n"
+    "FV/DEMO/1;0000000000;{issued};{due};1 250,00;PLN;;faktura\n"
+    "FV/DEMO/2;{tax_id};{later};{later};980,00;PLN;;faktura\n"
+)
+
+
+def play_an_import_with_mistakes(session: Session, *, manager: User, now: datetime) -> None:
+    """An ERP export whose two rows were both rejected: a tax id no company has, and an
+    invoice dated after the day it was imported."""
+    at = now - timedelta(days=2)
+    day = club_today(at)
+    company = session.scalar(
+        select(Company).where(Company.status == MembershipStatus.MEMBER).order_by(Company.id)
+    )
+    text = MISTAKEN_EXPORT.format(
+        issued=f"{day:%d.%m.%Y}",
+        due=f"{day + timedelta(days=14):%d.%m.%Y}",
+        later=f"{day + timedelta(days=5):%d.%m.%Y}",
+        tax_id=company.tax_id,
+    )
+    purchases.import_file(session, text.encode(), actor=manager, filename="erp-export.csv", now=at)
 
 
 def _money(value: float) -> Decimal:

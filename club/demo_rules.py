@@ -80,6 +80,8 @@ def play_rules(session: Session, *, manager: User, now: datetime) -> None:
             event_type_id=configurator.id,
             cap_per_company=30,
             cap_period=CapPeriod.MONTH,
+            # A trial budget, nearly given out: on the club manager's to-do list.
+            budget_points=12,
         ),
     ]
     for data in rules:

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from club.api.views import error_response
 from club.branding import services as branding
 from club.consent.views import privacy_gate
-from club.core import formatting, refusals
+from club.core import confirm, formatting, refusals
 from club.core.access import enforce_declared_access
 from club.core.roles import Role
 from club.core.text import render_markdown
@@ -137,6 +137,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     formatting.init_app(app)
+    confirm.init_app(app)
     refusals.init_app(app)
     _error_pages(app)
 

@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from club.api import services
+from club.api.manage_views import REVOKE
 from club.api.models import ApiToken
 from club.core.access import requires
+from club.core.confirm import confirmation_page
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
@@ -51,6 +53,9 @@ def revoke(token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    ask = confirmation_page(REVOKE, back=url_for("personal_tokens.tokens"), name=token.name)
+    if ask is not None:
+        return ask
     services.revoke_token(db.session, token, actor=current_user)
     db.session.commit()
     flash(_("The token is revoked; it stops working at once."), "success")

@@ -12,6 +12,7 @@ from club.catalog.goods import Delivery
 from club.catalog.models import PrivilegeKind
 from club.core.forms import choices
 
+INPUT_KINDS = {"date": {"type": "date"}, "number": {"inputmode": "decimal"}}
 FIELD_TYPES = {
     "text": StringField,
     "textarea": TextAreaField,
@@ -32,12 +33,20 @@ def redeem_form_class(privilege):
 
     for question in privilege.brief:
         field_class = FIELD_TYPES.get(question.get("type"), StringField)
+        # A date is asked with the browser's date picker and a number with a numeric
+        # keyboard; both stay text here: the service checks the value and says what is
+        # wrong (a browser without a date picker sends what was typed).
+        render_kw = INPUT_KINDS.get(question.get("type"))
         if field_class in (DateField, DecimalField):
-            field_class = StringField  # the service checks the value and says what is wrong
+            field_class = StringField
         setattr(
             RedeemForm,
             f"q_{question['key']}",
-            field_class(question["label"], validators=[Optional(), Length(max=2000)]),
+            field_class(
+                question["label"],
+                validators=[Optional(), Length(max=2000)],
+                render_kw=render_kw,
+            ),
         )
     if privilege.kind == PrivilegeKind.GOOD:
         if privilege.variants:

@@ -12,6 +12,9 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     StringField,
@@ -70,6 +73,35 @@ class MoneyField(DecimalField):
 
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value
+
+
+# The types of a brief question, as the club manager chooses them (QUESTION_TYPES).
+QUESTION_TYPE_LABELS = {
+    "text": _l("Short text"),
+    "textarea": _l("Long text"),
+    "url": _l("Web address"),
+    "date": _l("Date"),
+    "number": _l("Number"),
+}
+MAX_QUESTIONS = 20
+
+
+class QuestionForm(Form):
+    """One question of a privilege's brief: a row of its list editor; a row without a
+    label is left out. The key names the answer in exports; empty, one is made up."""
+
+    label = StringField(_l("Question"), validators=[Optional(), Length(max=200)], filters=[strip])
+    type = SelectField(_l("Answer"), default="text", choices=choices(QUESTION_TYPE_LABELS.items()))
+    required = BooleanField(_l("Required"), default=True)
+    key = StringField(
+        _l("Key"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[a-z][a-z0-9_]*$", message=_l("a-z, 0-9 and _, starting with a letter.")),
+        ],
+        filters=[strip, lambda value: value.lower() if isinstance(value, str) else value],
+    )
 
 
 class PrivilegeForm(FlaskForm):
@@ -137,11 +169,7 @@ class PrivilegeForm(FlaskForm):
     )
     active_from = DateField(_l("Redeemable from"), validators=[Optional()])
     active_until = DateField(_l("Redeemable until"), validators=[Optional()])
-    brief = TextAreaField(
-        _l("Questions the partner answers"),
-        validators=[Optional(), Length(max=10_000)],
-        render_kw={"rows": 5, "placeholder": "site | Your web site | url | required"},
-    )
+    brief = FieldList(FormField(QuestionForm), min_entries=1, max_entries=MAX_QUESTIONS)
     weight_grams = IntegerField(
         _l("Weight in grams"),
         validators=[Optional(), NumberRange(min=1, max=1_000_000)],
@@ -174,8 +202,6 @@ class PrivilegeForm(FlaskForm):
         self.min_tier_id.choices = tier_choices(db.session, _("Every member"))
         if isinstance(self.min_tier_id.data, int):  # from the privilege being edited
             self.min_tier_id.data = str(self.min_tier_id.data)
-        if isinstance(self.brief.data, list):  # from the privilege being edited
-            self.brief.data = brief_as_text(self.brief.data)
         self.image.label.text = _(
             "Picture (PNG, JPEG or WebP, up to %(size)s MB)", size=max_megabytes()
         )
@@ -216,8 +242,24 @@ class PrivilegeForm(FlaskForm):
             "lead_time_days": self.lead_time_days.data,
             "active_from": self.active_from.data,
             "active_until": self.active_until.data,
-            "brief": parse_brief(self.brief.data or ""),
+            "brief": self.brief_questions(),
         }
+
+    def brief_questions(self) -> list[dict]:
+        """The rows with a question, in order, for the service to check; a row without a
+        key gets q1, q2, ... (the first not taken)."""
+        rows = [entry.form for entry in self.brief.entries if entry.form.label.data]
+        taken = {row.key.data for row in rows if row.key.data}
+        numbers = (f"q{n}" for n in range(1, 10 * MAX_QUESTIONS) if f"q{n}" not in taken)
+        return [
+            {
+                "key": row.key.data or next(numbers),
+                "label": row.label.data,
+                "type": row.type.data,
+                "required": bool(row.required.data),
+            }
+            for row in rows
+        ]
 
 
 TEXT_FIELDS = ("title", "summary", "description")
@@ -237,46 +279,6 @@ add_language_fields(
 )
 
 
-# --- the brief as text: one question a line ---------------------------------------------
-
-REQUIRED_WORDS = {"required": True, "optional": False, "": True}
-
-
-def parse_brief(text: str) -> list[dict]:
-    """`key | label | type | required` lines into the questions the service checks.
-
-    Type defaults to text and the last part to required; blank lines are skipped.
-    """
-    questions = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        if len(parts) < 2 or len(parts) > 4:
-            raise CatalogError(
-                _(
-                    "Line %(line)d: write key | label | type | required or optional.",
-                    line=number,
-                ),
-                field="brief",
-            )
-        key, label, kind, need = [*parts, "", ""][:4]
-        if need.lower() not in REQUIRED_WORDS:
-            raise CatalogError(
-                _("Line %(line)d: the last part is required or optional.", line=number),
-                field="brief",
-            )
-        questions.append(
-            {
-                "key": key,
-                "label": label,
-                "type": kind.lower() or "text",
-                "required": REQUIRED_WORDS[need.lower()],
-            }
-        )
-    return questions
-
-
 def parse_variants(text: str) -> list[tuple[str, int]]:
     """`label | stock` lines into a good's variants; blank lines are skipped."""
     variants = []
@@ -291,20 +293,6 @@ def parse_variants(text: str) -> list[tuple[str, int]]:
             )
         variants.append((label, int(stock)))
     return variants
-
-
-def brief_as_text(brief: list[dict]) -> str:
-    return "\n".join(
-        " | ".join(
-            (
-                question["key"],
-                question["label"],
-                question.get("type", "text"),
-                "required" if question.get("required", True) else "optional",
-            )
-        )
-        for question in brief
-    )
 
 
 class ReorderForm(FlaskForm):

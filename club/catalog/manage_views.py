@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +22,8 @@ from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
 from club.core.csvfile import csv_response
-from club.core.forms import fill_language_fields
+from club.core.forms import ROW_ACTION, apply_row_action, fill_language_fields
+from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
@@ -31,6 +33,18 @@ from club.members.forms import ConfirmForm
 from club.members.models import Company
 
 bp = Blueprint("catalog_manage", __name__, url_prefix="/manage")
+
+
+@home_card(order=40)
+def queue_card(user):
+    """On the club manager's to-do list: redemptions waiting, the soonest due first."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    now = utcnow()
+    queue = services.waiting_queue(db.session, now=now)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("catalog/_todo_queue.html", queue=queue))  # noqa: S704
+
 
 PAGE_SIZE = 25
 # The queue opens on what still needs the club's hand; "any" shows every status.
@@ -68,7 +82,6 @@ def _privilege_form(form: PrivilegeForm, privilege: Privilege | None, status: in
         form=form,
         privilege=privilege,
         retire_form=ConfirmForm(),
-        question_types=services.QUESTION_TYPES,
     ), status
 
 
@@ -76,6 +89,8 @@ def _privilege_form_page(privilege: Privilege | None):
     form = PrivilegeForm(obj=privilege)
     if privilege is not None and not form.is_submitted():
         fill_language_fields(form, privilege, TEXT_FIELDS)  # each language as written
+    if apply_row_action(form, request.form.get(ROW_ACTION)):
+        return _privilege_form(form, privilege, 200)  # a brief question added or removed
     if not form.validate_on_submit():
         return _privilege_form(form, privilege, 422 if form.is_submitted() else 200)
     on_refusal(lambda error: _privilege_form(form, privilege, 422), form=form)
@@ -272,6 +287,7 @@ def tax_csv():
             _("Privileges received"),
             _("Money value"),
             *(kind.label for kind in PrivilegeKind),
+            _("Currency"),
         ],
         services.tax_report(db.session, year),
         f"tax-report-{year}.csv",
@@ -289,6 +305,7 @@ def sponsors_csv():
             _("Privileges fulfilled"),
             _("Money value"),
             _("Sponsor's share"),
+            _("Currency"),
         ],
         services.sponsor_report(db.session, year),
         f"sponsor-report-{year}.csv",

@@ -43,9 +43,10 @@ def _value_of(kind: PrivilegeKind):
 
 
 def tax_report(session: Session, year: int):
-    """Per company, the money value of privileges fulfilled in the year: the count and
-    total, then the value of services, goods and e-vouchers. Each counts at its money
-    value as agreed when redeemed (an e-voucher at its code's face value)."""
+    """Per company and currency, the money value of privileges fulfilled in the year: the
+    count and total, then the value of services, goods and e-vouchers, then the currency
+    (amounts in different currencies are never added up). Each counts at its money value
+    as agreed when redeemed (an e-voucher at its code's face value)."""
     return session.execute(
         select(
             Company.name,
@@ -54,23 +55,26 @@ def tax_report(session: Session, year: int):
             func.count(Redemption.id),
             func.sum(Redemption.money_value),
             *(_value_of(kind) for kind in PrivilegeKind),
+            Privilege.currency,
         )
         .join(Company, Company.id == Redemption.company_id)
         .join(Privilege, Privilege.id == Redemption.privilege_id)
         .where(*_fulfilled_between(*periods.year(year).bounds()))
-        .group_by(Company.id, Company.name, Company.country, Company.tax_id)
-        .order_by(Company.name)
+        .group_by(Company.id, Company.name, Company.country, Company.tax_id, Privilege.currency)
+        .order_by(Company.name, Privilege.currency)
     ).all()
 
 
 def sponsor_report(session: Session, year: int):
-    """Per sponsor and quarter, what its co-funded privileges cost it."""
+    """Per sponsor, quarter and currency, what its co-funded privileges cost it:
+    (sponsor, quarter, count, value, the sponsor's share, currency)."""
     rows = session.execute(
         select(
             Privilege.sponsor,
             Privilege.sponsor_share_percent,
             Redemption.fulfilled_at,
             Redemption.money_value,
+            Privilege.currency,
         )
         .join(Privilege, Privilege.id == Redemption.privilege_id)
         .where(
@@ -78,14 +82,17 @@ def sponsor_report(session: Session, year: int):
             *_fulfilled_between(*periods.year(year).bounds()),
         )
     ).all()
-    totals: dict[tuple[str, str], list] = {}
-    for sponsor, share, fulfilled_at, value in rows:
-        key = (sponsor, periods.quarter_of(fulfilled_at).arg)
+    totals: dict[tuple[str, str, str], list] = {}
+    for sponsor, share, fulfilled_at, value, currency in rows:
+        key = (sponsor, periods.quarter_of(fulfilled_at).arg, currency)
         entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0")])
         entry[0] += 1
         entry[1] += value
         entry[2] += (value * share / 100).quantize(Decimal("0.01"))
-    return [(sponsor, quarter, *values) for (sponsor, quarter), values in sorted(totals.items())]
+    return [
+        (sponsor, quarter, *values, currency)
+        for (sponsor, quarter, currency), values in sorted(totals.items())
+    ]
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ from club.catalog.reports import (
     tax_report,
 )
 from club.catalog.shipping import ship, take_back
-from club.catalog.wishes import decide_wish, propose
+from club.catalog.waiting import waiting_queue
+from club.catalog.wishes import decide_wish, open_wish_count, propose
 
 __all__ = [
     "MAX_ANSWER_LENGTH",
@@ -83,6 +84,7 @@ __all__ = [
     "locked_ids",
     "move",
     "move_in_catalogue",
+    "open_wish_count",
     "pool_counts",
     "programme_cost",
     "propose",
@@ -101,6 +103,7 @@ __all__ = [
     "tax_report",
     "unavailable_reason",
     "variants_left",
+    "waiting_queue",
     "warn_low_pools",
     "withdraw_expired",
 ]

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -42,6 +43,8 @@ from club.catalog.models import (
 from club.consent import services as consent
 from club.core.access import requires, same_company_or_404
 from club.core.clock import utcnow
+from club.core.confirm import confirmation_page, question
+from club.core.formatting import points as points_text
 from club.core.htmx import render_page_or_fragment
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
@@ -235,6 +238,54 @@ NEXT_STEPS = {
 }
 
 
+# The buttons say what they do, not the state they lead to.
+STEP_ACTIONS = {
+    RedemptionStatus.APPROVED: _l("Approve redemption"),
+    RedemptionStatus.IN_PROGRESS: _l("Start the work"),
+    RedemptionStatus.FULFILLED: _l("Mark as fulfilled"),
+    RedemptionStatus.REJECTED: _l("Reject redemption"),
+}
+
+REJECT = question(
+    "catalog.reject",
+    title=_l("Reject this redemption?"),
+    consequence=_l(
+        "The %(points)s points held for it go back to the company, and the partner reads "
+        "your note. A rejected redemption cannot be reopened."
+    ),
+    action=_l("Reject redemption"),
+)
+CANCEL = question(
+    "catalog.cancel",
+    title=_l("Cancel this redemption?"),
+    consequence=_l(
+        "The %(points)s points held for it go back to your company's balance. A cancelled "
+        "redemption cannot be reopened: to have it after all, redeem it again."
+    ),
+    action=_l("Cancel the redemption"),
+)
+DECLINE_WISH = question(
+    "catalog.decline_wish",
+    title=_l("Decline this proposal?"),
+    consequence=_l(
+        "The proposal leaves your list and cannot be reopened; no points are spent. "
+        "Your colleague can propose it again."
+    ),
+    action=_l("Decline proposal"),
+)
+
+
+@bp.app_context_processor
+def _proposals_waiting():
+    """The count of open staff proposals beside "Proposals" in the account holder's
+    navigation; a function, so only a page that shows it asks the database."""
+
+    def open_proposals() -> int:
+        return services.open_wish_count(db.session, current_user.company_id)
+
+    return {"open_proposals": open_proposals}
+
+
 def _steps(redemption: Redemption) -> tuple:
     """The club manager's buttons: goods are fulfilled by shipping them and e-vouchers
     by their code, so neither gets a plain "fulfilled" button."""
@@ -262,6 +313,7 @@ def _redemption_page(redemption: Redemption, *, code=None, ship_form=None, retur
         "catalog/redemption.html",
         redemption=redemption,
         steps=_steps(redemption),
+        step_actions=STEP_ACTIONS,
         can_cancel=current_user.role == Role.ACCOUNT_HOLDER
         and redemption.status == RedemptionStatus.REQUESTED,
         move_form=MoveForm(),
@@ -346,6 +398,11 @@ def move(redemption_id: int):
     if not form.validate_on_submit() or target not in set(RedemptionStatus):
         abort(400)
     back = url_for("catalog.redemption", redemption_id=redemption.id)
+    if target in (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED):
+        key = REJECT if target == RedemptionStatus.REJECTED else CANCEL
+        ask = confirmation_page(key, back=back, points=points_text(redemption.points))
+        if ask is not None:
+            return ask
     on_refusal(back)
     services.move(
         db.session,
@@ -380,6 +437,8 @@ def decline_wish(wish_id: int):
     same_company_or_404(current_user, wish.company_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (ask := confirmation_page(DECLINE_WISH, back=url_for("catalog.wishes"))) is not None:
+        return ask
     services.decide_wish(db.session, wish, actor=current_user, redemption=None)
     db.session.commit()
     flash(_("The proposal is declined."), "info")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.catalog.errors import PrivilegeUnavailable
@@ -78,3 +78,14 @@ def decide_wish(
     wish.decided_at = now or utcnow()
     session.flush()
     return wish
+
+
+def open_wish_count(session: Session, company_id: int | None) -> int:
+    """How many of a company's staff proposals wait for the account holder."""
+    if company_id is None:
+        return 0
+    return session.scalar(
+        select(func.count())
+        .select_from(Wish)
+        .where(Wish.company_id == company_id, Wish.status == WishStatus.OPEN)
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import FieldList, SelectChoice
 
 from club.core.errors import ClubError
 from club.core.languages import LANGUAGES, club_language
@@ -66,3 +66,30 @@ def language_texts(form: FlaskForm, names: tuple[str, ...]) -> dict[str, dict[st
         for language in LANGUAGES
         if language != club
     }
+
+
+# --- list editors: rows added and removed by buttons, without JavaScript ------------------
+
+# The submit button of a list editor: "<field>:add" or "<field>:remove:<index>".
+ROW_ACTION = "row_action"
+
+
+def apply_row_action(form: FlaskForm, action: str | None) -> bool:
+    """A list editor's Add or Remove button was pressed (`action`, from the request):
+    add an empty row to, or take a row out of, the form's FieldList and say so. The page
+    is then shown again with the rows as they are now; nothing is validated or saved."""
+    if not action:
+        return False
+    name, _sep, verb = action.partition(":")
+    rows = getattr(form, name, None)
+    if not isinstance(rows, FieldList):
+        return True  # a forged name: show the form again as it is
+    if verb == "add":
+        if rows.max_entries is None or len(rows.entries) < rows.max_entries:
+            rows.append_entry()
+    elif verb.startswith("remove:"):
+        kept = [entry for entry in rows.entries if entry.short_name != verb.removeprefix("remove:")]
+        rows.entries = kept
+        if not kept and rows.min_entries:
+            rows.append_entry()
+    return True

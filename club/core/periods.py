@@ -69,6 +69,11 @@ def days_bounds(first: date | None, last: date | None) -> tuple[datetime | None,
     return start, end
 
 
+def coming_week(day: date) -> tuple[date, date]:
+    """`day` and the six days after it: the week ahead, whatever the weekday."""
+    return day, day + timedelta(days=6)
+
+
 # --- months as dates ------------------------------------------------------------------------
 
 

@@ -8,6 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -34,6 +37,14 @@ from club.events.services import MAX_SPEAKERS, MeetingData
 MINUTES = ["%Y-%m-%dT%H:%M"]
 
 
+class SpeakerForm(Form):
+    """One speaker: a row of the speakers' list editor; a row without a name is left out."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
+    role = StringField(_l("Role"), validators=[Optional(), Length(max=200)], filters=[strip])
+    bio = StringField(_l("Short bio"), validators=[Optional(), Length(max=500)], filters=[strip])
+
+
 class MeetingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     format = SelectField(
@@ -43,9 +54,7 @@ class MeetingForm(FlaskForm):
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 8}
     )
-    speakers = TextAreaField(
-        _l("Speakers"), validators=[Optional(), Length(max=5_000)], render_kw={"rows": 4}
-    )
+    speakers = FieldList(FormField(SpeakerForm), min_entries=1, max_entries=MAX_SPEAKERS)
     starts_at = DateTimeLocalField(_l("Starts"), format=MINUTES, validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends"), format=MINUTES, validators=[InputRequired()])
     timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
@@ -93,20 +102,18 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
     def validate_speakers(self, field):
-        self.parsed_speakers = []
-        for number, line in enumerate((field.data or "").splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [part.strip() for part in line.split("|")]
-            if len(parts) > 3 or not parts[0]:
-                raise ValidationError(
-                    _("Line %(number)d: write name | role | short bio.", number=number)
-                )
-            if len(parts[0]) > 120:
-                raise ValidationError(_("Line %(number)d: the name is too long.", number=number))
-            self.parsed_speakers.append(tuple(parts + [""] * (3 - len(parts))))
-        if len(self.parsed_speakers) > MAX_SPEAKERS:
-            raise ValidationError(_("At most %(count)d speakers.", count=MAX_SPEAKERS))
+        for entry in field.entries:
+            if not entry.form.name.data and (entry.form.role.data or entry.form.bio.data):
+                entry.form.name.errors = [*entry.form.name.errors, _("Give the speaker's name.")]
+                raise ValidationError(_("Each speaker needs a name."))
+
+    def parsed_speakers(self) -> list[tuple[str, str, str]]:
+        """(name, role, bio) of the rows with a name, in order."""
+        return [
+            (entry.form.name.data, entry.form.role.data or "", entry.form.bio.data or "")
+            for entry in self.speakers.entries
+            if entry.form.name.data
+        ]
 
     def data_for_service(self) -> MeetingData:
         return MeetingData(
@@ -127,7 +134,7 @@ class MeetingForm(FlaskForm):
             registration_opens_at=self.registration_opens_at.data,
             registration_closes_at=self.registration_closes_at.data,
             attendance_points=self.attendance_points.data,
-            speakers=getattr(self, "parsed_speakers", []),
+            speakers=self.parsed_speakers(),
             is_pilot_only=self.is_pilot_only.data,
             texts=language_texts(self, TEXT_FIELDS),
         )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
-from club.core.forms import choices, fill_language_fields
+from club.core.forms import ROW_ACTION, apply_row_action, choices, fill_language_fields
+from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
@@ -24,6 +26,21 @@ from club.members.models import Company, MembershipStatus, User
 from club.members.tiers import tier_choices
 
 bp = Blueprint("events_manage", __name__, url_prefix="/manage/meetings")
+
+
+@home_card(order=41)
+def week_card(user):
+    """On the club manager's to-do list: the meetings of the week ahead (today and the
+    six days after), their free seats and waitlists."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    first, last = periods.coming_week(periods.club_today())
+    start, end = periods.days_bounds(first, last)
+    week = services.meetings_between(db.session, start, end)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template("events/_todo_week.html", week=week, first=first, last=last)
+    )
 
 
 # The quarters the calendar pages through (a meeting is planned a few years ahead at most).
@@ -78,10 +95,9 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                     "format": meeting.format.value,
                     "theme": meeting.theme,
                     "description": meeting.description,
-                    "speakers": "\n".join(
-                        " | ".join(part for part in (s.name, s.role, s.bio))
-                        for s in meeting.speakers
-                    ),
+                    "speakers": [
+                        {"name": s.name, "role": s.role, "bio": s.bio} for s in meeting.speakers
+                    ],
                     "starts_at": services.local(meeting).replace(tzinfo=None),
                     "ends_at": services.local(meeting, meeting.ends_at).replace(tzinfo=None),
                     "timezone": meeting.timezone,
@@ -108,6 +124,8 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
 
 def _save(meeting: Meeting | None):
     form = _form(meeting)
+    if apply_row_action(form, request.form.get(ROW_ACTION)):
+        return _form_page(form, meeting, 200)  # a speaker row added or removed
     if form.validate_on_submit():
         on_refusal(lambda _error: _form_page(form, meeting), form=form)
         saved = services.save_meeting(
@@ -119,8 +137,8 @@ def _save(meeting: Meeting | None):
     return _form_page(form, meeting)
 
 
-def _form_page(form: MeetingForm, meeting: Meeting | None):
-    status = 422 if request.method == "POST" else 200
+def _form_page(form: MeetingForm, meeting: Meeting | None, status: int | None = None):
+    status = status or (422 if request.method == "POST" else 200)
     return render_template("events/manage_form.html", form=form, meeting=meeting), status
 
 

@@ -371,3 +371,24 @@ def promote_waiting(session: Session, meeting: Meeting, *, now: datetime | None 
     for registration in waiting:
         registration_changed.send(session, registration=registration, now=now)
     return len(waiting)
+
+
+@dataclass(frozen=True)
+class WeekMeeting:
+    meeting: Meeting
+    seats: Seats
+
+
+def meetings_between(session: Session, start: datetime, end: datetime) -> list[WeekMeeting]:
+    """Published meetings starting in [start, end), with their seats: two queries."""
+    found = session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.PUBLISHED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    ).all()
+    counts = seats_by_meeting(session, [meeting.id for meeting in found])
+    return [WeekMeeting(meeting, counts[meeting.id]) for meeting in found]

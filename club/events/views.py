@@ -5,6 +5,7 @@ from __future__ import annotations
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
+from club.core.confirm import confirmation_page, question
 from club.core.forms import choices
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
@@ -185,6 +187,25 @@ def register(meeting_id: int):
     return _after_change(meeting)
 
 
+CANCEL_REGISTRATION = question(
+    "events.cancel_registration",
+    title=_l("Cancel this registration?"),
+    consequence=_l(
+        "The seat goes at once to the first person on the waitlist. Registering again "
+        "later may put %(name)s on the waitlist."
+    ),
+    action=_l("Cancel the registration"),
+)
+LEAVE_WAITLIST = question(
+    "events.leave_waitlist",
+    title=_l("Leave the waitlist?"),
+    consequence=_l(
+        "%(name)s loses the place in line; registering again starts at the end of the waitlist."
+    ),
+    action=_l("Leave the waitlist"),
+)
+
+
 @bp.post("/registrations/<int:registration_id>/cancel")
 @requires(*PARTNER_ROLES, Role.CLUB_MANAGER)
 def cancel(registration_id: int):
@@ -193,6 +214,13 @@ def cancel(registration_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     was_waiting = registration.status == RegistrationStatus.WAITLISTED
+    ask = confirmation_page(
+        LEAVE_WAITLIST if was_waiting else CANCEL_REGISTRATION,
+        back=url_for("events.meeting", meeting_id=meeting.id),
+        name=registration.user.name,
+    )
+    if ask is not None:
+        return ask
     on_refusal(lambda _error: _after_change(meeting))
     services.cancel_registration(db.session, registration, actor=current_user)
     db.session.commit()

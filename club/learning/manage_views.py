@@ -6,18 +6,35 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from club.core.access import requires
+from club.core.home import home_card
 from club.core.roles import Role
 from club.extensions import db
 from club.learning import services
 from club.learning.errors import CourseUnavailable
 from club.learning.models import Course
+from club.learning.sync import last_sync_problems
 from club.members.models import Company, User
 from club.members.services import visible_companies
 
 bp = Blueprint("learning_manage", __name__, url_prefix="/manage/learning")
+
+
+@home_card(order=43)
+def courses_card(user):
+    """On the club manager's to-do list: courses the last sync could not load."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    synced_at, by_course, count = last_sync_problems(db.session)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template(
+            "learning/_todo_courses.html", synced_at=synced_at, by_course=by_course, count=count
+        )
+    )
 
 
 def _company_ids() -> list[int] | None:

@@ -19,6 +19,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.audit import services as audit
+from club.audit.models import AuditEntry
 from club.core.clock import utcnow
 from club.learning.course_checks import CourseSpec, LessonSpec, parse_course
 from club.learning.course_files import Problem, Problems
@@ -30,6 +32,7 @@ __all__ = [
     "Problem",
     "SyncReport",
     "courses_folder",
+    "last_sync_problems",
     "parse_course",
     "save_course",
     "sync_courses",
@@ -195,5 +198,40 @@ def sync_courses(session: Session, folder: Path, *, now: datetime | None = None)
             course.is_published = False
             course.synced_at = now
             report.unpublished.append(course.slug)
+    # Kept for the club manager's to-do list: which courses the last sync left out.
+    audit.record(
+        session,
+        "courses.synced",
+        None,
+        object_type="courses",
+        object_id=folder.name[:64] or "-",
+        after={
+            "loaded": len(report.created) + len(report.updated) + len(report.unchanged),
+            "problems": [str(problem) for problem in report.problems[:MAX_PROBLEMS_KEPT]],
+            "problem_count": len(report.problems),
+        },
+        now=now,
+    )
     session.flush()
     return report
+
+
+MAX_PROBLEMS_KEPT = 50
+
+
+def last_sync_problems(session: Session) -> tuple[datetime | None, dict[str, list[str]], int]:
+    """When courses were last synced, the problems it found by course folder (the first
+    MAX_PROBLEMS_KEPT) and how many there were in all."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "courses.synced")
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None, {}, 0
+    by_course: dict[str, list[str]] = {}
+    for problem in (entry.after or {}).get("problems", []):
+        parts = Path(problem.split(":", 1)[0]).parts
+        by_course.setdefault(parts[1] if len(parts) > 1 else parts[0], []).append(problem)
+    return entry.created_at, by_course, (entry.after or {}).get("problem_count", 0)

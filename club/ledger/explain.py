@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,9 +52,12 @@ def _month(text: str) -> str:
 
 def _money(text: str | int | None, currency: str | None) -> str:
     """A sum kept in the entry's details as text, with the currency the details name
-    (entries written before months were per currency name none: the sum alone)."""
+    (entries written before months were per currency name none: they were all in the
+    club's main currency)."""
+    if not isinstance(currency, str):
+        currency = current_app.config.get("CLUB_CURRENCY", "PLN")
     try:
-        return money(Decimal(text), currency if isinstance(currency, str) else None)
+        return money(Decimal(text), currency)
     except (InvalidOperation, TypeError, ValueError):
         return "?"
 
@@ -69,9 +73,7 @@ def _purchases(entry: Entry) -> str | None:
             "pending until the invoices are paid.",
             period=period,
             total=_money(details.get("net_total"), details.get("currency")),
-            rate=_money(details.get("rate"), details.get("currency"))
-            if details.get("currency")
-            else details.get("rate", "?"),
+            rate=_money(details.get("rate"), details.get("currency")),
         )
     if entry.kind == EntryKind.CONFIRM:
         return _(

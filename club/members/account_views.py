@@ -47,6 +47,7 @@ def home():
     return render_template(
         "members/home_supplier.html",
         by_status={status: by_status.get(status, 0) for status in MembershipStatus},
+        cards=cards_for(current_user),  # the club manager's to-do list
     )
 
 

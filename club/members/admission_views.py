@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from club.core.access import requires
+from club.core.confirm import confirmation_page, question
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
@@ -67,6 +69,18 @@ def decide_admission(review_id: int):
     return redirect(url_for("members.admission_rules"))
 
 
+RECORD_LEAVING = question(
+    "members.leave",
+    title=_l("Record that the company left?"),
+    consequence=_l(
+        "%(company)s leaves the club for good: its people can no longer spend its points, "
+        "which are forfeited after the period the admission rules name. Leaving cannot be "
+        "undone; to come back, the company applies again."
+    ),
+    action=_l("Record that it left"),
+)
+
+
 @bp.post("/manage/companies/<int:company_id>/membership")
 @requires(Role.CLUB_MANAGER)
 def change_membership(company_id: int):
@@ -76,6 +90,10 @@ def change_membership(company_id: int):
     if not form.validate_on_submit():
         flash(_("Say why, for the company's history."), "error")
         return redirect(back)
+    if form.action.data == "leave":
+        ask = confirmation_page(RECORD_LEAVING, back=back, company=company.name)
+        if ask is not None:
+            return ask
     on_refusal(back)
     admission.set_membership(
         db.session, company, form.action.data, actor=current_user, reason=form.reason.data

@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from club.core.access import requires, same_company_or_404
+from club.core.confirm import confirmation_page, question
 from club.core.forms import choices
 from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
@@ -109,6 +111,17 @@ def _after_person_action(person: User, status: int = 200):
     return redirect(_back_to_list())
 
 
+DEACTIVATE = question(
+    "members.deactivate",
+    title=_l("Deactivate this person?"),
+    consequence=_l(
+        "%(name)s is signed out at once and can no longer sign in. The points they earned "
+        "stay with the company; a club manager or account holder can reactivate them."
+    ),
+    action=_l("Deactivate"),
+)
+
+
 @bp.post("/people/<int:user_id>/active")
 @requires(Role.CLUB_MANAGER, Role.ACCOUNT_HOLDER)
 def set_active(user_id: int):
@@ -116,6 +129,10 @@ def set_active(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
+    if not active:
+        ask = confirmation_page(DEACTIVATE, back=_back_to_list(), name=person.name)
+        if ask is not None:
+            return ask
     on_refusal(lambda error: _after_person_action(person, error.status_code))
     services.set_active(db.session, person, active=active, actor=current_user)
     db.session.commit()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from club.core.access import public, requires
+from club.core.confirm import confirmation_page, question
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.core.roles import Role
@@ -111,12 +113,26 @@ def _as_form(tier: Tier) -> dict:
     }
 
 
+REMOVE_TIER = question(
+    "members.remove_tier",
+    title=_l("Remove the top tier?"),
+    consequence=_l(
+        "Tier %(name)s leaves the ladder for good: no company can reach it any more. "
+        "Only the audit log keeps its thresholds."
+    ),
+    action=_l("Remove the tier"),
+)
+
+
 @bp.post("/manage/tiers/<int:tier_id>/remove")
 @requires(Role.CLUB_MANAGER)
 def remove_tier(tier_id: int):
     tier = db.get_or_404(Tier, tier_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".manage_tiers"))
+    ask = confirmation_page(REMOVE_TIER, back=url_for(".manage_tiers"), name=tier.name)
+    if ask is not None:
+        return ask
     on_refusal(url_for(".manage_tiers"))
     tier_services.remove_top_tier(db.session, tier, actor=current_user)
     db.session.commit()

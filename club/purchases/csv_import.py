@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.audit.models import AuditEntry
 from club.core.clock import utcnow
 from club.purchases.csv_rows import RowError, RowReader, read_rows
 from club.purchases.csv_text import (
@@ -37,6 +39,7 @@ from club.purchases.csv_text import (
     records,
     text_of,
 )
+from club.purchases.import_preview import PreviewLine, PreviewSummary, describe
 from club.purchases.invoices import ImportReport, InvoiceRow, check_invoices, record_invoices
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "ParseResult",
     "RowError",
     "import_file",
+    "imports_with_rejections",
     "parse_invoices",
     "preview_import",
     "read_invoices",
@@ -144,6 +148,8 @@ class ImportPreview:
     file_errors: list[RowError]  # the file cannot be read at all
     problems: list[tuple[int, str | None, str]]  # (line, column, message), by line
     valid: list[InvoiceRow]  # the rows that would be saved
+    lines: list[PreviewLine]  # what each of them would do, with its points
+    summary: PreviewSummary
 
 
 def preview_import(session: Session, data: bytes, *, encoding: str | None = None) -> ImportPreview:
@@ -156,11 +162,16 @@ def preview_import(session: Session, data: bytes, *, encoding: str | None = None
         for error in parsed.errors
         if error.line is not None
     ]
-    problems += [(line, None, message) for line, message in check_invoices(session, parsed.rows)]
+    accepted: dict[int, tuple] = {}
+    problems += [
+        (line, None, message)
+        for line, message in check_invoices(session, parsed.rows, accepted=accepted)
+    ]
     problems.sort(key=lambda item: item[0])
     rejected_lines = {line for line, _column, _message in problems}
     valid = [row for row in parsed.rows if row.line not in rejected_lines]
-    return ImportPreview(parsed, file_errors, problems, valid)
+    lines, summary = describe(session, valid, accepted)
+    return ImportPreview(parsed, file_errors, problems, valid, lines, summary)
 
 
 def import_file(
@@ -204,3 +215,15 @@ def import_file(
         now=now,
     )
     return parsed, report
+
+
+def imports_with_rejections(session: Session, *, since: datetime, limit: int = 50) -> list:
+    """The imports since `since` that left rows out, the latest first (the club
+    manager's to-do list): audit entries, whose `after` counts what each did."""
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "invoices.imported", AuditEntry.created_at >= since)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [entry for entry in entries if (entry.after or {}).get("rejected")]

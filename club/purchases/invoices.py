@@ -323,9 +323,13 @@ def _changed(row, company_id: int, invoice: _Saved | None) -> str | None:
 
 
 def check_invoices(
-    session: Session, rows, *, now: datetime | None = None
+    session: Session, rows, *, now: datetime | None = None, accepted: dict | None = None
 ) -> list[tuple[int | None, str]]:
-    """The rows that record_invoices would refuse, with reasons; writes nothing."""
+    """The rows that record_invoices would refuse, with reasons; writes nothing.
+
+    `accepted`, when given, is filled with what each other row would do, by its line:
+    (company id, the invoice's saved payment date or NEW, the period its points count in).
+    """
     lines = LineChecks(session, now or utcnow())
     problems = []
     for chunk in batches(rows, IMPORT_CHUNK):
@@ -336,7 +340,14 @@ def check_invoices(
                 problem = _changed(row, company_id, saved.get(row.number))
             if problem is not None:
                 problems.append((row.line, problem))
+            elif accepted is not None:
+                invoice = saved.get(row.number)
+                paid = NEW if invoice is None else invoice.paid_date
+                accepted[row.line] = (company_id, paid, lines.periods[row.issue_date])
     return problems
+
+
+NEW = "new"  # check_invoices' `accepted`: the invoice was not sent before
 
 
 def record_invoices(session: Session, rows, *, now: datetime | None = None) -> ImportReport:

@@ -21,7 +21,12 @@ from __future__ import annotations
 
 # Months as dates are the club calendar's; callers that took them from here still can.
 from club.core.periods import month_start, next_month
-from club.purchases.csv_import import ImportPreview, import_file, preview_import
+from club.purchases.csv_import import (
+    ImportPreview,
+    import_file,
+    imports_with_rejections,
+    preview_import,
+)
 from club.purchases.earning_rule import (
     DEFAULT_GRACE_DAYS,
     DEFAULT_RATE,
@@ -55,6 +60,7 @@ __all__ = [
     "close_due_months",
     "close_month",
     "import_file",
+    "imports_with_rejections",
     "month_facts",
     "month_start",
     "next_month",

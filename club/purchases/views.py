@@ -59,6 +59,20 @@ def payment_card(user):
     return Markup(render_template("purchases/_payment_card.html", deadlines=deadlines))  # noqa: S704
 
 
+# How far back the club manager's to-do list looks for imports that left rows out.
+IMPORTS_LOOKED_AT = timedelta(days=14)
+
+
+@home_card(order=42)
+def imports_card(user):
+    """On the club manager's to-do list: recent imports that rejected rows."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    found = services.imports_with_rejections(db.session, since=utcnow() - IMPORTS_LOOKED_AT)
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(render_template("purchases/_todo_imports.html", imports=found))  # noqa: S704
+
+
 @bp.route("/rules", methods=["GET", "POST"])
 @requires(Role.CLUB_MANAGER)
 def rules():
@@ -108,6 +122,8 @@ def _rules_page(form: RuleForm, status: int):
 # --- the invoice import: upload, preview, confirm --------------------------------------
 
 UPLOAD_LIFETIME = timedelta(hours=2)
+# The rows the preview lists one by one; its summary counts them all.
+PREVIEW_ROWS = 200
 
 
 def _upload_dir() -> Path:
@@ -158,6 +174,8 @@ def import_invoices():
         file_errors=preview.file_errors,
         problems=preview.problems,
         valid=preview.valid,
+        lines=preview.lines[:PREVIEW_ROWS],
+        summary=preview.summary,
         totals=services.totals_by_currency(preview.valid),
         confirm=confirm,
         filename=form.file.data.filename,

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from club.audit import services as audit
 from club.core.clock import utcnow
@@ -275,3 +275,32 @@ def spend(session: Session) -> dict[int, tuple[int, int]]:
         ).group_by(Earning.rule_id)
     )
     return {rule_id: (int(points), companies) for rule_id, points, companies in rows}
+
+
+# A budget is near its end once this share of it (in percent) is given out.
+BUDGET_NEAR_END_PERCENT = 80
+
+
+def budgets_near_end(session: Session, *, today: date) -> list[Rule]:
+    """Rules still running whose budget is at least BUDGET_NEAR_END_PERCENT given out,
+    the fullest first: one query, whatever the number of rules."""
+    running = (
+        select(RuleVersion.id)
+        .where(
+            RuleVersion.rule_id == Rule.id,
+            or_(RuleVersion.ends_on.is_(None), RuleVersion.ends_on >= today),
+        )
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Rule)
+            .where(
+                Rule.budget_points.is_not(None),
+                Rule.spent_points * 100 >= Rule.budget_points * BUDGET_NEAR_END_PERCENT,
+                running,
+            )
+            .order_by((Rule.spent_points * 1.0 / Rule.budget_points).desc(), Rule.id)
+            .options(selectinload(Rule.versions))
+        )
+    )

@@ -8,8 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from club.core.access import requires
+from club.core.home import home_card
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.core.roles import Role
@@ -22,6 +24,20 @@ from club.rules.forms import AUDIENCE_LABELS, KIND_LABELS, EventTypeForm, RuleFo
 from club.rules.models import Rule
 
 bp = Blueprint("rules", __name__, url_prefix="/manage/earning-rules")
+
+
+@home_card(order=44)
+def budgets_card(user):
+    """On the club manager's to-do list: earning rules whose budget is nearly used up."""
+    if user.role != Role.CLUB_MANAGER:
+        return None
+    found = services.budgets_near_end(db.session, today=club_today())
+    # render_template's output is autoescaped HTML, so marking it safe is correct.
+    return Markup(  # noqa: S704
+        render_template(
+            "rules/_todo_budgets.html", rules=found, share=services.BUDGET_NEAR_END_PERCENT
+        )
+    )
 
 
 def _form(rule: Rule | None = None) -> RuleForm:

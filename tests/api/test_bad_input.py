@@ -202,7 +202,10 @@ def test_an_id_beyond_what_the_database_holds_answers_404_on_pages(
     login(client, club.club_manager)
     assert client.post(f"/manage/api-tokens/{number}/revoke").status_code == 404
     assert client.post(f"/manage/api-tokens/{MAX_ID}/revoke").status_code == 404
-    assert client.post(f"/manage/api-tokens/{token.id}/revoke").status_code == 302
+    assert (
+        client.post(f"/manage/api-tokens/{token.id}/revoke", data={"confirmed": "1"}).status_code
+        == 302
+    )
 
 
 def test_every_int_route_answers_404_beyond_what_the_database_holds(app, client, club):

@@ -30,7 +30,10 @@ def test_revoke_stops_the_token_at_once(client, club, db_session):
     token, secret = tokens.create_token(db_session, name="CRM")
     db_session.commit()
     login(client, club.club_manager)
-    assert client.post(f"/manage/api-tokens/{token.id}/revoke").status_code == 302
+    assert (
+        client.post(f"/manage/api-tokens/{token.id}/revoke", data={"confirmed": "1"}).status_code
+        == 302
+    )
     api = client.get(
         f"/api/v1/companies/{club.company.tax_id}/wallet",
         headers={"Authorization": f"Bearer {secret}"},

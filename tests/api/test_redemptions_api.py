@@ -102,7 +102,10 @@ def test_the_holder_creates_and_revokes_a_personal_token(client, club, db_sessio
         == 200
     )
     (token,) = tokens.tokens(db_session, user=club.holder)
-    assert client.post(f"/account/api-tokens/{token.id}/revoke").status_code == 302
+    assert (
+        client.post(f"/account/api-tokens/{token.id}/revoke", data={"confirmed": "1"}).status_code
+        == 302
+    )
     assert (
         client.get("/api/v1/privileges", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401

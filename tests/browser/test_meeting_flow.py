@@ -47,8 +47,9 @@ def test_publish_register_waitlist_move_up_check_in_close(
     page.locator("textarea[name=place]").fill("ul. Marszałkowska 1, Warszawa")
     page.locator("input[name=capacity]").fill("2")
     page.locator("input[name=attendance_points]").fill("35")
-    page.locator("textarea[name=speakers]").fill("Jan Kowalski | Trener | Sprzedaż LED")
-    page.locator("#meeting-form button[type=submit]").click()
+    page.locator("input[name=speakers-0-name]").fill("Jan Kowalski")
+    page.locator("input[name=speakers-0-role]").fill("Trener")
+    page.locator("#meeting-form .actions__buttons button[type=submit]").click()
     page.locator("form[action$='/publish'] button").click()
     meeting_url = page.url.replace("/manage/meetings/", "/meetings/")
     meeting_id = int(meeting_url.rstrip("/").rsplit("/", 1)[1])
@@ -70,6 +71,10 @@ def test_publish_register_waitlist_move_up_check_in_close(
     # The first cancels: the seat goes to the third, who gets an e-mail.
     mailbox.clear()
     people[0][1].locator("form[action$='/cancel'] button").click()
+    # The dialog (in Paweł's Polish) names what cancelling does; confirmed, htmx sends it.
+    dialog = people[0][1].locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Paweł Gęś")
+    dialog.locator("[data-confirm-go]").click()
     expect(panel(people[0][1])).to_have_attribute("data-status", "cancelled")
     people[2][1].reload()
     expect(panel(people[2][1])).to_have_attribute("data-status", "registered")

@@ -36,8 +36,16 @@ GOOD = {
     "lead_time_days": "21",
     "active_from": "2026-01-01",
     "active_until": "2026-12-31",
-    "brief": "site | Your web site | url | required\n\nwhen | Preferred date | date | optional\n",
+    # The brief's list editor: a row a question; "required" unticked is left out.
+    "brief-0-label": "Your web site",
+    "brief-0-type": "url",
+    "brief-0-required": "y",
+    "brief-0-key": "site",
+    "brief-1-label": "Preferred date",
+    "brief-1-type": "date",
+    "brief-1-key": "when",
 }
+NO_BRIEF = {name: value for name, value in GOOD.items() if not name.startswith("brief-")}
 
 
 def count_privileges(db_session) -> int:
@@ -57,7 +65,7 @@ def test_the_new_privilege_form_explains_markdown_and_the_brief(manager):
     body = manager.get("/manage/privileges/new").get_data(as_text=True)
     assert 'id="privilege-form"' in body
     assert "It is sanitised when shown" in body
-    assert "key | label | type | required or optional" in body
+    assert 'name="brief-0-label"' in body and "Add a question" in body
     assert "this tier and above may redeem it" in body
     assert ">Sales support</option>" in body  # categories by their label
 
@@ -90,14 +98,22 @@ def test_create_a_privilege_with_every_field(manager, db_session):
         {"key": "when", "label": "Preferred date", "type": "date", "required": False},
     ]
     listing = manager.get("/manage/privileges").get_data(as_text=True)
-    assert "Product photography" in listing and "1,200.50 PLN" in listing
+    assert "Product photography" in listing and "PLN1,200.50" in listing
 
 
-def test_a_short_brief_line_means_a_required_text_question(manager, db_session):
-    data = {**GOOD, "brief": "topic | Topic", "sponsor": "", "sponsor_share_percent": "0"}
+def test_a_question_without_a_key_gets_one(manager, db_session):
+    data = {
+        **NO_BRIEF,
+        **{"brief-0-label": "Topic", "brief-0-required": "y", "brief-1-label": "Colours"},
+        **{"brief-1-key": "q1", "brief-2-label": ""},
+        **{"sponsor": "", "sponsor_share_percent": "0"},
+    }
     assert manager.post("/manage/privileges/new", data=data).status_code == 302
     privilege = db_session.scalar(select(Privilege))
-    assert privilege.brief == [{"key": "topic", "label": "Topic", "type": "text", "required": True}]
+    assert privilege.brief == [
+        {"key": "q2", "label": "Topic", "type": "text", "required": True},
+        {"key": "q1", "label": "Colours", "type": "text", "required": False},
+    ]
     assert privilege.sponsor is None
 
 
@@ -105,11 +121,9 @@ def test_a_short_brief_line_means_a_required_text_question(manager, db_session):
     ("changes", "message"),
     [
         ({"title": "  "}, "This field is required."),
-        ({"brief": "site | Web site | url | required\njust one part"}, "Line 2: write key"),
-        ({"brief": "site | Web site | url | maybe"}, "Line 1: the last part"),
-        ({"brief": "Bad Key | Web site"}, "Each question needs a unique key"),
-        ({"brief": "site | Web site | colour"}, "Question types: text, textarea"),
-        ({"brief": "site | A\nsite | B"}, "Each question needs a unique key"),
+        ({"brief-0-key": "Bad Key"}, "a-z, 0-9 and _, starting with a letter."),
+        ({"brief-0-type": "colour"}, "Not a valid choice."),
+        ({"brief-1-key": "site"}, "Each question needs a unique key"),
         ({"active_from": "2026-06-01", "active_until": "2026-05-01"}, "The end date is before"),
         ({"sponsor": "", "sponsor_share_percent": "30"}, "Name the sponsor"),
         ({"points_cost": "0"}, "Number must be between 1 and 10000000."),
@@ -128,15 +142,25 @@ def test_bad_input_is_refused_and_nothing_is_written(manager, db_session, change
     assert count_privileges(db_session) == 0
 
 
-def test_edit_shows_the_brief_as_lines_and_saves(manager, db_session, make_privilege):
+def test_edit_shows_the_brief_as_rows_and_saves(manager, db_session, make_privilege):
     privilege = make_privilege("Copywriting", brief=BRIEF)
     url = f"/manage/privileges/{privilege.id}/edit"
     body = manager.get(url).get_data(as_text=True)
-    assert "site | Your web site | url | required" in body
-    assert "words | Length in words | number | optional" in body
+    assert 'name="brief-0-label" type="text" value="Your web site"' in body
+    assert 'name="brief-2-key" type="text" value="words"' in body
     assert 'value="Copywriting"' in body and 'value="800.00"' in body
+    # Without JavaScript, "Add a question" shows the form again with an empty row.
+    data = {**NO_BRIEF, "brief-0-label": "Topic", "row_action": "brief:add"}
+    added = manager.post(url, data=data)
+    assert added.status_code == 200 and 'name="brief-1-label" type="text" value=""' in (
+        added.get_data(as_text=True)
+    )
+    db_session.refresh(privilege)
+    assert privilege.brief == BRIEF  # nothing saved
 
-    data = {**GOOD, "title": "Copywriting Pro", "brief": "topic | Topic | textarea"}
+    data = {**NO_BRIEF, "title": "Copywriting Pro"}
+    data |= {"brief-0-label": "Topic", "brief-0-key": "topic", "brief-0-type": "textarea"}
+    data |= {"brief-0-required": "y"}
     assert manager.post(url, data=data).status_code == 302
     db_session.refresh(privilege)
     assert privilege.title == "Copywriting Pro" and privilege.slug == "copywriting"
@@ -334,8 +358,9 @@ def test_tax_csv_for_english_excel(manager, club, fulfilled):
     assert 'filename="tax-report-2026.csv"' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.splitlines() == [
-        "\ufeffCompany,Country,Tax id,Privileges received,Money value,Service,Goods,E-voucher",
-        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00,1200.00,0.00,0.00",
+        "\ufeffCompany,Country,Tax id,Privileges received,Money value,Service,Goods,E-voucher,"
+        "Currency",
+        f"Hurtownia Żak,PL,{club.company.tax_id},1,1200.00,1200.00,0.00,0.00,PLN",
     ]
     empty = manager.get("/manage/reports/tax.csv?year=2025").get_data(as_text=True)
     assert empty.count("\n") == 1
@@ -346,16 +371,16 @@ def test_tax_csv_for_polish_excel(client, club, db_session, fulfilled):
     db_session.commit()
     login(client, club.club_manager)
     lines = client.get("/manage/reports/tax.csv?year=2026").get_data(as_text=True).splitlines()
-    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 7
-    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00;1200,00;0,00;0,00"
+    assert lines[0].startswith("\ufeff") and lines[0].count(";") == 8
+    assert lines[1] == f"Hurtownia Żak;PL;{club.company.tax_id};1;1200,00;1200,00;0,00;0,00;PLN"
 
 
 def test_the_reports_page(manager, fulfilled, club):
     body = manager.get("/manage/reports?year=2026").get_data(as_text=True)
     assert "Reports for 2026" in body
-    assert club.company.tax_id in body and "1,200.00" in body
+    assert club.company.tax_id in body and '<td class="number">PLN1,200.00</td>' in body
     assert "<td>LuxLight</td><td>2026-Q2</td>" in body
-    assert '<td class="number">600.00</td>' in body
+    assert '<td class="number">PLN600.00</td>' in body  # money always with its currency
     assert 'href="/manage/reports/tax.csv?year=2026"' in body
     assert 'href="/manage/reports/sponsors.csv?year=2026"' in body
     # Programme cost: 1,200 of 60,000 net purchases.
@@ -367,7 +392,7 @@ def test_the_reports_page(manager, fulfilled, club):
 
 def test_sponsor_csv(manager, fulfilled):
     text = manager.get("/manage/reports/sponsors.csv?year=2026").get_data(as_text=True)
-    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00"]
+    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00,PLN"]
 
 
 def test_a_year_without_purchases_has_no_percentage(manager, fulfilled):

@@ -271,7 +271,7 @@ def test_reports(db_session, club, funded, make_privilege):
     ((name, _country, _tax, count, value, *_kinds),) = catalog.tax_report(db_session, 2026)
     assert (name, count, value) == ("Hurtownia Żak", 1, Decimal("1200.00"))
     assert catalog.sponsor_report(db_session, 2026) == [
-        ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"))
+        ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
     ]
     cost = catalog.programme_cost(db_session, date(2026, 1, 1), date(2027, 1, 1))
     assert cost.fulfilled_value == Decimal("1200.00") and cost.percent is None
@@ -301,10 +301,10 @@ def test_a_year_ends_at_midnight_in_the_club_zone(db_session, club, funded, make
         cost = catalog.programme_cost(db_session, date(year, 1, 1), date(year + 1, 1, 1))
         assert cost.fulfilled_value == Decimal("1200.00")
     assert catalog.sponsor_report(db_session, 2026) == [
-        ("LuxLight", "2026-Q4", 1, Decimal("1200.00"), Decimal("600.00"))
+        ("LuxLight", "2026-Q4", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
     ]
     assert catalog.sponsor_report(db_session, 2027) == [
-        ("LuxLight", "2027-Q1", 1, Decimal("1200.00"), Decimal("600.00"))
+        ("LuxLight", "2027-Q1", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
     ]
 
 
@@ -342,3 +342,21 @@ def test_privilege_limits_are_checked_by_the_service(db_session, club, field, va
     fields[field] = value
     with pytest.raises(catalog.CatalogError):
         catalog.save_privilege(db_session, None, actor=club.club_manager, **fields)
+
+
+def test_the_waiting_queue_by_deadline(db_session, club, funded, make_privilege):
+    """The club manager's to-do list: open redemptions, the soonest due first."""
+    slow = make_privilege("Trade fair trip", points=100, lead_time_days=30)
+    quick = make_privilege("SEO audit", points=100, lead_time_days=2)
+    now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    old = catalog.redeem(db_session, slow, actor=club.holder, answers={}, now=now)
+    late = catalog.redeem(db_session, quick, actor=club.holder, answers={}, now=now)
+    done = catalog.redeem(db_session, quick, actor=club.holder, answers={}, now=now)
+    catalog.move(db_session, done, RedemptionStatus.REJECTED, actor=club.club_manager, note="No")
+    queue = catalog.waiting_queue(db_session, now=now + timedelta(days=5))
+    assert (queue.count, queue.overdue) == (2, 1)
+    assert [(item.redemption, item.is_overdue) for item in queue.first] == [
+        (late, True),
+        (old, False),
+    ]
+    assert queue.first[1].due == now + timedelta(days=30)

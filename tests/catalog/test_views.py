@@ -111,10 +111,24 @@ def test_the_holder_declines_a_wish(client, app, club, make_privilege, db_sessio
     staff.post("/privileges/seo/propose", data={"note": ""})
     login(client, club.holder)
     wish = db_session.scalar(select(Wish))
-    assert "SEO" in client.get("/my-company/wishes").get_data(as_text=True)
-    assert client.post(f"/my-company/wishes/{wish.id}/decline").status_code == 302
+    page = client.get("/my-company/wishes").get_data(as_text=True)
+    assert "SEO" in page
+    # The navigation counts the open proposals, beside "Proposals" and on the phone's menu.
+    assert re.search(r'href="/my-company/wishes"[^>]*>Proposals <span class="nav__count"', page)
+    assert 'data-confirm="The proposal leaves your list' in page  # the dialog's words
+    # Without JavaScript the first post asks, naming the consequence; nothing changes.
+    asked = client.post(f"/my-company/wishes/{wish.id}/decline")
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Decline this proposal?" in question and "cannot be reopened" in question
+    assert '<input type="hidden" name="confirmed" value="1">' in question
+    db_session.refresh(wish)
+    assert wish.status.value == "open"
+    confirmed = client.post(f"/my-company/wishes/{wish.id}/decline", data={"confirmed": "1"})
+    assert confirmed.status_code == 302
     db_session.refresh(wish)
     assert wish.status.value == "declined"
+    assert "nav__count" not in client.get("/my-company/wishes").get_data(as_text=True)
 
 
 def test_another_companys_redemption_is_not_found(client, app, club, funded, make_privilege):
@@ -194,3 +208,22 @@ def test_a_file_that_is_not_a_picture_is_refused(client, club, db_session):
 def test_the_holder_finds_the_proposals_from_the_redemptions_page(client, club):
     login(client, club.holder)
     assert "/my-company/wishes" in client.get("/my-company/redemptions").get_data(as_text=True)
+
+
+def test_a_date_question_is_a_date_input_and_its_answer_is_checked(
+    client, club, funded, make_privilege, db_session
+):
+    brief = [{"key": "when", "label": "Preferred date", "type": "date", "required": True}]
+    make_privilege("Shoot", points=300, brief=brief)
+    login(client, club.holder)
+    key, page = _form(client, "/privileges/shoot")
+    assert re.search(r'<input id="q_when"[^>]* name="q_when"[^>]* type="date"', page)
+    refused = client.post("/privileges/shoot/redeem", data={"request_key": key, "q_when": "soon"})
+    assert refused.status_code == 422 and "Enter a date like" in refused.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Redemption)) == 0
+    key, _page = _form(client, "/privileges/shoot")
+    done = client.post(
+        "/privileges/shoot/redeem", data={"request_key": key, "q_when": "2026-12-20"}
+    )
+    assert done.status_code == 302
+    assert db_session.scalar(select(Redemption)).answers == {"when": "2026-12-20"}

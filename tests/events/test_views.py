@@ -31,7 +31,9 @@ def _meeting_form(**changes):
         "format": "club_evening",
         "theme": "Track lighting in retail",
         "description": "**Dinner** and a talk.",
-        "speakers": "Anna Nowak | Retail designer | Shops in 12 countries",
+        "speakers-0-name": "Anna Nowak",
+        "speakers-0-role": "Retail designer",
+        "speakers-0-bio": "Shops in 12 countries",
         "starts_at": starts,
         "ends_at": ends,
         "timezone": "Europe/Warsaw",
@@ -70,13 +72,36 @@ def test_manager_plans_and_publishes_a_meeting(client, db_session, club):
     assert "Wieczór klubowy" in page
 
 
+def test_speakers_are_added_and_removed_by_buttons_without_javascript(client, db_session, club):
+    login(client, club.club_manager)
+    data = _meeting_form(row_action="speakers:add")
+    added = client.post("/manage/meetings/new", data=data)
+    body = added.get_data(as_text=True)
+    assert added.status_code == 200  # shown again with an empty row; nothing saved
+    assert 'value="Anna Nowak"' in body and 'name="speakers-1-name"' in body
+    assert 'hx-select="#speakers-editor"' in body  # htmx swaps only the editor
+    assert db_session.scalar(select(func.count()).select_from(Meeting)) == 0
+    data = _meeting_form(**{"speakers-1-name": "Jan Kowalski", "row_action": "speakers:remove:0"})
+    body = client.post("/manage/meetings/new", data=data).get_data(as_text=True)
+    assert 'value="Jan Kowalski"' in body and "Anna Nowak" not in body
+    data = _meeting_form(**{"speakers-1-name": "Jan Kowalski", "speakers-1-role": "Trainer"})
+    assert client.post("/manage/meetings/new", data=data).status_code == 302
+    meeting = db_session.scalar(select(Meeting))
+    assert [(s.name, s.role) for s in meeting.speakers] == [
+        ("Anna Nowak", "Retail designer"),
+        ("Jan Kowalski", "Trainer"),
+    ]
+    page = client.get(f"/manage/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert 'name="speakers-1-name"' in page and 'value="Jan Kowalski"' in page
+
+
 def test_bad_meeting_form_says_what_is_wrong_and_saves_nothing(client, db_session, club):
     login(client, club.club_manager)
     starts, _ends = _form_times()
     for changes, message in [
         ({"ends_at": starts}, "must end after it starts"),
         ({"capacity": "zero"}, "Not a valid integer"),
-        ({"speakers": "| no name"}, "Line 1"),
+        ({"speakers-0-name": "", "speakers-0-role": "no name"}, "Give the speaker&#39;s name."),
         ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
         ({"starts_at": "tomorrow"}, "Not a valid datetime"),
     ]:
@@ -252,7 +277,7 @@ def test_cancel_frees_the_seat_for_the_waitlist(client, db_session, club, make_m
     waiting = services.register(db_session, meeting, club.other_staff, actor=club.other_staff)
     db_session.commit()
     login(client, club.staff)
-    client.post(f"/meetings/registrations/{seat.id}/cancel")
+    client.post(f"/meetings/registrations/{seat.id}/cancel", data={"confirmed": "1"})
     db_session.refresh(waiting)
     assert waiting.status == RegistrationStatus.REGISTERED
     assert [m["To"] for m in mailbox.messages] == [club.other_staff.email]

@@ -67,6 +67,21 @@ def test_errors_name_file_and_line_and_load_nothing_of_that_course(db_session, c
     assert db_session.scalar(select(Course.slug)) == "good" and _count(db_session, Course) == 1
 
 
+def test_the_last_sync_keeps_its_problems_for_the_to_do_list(db_session, courses_root):
+    from club.learning.sync import last_sync_problems
+
+    assert last_sync_problems(db_session) == (None, {}, 0)
+    write_course(courses_root, "good")
+    write_course(courses_root, "bad", course=COURSE_YAML + "colour: red\n")
+    sync_courses(db_session, courses_root)
+    synced_at, by_course, count = last_sync_problems(db_session)
+    assert synced_at is not None and count == 1 and list(by_course) == ["bad"]
+    assert by_course["bad"][0].startswith("courses/bad/course.yaml:13: unknown key")
+    shutil.rmtree(courses_root / "bad")
+    sync_courses(db_session, courses_root)
+    assert last_sync_problems(db_session)[1:] == ({}, 0)  # the latest sync counts
+
+
 def test_every_rule_is_checked(db_session, courses_root):
     cases = {
         "broken-yaml": ({"course": "title: [unclosed\n"}, "course.yaml:2: not valid YAML"),

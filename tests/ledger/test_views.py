@@ -42,7 +42,8 @@ def test_the_holder_sees_balances_and_every_entry_in_words(client, club, wallet)
     login(client, club.holder)
     body = client.get("/wallet").get_data(as_text=True)
     assert 'id="balance-available">65<' in body and 'id="balance-pending">300<' in body
-    assert "Purchases in September 2026: 150,000.00 net at 1 point per 500" in body
+    # Details without a currency were written when every month was in the main one.
+    assert "Purchases in September 2026: PLN150,000.00 net at 1 point per PLN500.00" in body
     assert "Earned by Staff A for a passed quiz." in body
     assert "Correction by Club Manager: Welcome to the club" in body
 

@@ -76,7 +76,7 @@ def test_deactivation_takes_effect_on_the_very_next_request(app, client, club):
     assert client.get("/").status_code == 200
     other = app.test_client()
     login(other, club.holder)
-    response = other.post(f"/people/{club.staff.id}/active", data={"active": "0"})
+    response = other.post(f"/people/{club.staff.id}/active", data={"active": "0", "confirmed": "1"})
     assert response.status_code == 302
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -131,7 +131,7 @@ def test_forged_csrf_token_is_refused_and_nothing_written(app, client, club, db_
         # htmx requests carry the token in a header.
         response = client.post(
             f"/people/{club.staff.id}/active",
-            data={"active": "0"},
+            data={"active": "0", "confirmed": "1"},
             headers={"HX-Request": "true", "X-CSRFToken": token},
         )
         assert response.status_code == 200
@@ -247,7 +247,9 @@ def test_forgot_password_says_the_same_for_unknown_addresses(client, club, mailb
 
 def test_another_companys_person_is_not_found(client, club, db_session):
     login(client, club.holder)
-    response = client.post(f"/people/{club.other_staff.id}/active", data={"active": "0"})
+    response = client.post(
+        f"/people/{club.other_staff.id}/active", data={"active": "0", "confirmed": "1"}
+    )
     assert response.status_code == 404
     db_session.refresh(club.other_staff)
     assert club.other_staff.is_active
@@ -290,7 +292,9 @@ def test_company_search_serves_a_fragment_to_htmx(client, club):
 def test_deactivate_with_htmx_swaps_the_row(client, club):
     login(client, club.holder)
     response = client.post(
-        f"/people/{club.staff.id}/active", data={"active": "0"}, headers={"HX-Request": "true"}
+        f"/people/{club.staff.id}/active",
+        data={"active": "0", "confirmed": "1"},
+        headers={"HX-Request": "true"},
     )
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith(f'<tr id="person-{club.staff.id}"')
@@ -309,7 +313,7 @@ def test_club_manager_moves_the_account_holder(client, club, db_session):
 
 def test_audit_log_filters(client, club):
     login(client, club.club_manager)
-    client.post(f"/people/{club.staff.id}/active", data={"active": "0"})
+    client.post(f"/people/{club.staff.id}/active", data={"active": "0", "confirmed": "1"})
     body = client.get("/manage/audit/?action=user.deactivated").get_data(as_text=True)
     assert "user.deactivated" in body and "Club Manager" in body
     empty = client.get("/manage/audit/?action=company.created").get_data(as_text=True)

@@ -155,3 +155,15 @@ def test_award_of_a_fact_outside_the_rules_dates_gives_nothing(db_session, club,
     rule = make_rule(RuleKind.EINVOICE)
     fact = Occurrence(club.company.id, date(2025, 6, 1), "x", "doc")
     assert award(db_session, rule, fact, now=AT) is None
+
+
+def test_budgets_near_their_end_are_found_in_one_query(db_session, club, configurator, make_rule):
+    """On the club manager's to-do list: 80% or more given, still running."""
+    nearly, half, unlimited = (
+        make_rule(event_type_id=configurator.id, budget=budget) for budget in (100, 100, None)
+    )
+    ended = make_rule(event_type_id=configurator.id, budget=100, ends_on=date(2026, 2, 1))
+    for rule, spent in ((nearly, 85), (half, 50), (ended, 99), (unlimited, 5_000)):
+        rule.spent_points = spent
+    db_session.flush()
+    assert services.budgets_near_end(db_session, today=date(2026, 3, 10)) == [nearly]
