@@ -14,8 +14,6 @@ from club.members.admission_models import AdmissionReview, AdmissionRules, Membe
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
 from club.purchases.models import (
-    EarningRate,
-    EarningRule,
     Invoice,
     PaymentReminder,
     PurchaseMonth,
@@ -32,8 +30,6 @@ __all__ = [
     "AuditEntry",
     "Company",
     "ConsentDocument",
-    "EarningRate",
-    "EarningRule",
     "Entry",
     "Erasure",
     "Hold",

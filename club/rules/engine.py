@@ -28,10 +28,9 @@ SOURCE_TYPE = "bonus_rule"
 
 def version_on(rule: Rule, day: date) -> RuleVersion | None:
     """The version in force on `day`, or None (not started yet, or ended)."""
-    found = None
-    for version in rule.versions:  # by number: later versions start later
-        if version.effective_from <= day:
-            found = version
+    started = [version for version in rule.versions if version.effective_from <= day]
+    # The latest start wins; on the same day, the later version.
+    found = max(started, key=lambda v: (v.effective_from, v.number), default=None)
     if found is None or (found.ends_on is not None and day > found.ends_on):
         return None
     return found

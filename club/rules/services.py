@@ -21,7 +21,16 @@ from club.members.models import Company, Tier
 from club.members.tax_ids import compact_tax_id, companies_with_tax_id
 from club.rules.engine import Occurrence, applies_to, cap_period, points_for
 from club.rules.errors import RulesError
-from club.rules.models import Audience, CapPeriod, Earning, EventType, Rule, RuleKind, RuleVersion
+from club.rules.models import (
+    SINGLE_KINDS,
+    Audience,
+    CapPeriod,
+    Earning,
+    EventType,
+    Rule,
+    RuleKind,
+    RuleVersion,
+)
 
 MAX_POINTS = 1_000_000_000  # within a 32-bit column, far above any real rule
 
@@ -65,6 +74,8 @@ def event_types(session: Session) -> list[EventType]:
 
 def _check(session: Session, data: RuleData, today: date) -> None:
     """Refuse what the rule could not work with, with the field it belongs to."""
+    if data.kind in SINGLE_KINDS:  # kept by their own pages (rules.purchase_rules)
+        raise RulesError(_("This rule is changed on its own page."), field="kind")
     for name in ("name_en", "name_pl", "name_ru"):
         if not (getattr(data, name) or "").strip():
             raise RulesError(_("Name the rule in all three languages."), field=name)
