@@ -26,6 +26,7 @@ from club.catalog.models import (
 from club.core import periods
 from club.members.models import Company
 from club.purchases.models import Invoice
+from club.rules import services as rules
 
 
 def _fulfilled_between(start: datetime, end: datetime):
@@ -64,7 +65,10 @@ def tax_report(session: Session, year: int):
 
 
 def sponsor_report(session: Session, year: int):
-    """Per sponsor and quarter, what its co-funded privileges cost it."""
+    """Per sponsor and quarter, what its co-funded privileges cost it and what its earning
+    rules gave (club.rules): (sponsor, quarter, privileges fulfilled, their money value,
+    the sponsor's share, points earned through its rules, those points at the club's
+    value per point)."""
     rows = session.execute(
         select(
             Privilege.sponsor,
@@ -81,11 +85,17 @@ def sponsor_report(session: Session, year: int):
     totals: dict[tuple[str, str], list] = {}
     for sponsor, share, fulfilled_at, value in rows:
         key = (sponsor, periods.quarter_of(fulfilled_at).arg)
-        entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0")])
+        entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0"), 0])
         entry[0] += 1
         entry[1] += value
         entry[2] += (value * share / 100).quantize(Decimal("0.01"))
-    return [(sponsor, quarter, *values) for (sponsor, quarter), values in sorted(totals.items())]
+    for key, points in rules.sponsored_points(session, periods.year(year)).items():
+        totals.setdefault(key, [0, Decimal("0"), Decimal("0"), 0])[3] += points
+    value = rules.point_value()
+    return [
+        (sponsor, quarter, *values, (values[3] * value).quantize(Decimal("0.01")))
+        for (sponsor, quarter), values in sorted(totals.items())
+    ]
 
 
 @dataclass(frozen=True)
