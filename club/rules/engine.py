@@ -259,25 +259,27 @@ def _chunks(ids: list) -> list[list]:
 
 def _audience(session: Session, rule: Rule, company_ids: list[int]):
     """applies_to for many companies: the companies and their tiers read once."""
-    companies: dict[int, Company] = {}
+    companies: dict[int, tuple] = {}  # id: (status, is_pilot), as rows
     for ids in _chunks(company_ids):
         companies.update(
-            (company.id, company)
-            for company in session.scalars(select(Company).where(Company.id.in_(ids)))
+            (company_id, (status, is_pilot))
+            for company_id, status, is_pilot in session.execute(
+                select(Company.id, Company.status, Company.is_pilot).where(Company.id.in_(ids))
+            )
         )
     needs_tiers = any(v.audience == Audience.TIER for v in rule.versions)
     held = standing.company_tiers(session) if needs_tiers else {}
     listed = {v.id: {c.id for c in v.companies} for v in rule.versions}
 
     def applies(version: RuleVersion, company_id: int) -> bool:
-        company = companies.get(company_id)
-        if company is None or company.status != MembershipStatus.MEMBER:
+        status, is_pilot = companies.get(company_id, (None, False))
+        if status != MembershipStatus.MEMBER:
             return False
         if version.audience == Audience.TIER:
             tier = held.get(company_id)
             return tier is not None and tier.position >= version.tier.position
         if version.audience == Audience.PILOT:
-            return bool(company.is_pilot)
+            return bool(is_pilot)
         if version.audience == Audience.COMPANIES:
             return company_id in listed[version.id]
         return True

@@ -155,3 +155,13 @@ class InvitationForm(FlaskForm):
         _l("Contact e-mail"), [DataRequired(), Email(), Length(max=254)], [strip]
     )
     submit = SubmitField(_l("Invite"))
+
+
+class JoinForm(FlaskForm):
+    """The invited company applies through its invitation's link (name and tax id come
+    from the invitation)."""
+
+    street = StringField(_l("Street and number"), [DataRequired(), Length(max=200)], [strip])
+    postal_code = StringField(_l("Postal code"), [DataRequired(), Length(max=20)], [strip])
+    city = StringField(_l("City"), [DataRequired(), Length(max=100)], [strip])
+    submit = SubmitField(_l("Apply to join the club"))

@@ -311,6 +311,7 @@ class Referral(db.Model):
     __tablename__ = "referral"
     __table_args__ = (
         UniqueConstraint("country", "tax_id", name="uq_referral_company"),
+        Index("uq_referral_token_hash", "token_hash", unique=True),
         CheckConstraint("company_id IS NULL OR company_id != referrer_id", name="not_self"),
     )
 
@@ -332,6 +333,10 @@ class Referral(db.Model):
         ForeignKey("company.id", ondelete="RESTRICT"), nullable=True, unique=True
     )
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The invitation mail's sign-up link (its SHA-256; the link itself is never stored),
+    # cleared once the invited company has applied through it.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     earned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

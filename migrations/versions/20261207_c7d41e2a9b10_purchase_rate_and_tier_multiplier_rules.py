@@ -1,6 +1,7 @@
 """purchase rate and tier multiplier as earning rules: two rule kinds, a rate per currency
 per rule version, the grace days and tier percents on a version, and the versions each
-purchase month was closed with; earning_rule and earning_rate move into them
+purchase month was closed with; earning_rule and earning_rate move into them; a
+referral's sign-up link
 
 Issue #16. Each earning_rule becomes a version of the one `purchase_rate` rule (its rates
 in bonus_rule_rate), and every purchase month names the version its period falls under.
@@ -182,6 +183,13 @@ def upgrade():
         postgresql_where=sa.text(SINGLE),
         sqlite_where=sa.text(SINGLE),
     )
+    # The referral invitation's sign-up link (issue #16): plain ADD COLUMN.
+    op.add_column("referral", sa.Column("token_hash", sa.String(length=64), nullable=True))
+    op.add_column(
+        "referral",
+        sa.Column("applied_at", club.core.types.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.create_index("uq_referral_token_hash", "referral", ["token_hash"], unique=True)
     _move_data(op.get_bind())
     op.drop_table("earning_rate")
     op.drop_table("earning_rule")
@@ -251,6 +259,9 @@ def _move_data(connection) -> None:
 
 def downgrade():
     connection = op.get_bind()
+    op.drop_index("uq_referral_token_hash", table_name="referral")
+    op.drop_column("referral", "applied_at")
+    op.drop_column("referral", "token_hash")
     op.create_table(
         "earning_rule",
         sa.Column("id", sa.Integer(), nullable=False),
