@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import String, cast, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
@@ -17,7 +17,7 @@ from club.rules.engine import Occurrence, award, award_many, rules_of_kind, vers
 from club.rules.models import Earning, Referral, Rule, RuleKind, RuleVersion
 from club.rules.services import preview_source
 
-BATCH = 1000
+BATCH = 5000
 
 
 def _key(prefix: str):
@@ -108,15 +108,22 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
         if not early:
             groups = {v.product_group for v in rule.versions}
             query = query.where(Invoice.product_group.in_(groups))
-        after = 0
+        versions: dict[date, RuleVersion | None] = {}
+        # By company, so that a batch holds each company's invoices together: one
+        # statement line (ledger entry) per company and batch (engine.award_many).
+        after = (0, 0)
         while invoices := session.execute(
-            query.where(Invoice.id > after).order_by(Invoice.id).limit(BATCH)
+            query.where(tuple_(Invoice.company_id, Invoice.id) > after)
+            .order_by(Invoice.company_id, Invoice.id)
+            .limit(BATCH)
         ).all():
-            after = invoices[-1].id
+            after = (invoices[-1].company_id, invoices[-1].id)
             facts = []
             for invoice in invoices:
                 day = invoice.paid_date if early else invoice.issue_date
-                version = version_on(rule, day)
+                if day not in versions:
+                    versions[day] = version_on(rule, day)
+                version = versions[day]
                 if version is None:
                     continue
                 fact = (early_payment_fact if early else promotion_fact)(version, invoice)

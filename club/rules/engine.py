@@ -312,11 +312,14 @@ def award_many(
     given = _Given(session, rule, facts)
     spent = rule.spent_points
     awarded: list[tuple[Occurrence, RuleVersion, int]] = []
+    versions: dict[date, RuleVersion | None] = {}
     for fact in facts:
         if fact.source_key in done:
             continue
         done.add(fact.source_key)
-        version = version_on(rule, fact.day)
+        if fact.day not in versions:
+            versions[fact.day] = version_on(rule, fact.day)
+        version = versions[fact.day]
         if version is None or not applies(version, fact.company_id):
             continue
         points = points_for(version, fact.amount)
@@ -330,27 +333,34 @@ def award_many(
         awarded.append((fact, version, points))
     if not awarded:
         return 0
-    wallets = _wallet_ids(session, sorted({fact.company_id for fact, _v, _p in awarded}))
+    # One ledger entry per company, version and person: a statement line names the
+    # invoices it pays for (the earnings stay one per source, each with its version).
+    groups: dict[tuple, list[tuple[Occurrence, RuleVersion, int]]] = {}
+    for item in awarded:
+        fact, version, _points = item
+        groups.setdefault((fact.company_id, version.id, fact.person_id), []).append(item)
+    wallets = _wallet_ids(session, sorted({company_id for company_id, _v, _p in groups}))
     source = ledger.Source(SOURCE_TYPE, str(rule.id))
     entry_ids = ledger.post_many(
         session,
         [
             ledger.Movement(
-                wallet_id=wallets[fact.company_id],
+                wallet_id=wallets[company_id],
                 kind=EntryKind.EARN,
-                points=points,
+                points=sum(points for _f, _v, points in items),
                 source=source,
-                details=_details(rule, version, fact, points),
+                details=_group_details(rule, items),
                 pending=False,
-                person_id=fact.person_id,
-                idempotency_key=f"rule:{rule.id}:{fact.source_key}"[:200],
+                person_id=person_id,
+                idempotency_key=f"rule:{rule.id}:{items[0][0].source_key}"[:200],
             )
-            for fact, version, points in awarded
+            for (company_id, _version, person_id), items in groups.items()
         ],
         now=now,
     )
+    table = Earning.__table__
     session.execute(
-        insert(Earning),
+        insert(table),
         [
             {
                 "rule_id": rule.id,
@@ -363,12 +373,36 @@ def award_many(
                 "entry_id": entry_id,
                 "created_at": now,
             }
-            for (fact, version, points), entry_id in zip(awarded, entry_ids, strict=True)
+            for items, entry_id in zip(groups.values(), entry_ids, strict=True)
+            for fact, version, points in items
         ],
     )
     rule.spent_points = spent
     session.flush()
     return len(awarded)
+
+
+SHOWN_DOCUMENTS = 3  # documents a grouped entry names; the rest are counted
+
+
+def _group_details(rule: Rule, items: list[tuple[Occurrence, RuleVersion, int]]) -> dict:
+    """_details for the facts of one entry: one fact's own, or the documents (the first
+    few named, the others counted) and the amounts added up."""
+    fact, version, points = items[0]
+    if len(items) == 1:
+        return _details(rule, version, fact, points)
+    numbers = [item[0].document for item in items]
+    document = ", ".join(numbers[:SHOWN_DOCUMENTS])
+    if len(numbers) > SHOWN_DOCUMENTS:
+        document += f" +{len(numbers) - SHOWN_DOCUMENTS}"
+    amounts = [item[0].amount for item in items]
+    return {
+        **_details(rule, version, fact, points),
+        "document": document,
+        "documents": len(numbers),
+        "amount": None if None in amounts else str(sum(amounts)),
+        "capped": any(p < points_for(v, f.amount) for f, v, p in items),
+    }
 
 
 def _wallet_ids(session: Session, company_ids: list[int]) -> dict[int, int]:

@@ -65,8 +65,14 @@ def test_award_many_answers_as_awarding_one_by_one(db_session, club, make_rule):
     entries = db_session.scalars(
         select(Entry).where(Entry.source_id == str(rules[1].id)).order_by(Entry.id)
     ).all()
-    assert [(e.available_delta, e.person_id) for e in entries][:2] == [(10, None), (10, holder)]
+    # One statement line per company and person, naming its documents.
+    assert [(e.available_delta, e.person_id) for e in entries] == [
+        (20, None),
+        (15, holder),
+        (25, None),
+    ]
     assert entries[0].idempotency_key == f"rule:{rules[1].id}:1"
+    assert entries[2].details["document"] == "D/7, D/8, D/9"
     assert verify(db_session).problems == []
 
 
