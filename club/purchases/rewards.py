@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, cast, literal, select, tuple_
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
@@ -90,7 +90,7 @@ _FACT_COLUMNS = (
 def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
     """Every early-payment and product-group rule over the paid invoices it has not
     rewarded yet, within its dates: the invoices read a batch at a time (as rows, by
-    id), each batch awarded in a few statements (engine.award_many)."""
+    company), each batch awarded in a few statements (engine.award_many)."""
     now = now or utcnow()
     today = club_today(now)
     made = 0
@@ -110,14 +110,13 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
             query = query.where(Invoice.product_group.in_(groups))
         versions: dict[date, RuleVersion | None] = {}
         # By company, so that a batch holds each company's invoices together: one
-        # statement line (ledger entry) per company and batch (engine.award_many).
-        after = (0, 0)
-        while invoices := session.execute(
-            query.where(tuple_(Invoice.company_id, Invoice.id) > after)
-            .order_by(Invoice.company_id, Invoice.id)
-            .limit(BATCH)
-        ).all():
-            after = (invoices[-1].company_id, invoices[-1].id)
+        # statement line (ledger entry) per company and batch (engine.award_many). One
+        # query, read a batch at a time (each batch's earnings are written meanwhile: the
+        # invoices still to come name other sources, and award_many re-checks them).
+        found = session.execute(
+            query.order_by(Invoice.company_id, Invoice.id).execution_options(yield_per=BATCH)
+        )
+        for invoices in found.partitions():
             facts = []
             for invoice in invoices:
                 day = invoice.paid_date if early else invoice.issue_date
