@@ -231,7 +231,14 @@ def test_demo_has_earning_rules_and_one_rule_earning(demo_session):
         RuleKind.FEATURE,
         RuleKind.REFERRAL,
     }
-    configurator, referral = db_session.scalars(select(Earning).order_by(Earning.id)).all()
+    by_kind = {
+        kind: earning
+        for earning, kind in db_session.execute(
+            select(Earning, Rule.kind).join(Rule, Rule.id == Earning.rule_id)
+        )
+    }
+    assert len(by_kind) == 2
+    configurator, referral = by_kind[RuleKind.FEATURE], by_kind[RuleKind.REFERRAL]
     entry = db_session.get(Entry, configurator.entry_id)
     assert configurator.points == 10 == entry.amount and entry.kind == EntryKind.EARN
     # A referral rewarded (the invited company applied, was admitted and paid), one open.
