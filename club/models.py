@@ -15,8 +15,6 @@ from club.members.admission_models import AdmissionReview, AdmissionRules, Membe
 from club.members.models import Company, OneTimeLink, User
 from club.privacy.models import Erasure
 from club.purchases.models import (
-    EarningRate,
-    EarningRule,
     Invoice,
     PaymentReminder,
     PurchaseMonth,
@@ -36,8 +34,6 @@ __all__ = [
     "Company",
     "CompanyPotential",
     "ConsentDocument",
-    "EarningRate",
-    "EarningRule",
     "Entry",
     "Erasure",
     "Hold",

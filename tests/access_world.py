@@ -46,8 +46,10 @@ from club.relations import bonus as relations_bonus
 from club.relations import contacts as relations_contacts
 from club.relations import records as relations_records
 from club.relations.models import BonusGrant, Complaint, ContactKind, ContactLog, Contract
+from club.rules import referrals
 from club.rules import services as rules
 from club.rules.models import RuleKind
+from club.rules.referrals import Invitation
 from club.satisfaction import services as satisfaction
 from club.satisfaction.models import CompanyPotential, Occasion, SurveyAnswer
 from club.webhooks import endpoints as webhooks
@@ -129,6 +131,8 @@ class Side:
     invitee_id: int = 0
     invitation_token: str = ""
     reset_token: str = ""
+    # The sign-up link of a company the holder invited (club.rules.referrals).
+    referral_token: str = ""
     # An admission awaiting the club manager's approval.
     review_id: int = 0
     # The account manager's contact with the company, its next step open (private to the
@@ -172,6 +176,10 @@ class World:
     delivery_id: int = 0
     voucher_privilege_id: int = 0
     rule_id: int = 0
+
+
+# Valid Polish NIPs of the companies each side invites (not in the club).
+REFERRED_TAX_IDS = {"A": "7310003031", "B": "7310004036"}
 
 
 def _link_token(session: Session, path: str) -> str:
@@ -337,6 +345,12 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
     )
     side.invitee_id = invitee.id
     side.invitation_token = _link_token(session, "invitation")
+    session.commit()
+    invited = Invitation(
+        f"Invited by {name}", "PL", REFERRED_TAX_IDS[name], "Contact", f"c-{name}@example.com"
+    )
+    referrals.invite(session, company, invited, by=holder)
+    side.referral_token = _link_token(session, "referrals/join")
     session.commit()
     members.request_password_reset(session, email=staff.email, ip="192.0.2.1")
     side.reset_token = _link_token(session, "password/reset")
@@ -667,6 +681,10 @@ RESET = _secret(
     "the secret of a password-reset link: holding it is the permission",
     lambda w, s, r: [s.reset_token],
 )
+REFERRAL = _secret(
+    "the secret of a referral's sign-up link: holding it is the permission",
+    lambda w, s, r: [s.referral_token],
+)
 FEED = _secret(
     "the secret address of a person's calendar feed: holding it is the permission",
     lambda w, s, r: [s.feed_token],
@@ -746,6 +764,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
     "token": {
         "members.accept_invitation": INVITATION,
         "members.reset_password": RESET,
+        "referrals.join": REFERRAL,
         "events.feed": FEED,
         "events_manage.scan": TICKET,
         "events_manage.scan_check_in": TICKET,

@@ -33,7 +33,7 @@ from club.members import admission
 from club.members.models import Company, MembershipStatus, User
 from club.purchases.figures import confirmed_points
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
-from club.rules.models import Earning, Rule, RuleKind
+from club.rules.models import Earning, Referral, Rule, RuleKind
 
 # On SQLite, as `make run` loads it; the browser tests start from the same load.
 pytestmark = pytest.mark.one_database("sqlite")
@@ -57,7 +57,7 @@ def test_demo_loads_once_and_every_login_works(demo):
     with app.app_context():
         users = db.session.scalars(db.select(User)).all()
         companies = db.session.scalars(db.select(Company)).all()
-        assert len(companies) == 10 and len(users) >= 20
+        assert len(companies) == 11 and len(users) >= 20  # one brought in by a referral
         assert any("Ż" in c.name for c in companies) and any("«" in c.name for c in companies)
         emails = [user.email for user in users]
         assert verify(db.session).problems == []
@@ -236,12 +236,29 @@ def test_demo_has_earning_rules_and_one_rule_earning(demo_session):
     db_session = demo_session  # the demo club, loaded once (the `demo` fixture)
     kinds = set(db_session.scalars(select(Rule.kind)))
     assert kinds == {
+        RuleKind.PURCHASE_RATE,
+        RuleKind.TIER_MULTIPLIER,
         RuleKind.EINVOICE,
         RuleKind.EARLY_PAYMENT,
         RuleKind.PRODUCT_GROUP,
         RuleKind.FEATURE,
+        RuleKind.REFERRAL,
     }
-    (earning,) = db_session.scalars(select(Earning)).all()
-    entry = db_session.get(Entry, earning.entry_id)
-    assert earning.points == 10 == entry.amount and entry.kind == EntryKind.EARN
+    by_kind = {
+        kind: earning
+        for earning, kind in db_session.execute(
+            select(Earning, Rule.kind).join(Rule, Rule.id == Earning.rule_id)
+        )
+    }
+    assert len(by_kind) == 2
+    configurator, referral = by_kind[RuleKind.FEATURE], by_kind[RuleKind.REFERRAL]
+    entry = db_session.get(Entry, configurator.entry_id)
+    assert configurator.points == 10 == entry.amount and entry.kind == EntryKind.EARN
+    # A referral rewarded (the invited company applied, was admitted and paid), one open.
+    assert referral.points == 200
+    referrals = db_session.scalars(select(Referral).order_by(Referral.id)).all()
+    assert [(r.earned_at is not None, r.applied_at is not None) for r in referrals] == [
+        (True, True),
+        (False, False),
+    ]
     assert verify(db_session).problems == []

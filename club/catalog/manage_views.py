@@ -31,6 +31,8 @@ from club.core.roles import Role
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import Company
+from club.purchases.defaults import main_currency
+from club.rules.services import point_value
 
 bp = Blueprint("catalog_manage", __name__, url_prefix="/manage")
 
@@ -268,6 +270,8 @@ def reports():
         tax=services.tax_report(db.session, year),
         kinds=list(PrivilegeKind),
         sponsors=services.sponsor_report(db.session, year),
+        point_value=point_value(),
+        main_currency=main_currency(),
         cost=services.programme_cost(db.session, period.starts, period.following_start),
     )
 
@@ -305,6 +309,8 @@ def sponsors_csv():
             _("Privileges fulfilled"),
             _("Money value"),
             _("Sponsor's share"),
+            _("Points through its rules"),
+            _("Value of those points"),
             _("Currency"),
         ],
         services.sponsor_report(db.session, year),

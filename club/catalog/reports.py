@@ -25,7 +25,9 @@ from club.catalog.models import (
 )
 from club.core import periods
 from club.members.models import Company
+from club.purchases.defaults import main_currency
 from club.purchases.models import Invoice
+from club.rules import services as rules
 
 
 def _fulfilled_between(start: datetime, end: datetime):
@@ -66,8 +68,11 @@ def tax_report(session: Session, year: int):
 
 
 def sponsor_report(session: Session, year: int):
-    """Per sponsor, quarter and currency, what its co-funded privileges cost it:
-    (sponsor, quarter, count, value, the sponsor's share, currency)."""
+    """Per sponsor, quarter and currency, what its co-funded privileges cost it and what
+    its earning rules gave (club.rules): (sponsor, quarter, privileges fulfilled, their
+    money value, the sponsor's share, points earned through its rules, those points at the
+    club's value per point, currency). Points are valued in the club's main currency and
+    join that currency's row."""
     rows = session.execute(
         select(
             Privilege.sponsor,
@@ -85,12 +90,17 @@ def sponsor_report(session: Session, year: int):
     totals: dict[tuple[str, str, str], list] = {}
     for sponsor, share, fulfilled_at, value, currency in rows:
         key = (sponsor, periods.quarter_of(fulfilled_at).arg, currency)
-        entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0")])
+        entry = totals.setdefault(key, [0, Decimal("0"), Decimal("0"), 0])
         entry[0] += 1
         entry[1] += value
         entry[2] += (value * share / 100).quantize(Decimal("0.01"))
+    club_currency = main_currency()
+    for (sponsor, quarter), points in rules.sponsored_points(session, periods.year(year)).items():
+        key = (sponsor, quarter, club_currency)
+        totals.setdefault(key, [0, Decimal("0"), Decimal("0"), 0])[3] += points
+    value = rules.point_value()
     return [
-        (sponsor, quarter, *values, currency)
+        (sponsor, quarter, *values, (values[3] * value).quantize(Decimal("0.01")), currency)
         for (sponsor, quarter, currency), values in sorted(totals.items())
     ]
 

@@ -19,13 +19,15 @@ from club.ledger.models import Entry, EntryKind, Lot, Wallet
 from club.ledger.posting import expiry_for
 from club.ledger.signals import entries_posted
 from club.ledger.wallets import Source, check_points, require_write_lock
+from club.members.models import User
 
 BULK_KINDS = (EntryKind.EARN, EntryKind.CONFIRM, EntryKind.FORFEIT)
 
 
 @dataclass(frozen=True)
 class Movement:
-    """One pending earning (EARN), confirmation or forfeit, for post_many."""
+    """One earning (EARN: pending unless `pending` is False, then available at once, as a
+    lot), confirmation or forfeit, for post_many."""
 
     wallet_id: int
     kind: EntryKind
@@ -33,13 +35,16 @@ class Movement:
     source: Source
     earned_at: datetime | None = None
     details: dict | None = None
+    pending: bool = True
+    person_id: int | None = None
+    idempotency_key: str | None = None
 
 
 def post_many(
     session: Session, movements: list[Movement], *, now: datetime | None = None
 ) -> list[int]:
-    """The same entries, lots and balances as calling earn(pending=True), confirm and
-    forfeit one movement at a time, in order, but with one lock query and a few bulk
+    """The same entries, lots and balances as calling earn, confirm and forfeit one
+    movement at a time, in order, but with one lock query and a few bulk
     statements for the lot: closing 10,000 companies' months costs a few dozen
     statements, not 70,000. Returns the ids of the entries posted, in order.
 
@@ -120,6 +125,8 @@ _BULK_ENTRY_COLUMNS = (
     "details",
     "created_at",
     "earned_at",
+    "person_id",
+    "idempotency_key",
 )
 _BULK_LOT_COLUMNS = ("entry_id", "wallet_id", "points", "remaining", "earned_at", "expires_at")
 
@@ -150,6 +157,8 @@ class _Bulk:
     def add(self, movement: Movement, balance: list[int]) -> None:
         points = movement.points
         per_point_available, per_point_pending = _BULK_DELTAS[movement.kind]
+        if movement.kind == EntryKind.EARN and not movement.pending:  # available at once
+            per_point_available, per_point_pending = 1, 0
         available, pending = per_point_available * points, per_point_pending * points
         balance[0] += available
         balance[1] += pending
@@ -172,9 +181,11 @@ class _Bulk:
             self.details(movement.details),
             self.stamp,
             earned,
+            movement.person_id,
+            movement.idempotency_key,
         ]
         self.entries.append(row)
-        if movement.kind == EntryKind.CONFIRM:
+        if movement.kind == EntryKind.CONFIRM or available:
             self.lots.append([row, movement.wallet_id, points, points, earned, expires])
 
     def write(self) -> list[int]:
@@ -269,9 +280,11 @@ def _one_movement(session: Session, wallet: Wallet, movement: Movement, *, now: 
             wallet,
             movement.points,
             source=movement.source,
-            pending=True,
+            pending=movement.pending,
+            person=session.get(User, movement.person_id) if movement.person_id else None,
             earned_at=movement.earned_at,
             details=movement.details,
+            idempotency_key=movement.idempotency_key,
             now=now,
         )
     if movement.kind == EntryKind.CONFIRM:

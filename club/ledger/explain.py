@@ -68,13 +68,18 @@ def _purchases(entry: Entry) -> str | None:
     period = _month(details.get("period", ""))
     points = abs(entry.amount) or abs(entry.held_delta)
     if entry.kind == EntryKind.EARN:
-        return _(
+        text = _(
             "Purchases in %(period)s: %(total)s net at 1 point per %(rate)s; "
             "pending until the invoices are paid.",
             period=period,
             total=_money(details.get("net_total"), details.get("currency")),
             rate=_money(details.get("rate"), details.get("currency")),
         )
+        # The rule versions the month was closed with (months closed since they are rules).
+        named = [_rule_name(details.get(key)) for key in ("rule", "multiplier_rule")]
+        if named := [name for name in named if name]:
+            text += " " + _("Rules: %(rules)s.", rules="; ".join(named))
+        return text
     if entry.kind == EntryKind.CONFIRM:
         return _(
             "Invoices for %(period)s paid within the payment window: points confirmed.",
@@ -118,6 +123,19 @@ def _purchases(entry: Entry) -> str | None:
             )
         return text
     return None
+
+
+def _rule_name(about) -> str | None:
+    """A rule version named in an entry's details, as "Name (version N)"."""
+    if not isinstance(about, dict):
+        return None
+    names = about.get("names") or {}
+    language = str(get_locale() or "en")[:2]
+    return _(
+        "%(rule)s (version %(version)s)",
+        rule=names.get(language) or names.get("en") or "?",
+        version=about.get("version", "?"),
+    )
 
 
 def _bonus_rule(entry: Entry) -> str:

@@ -1,6 +1,8 @@
-"""The earning rule: how many net currency units make a point in each currency, and how
-many days after the due date a payment still confirms points. A rule starts on the 1st
-of a month and holds until the next; a month keeps the rule it was closed with.
+"""The purchase rate: how many net currency units make a point in each currency, and how
+many days after the due date a payment still confirms points. It is the club's rule of
+kind `purchase_rate` (club.rules, stored and versioned as every rule); a version starts
+on the 1st of a month and holds until the next; a month keeps the version it was closed
+with (PurchaseMonth.rate_version_id).
 
 Rates are per currency (500 PLN, 120 EUR, 10,000 RUB a point): amounts in different
 currencies are never added up or compared. Before any rule is set the club earns 1 point
@@ -24,7 +26,9 @@ from club.core.currencies import is_currency
 from club.core.periods import club_today, month_start
 from club.purchases.defaults import main_currency
 from club.purchases.errors import PurchasesError
-from club.purchases.models import EarningRate, EarningRule, Invoice
+from club.purchases.models import Invoice
+from club.rules.models import RuleKind, RuleRate, RuleVersion
+from club.rules.purchase_rules import by_start, new_version, single_rule
 
 DEFAULT_RATE = 500
 DEFAULT_GRACE_DAYS = 7
@@ -38,6 +42,8 @@ class Rule:
     rates: Mapping[str, int]
     grace_days: int
     effective_from: date | None
+    # The rule version it comes from (None: the default, before any is set).
+    version_id: int | None = None
     currencies: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -53,20 +59,17 @@ def default_rule() -> Rule:
     return Rule({main_currency(): DEFAULT_RATE}, DEFAULT_GRACE_DAYS, None)
 
 
-def _rule(rule: EarningRule) -> Rule:
+def _rule(version: RuleVersion) -> Rule:
     return Rule(
-        {rate.currency: rate.rate for rate in rule.rates}, rule.grace_days, rule.effective_from
+        {rate.currency: rate.rate for rate in version.rates},
+        version.grace_days or 0,
+        version.effective_from,
+        version.id,
     )
 
 
 def rule_for(session: Session, period: date) -> Rule:
-    rule = session.scalar(
-        select(EarningRule)
-        .where(EarningRule.effective_from <= period)
-        .order_by(EarningRule.effective_from.desc())
-        .limit(1)
-    )
-    return default_rule() if rule is None else _rule(rule)
+    return RuleBook(session)(period)
 
 
 class RuleBook:
@@ -87,17 +90,17 @@ class RuleBook:
             return found
 
 
-def rule_history(session: Session) -> list[EarningRule]:
-    """Every rule set, the latest start first."""
-    return list(session.scalars(select(EarningRule).order_by(EarningRule.effective_from.desc())))
+def rule_history(session: Session) -> list[RuleVersion]:
+    """Every version of the purchase rate, the latest start first."""
+    return by_start(single_rule(session, RuleKind.PURCHASE_RATE))
 
 
 def rate_currencies(session: Session) -> list[str]:
-    """Every currency some rule gives a rate (the main currency before any rule is set):
-    the currencies an invoice may be in. Whether its own month's rule has a rate for it
-    is checked when it is recorded."""
-    currencies = set(session.scalars(select(EarningRate.currency).distinct()))
-    if not session.scalar(select(EarningRule.id).limit(1)):
+    """Every currency some version gives a rate (the main currency before any is set):
+    the currencies an invoice may be in. Whether its own month's version has a rate for
+    it is checked when it is recorded."""
+    currencies = set(session.scalars(select(RuleRate.currency).distinct()))
+    if not rule_history(session):
         currencies |= set(default_rule().rates)
     return sorted(currencies)
 
@@ -110,11 +113,11 @@ def set_rule(
     grace_days: int,
     actor,
     now: datetime | None = None,
-) -> EarningRule:
-    """A new rate per currency and grace period from a month on; months already closed
-    keep theirs. `rates`: currency (ISO 4217) -> net units per point; a currency left
-    out earns nothing from that month on, which is refused while invoices in it are
-    recorded for those months."""
+) -> RuleVersion:
+    """A new version of the purchase rate (a rate per currency and the grace days) from a
+    month on; months already closed keep theirs. `rates`: currency (ISO 4217) -> net
+    units per point; a currency left out earns nothing from that month on, which is
+    refused while invoices in it are recorded for those months."""
     now = now or utcnow()
     if effective_from.day != 1:
         raise PurchasesError(
@@ -140,41 +143,43 @@ def set_rule(
     if grace_days < 0:
         raise PurchasesError(_("Grace days cannot be negative."), field="grace_days")
     _keep_recorded_currencies(session, effective_from, rates)
-    rule = session.scalar(select(EarningRule).where(EarningRule.effective_from == effective_from))
-    before = _snapshot(rule) if rule else None
-    if rule is None:
-        rule = EarningRule(effective_from=effective_from, created_at=now, rates=[])
-    rule.grace_days, rule.created_by_id = grace_days, actor.id
-    kept = {rate.currency: rate for rate in rule.rates if rate.currency in rates}
-    rule.rates = [
+    rule = single_rule(session, RuleKind.PURCHASE_RATE, create=True, lock=True)
+    version = next((v for v in rule.versions if v.effective_from == effective_from), None)
+    # A version not started yet is changed in place: no month was closed with it.
+    before = _snapshot(version) if version else None
+    if version is None:
+        version = new_version(rule, effective_from=effective_from, created_at=now)
+    version.grace_days, version.created_by_id = grace_days, actor.id
+    kept = {rate.currency: rate for rate in version.rates if rate.currency in rates}
+    version.rates = [
         _rate(kept.get(currency), currency, rates[currency]) for currency in sorted(rates)
     ]
-    session.add(rule)
     session.flush()
     audit.record(
         session,
         "earning_rule.set",
-        rule,
+        version,
         actor=actor,
         before=before,
-        after=_snapshot(rule),
+        after=_snapshot(version),
         now=now,
     )
-    return rule
+    return version
 
 
-def _rate(found: EarningRate | None, currency: str, rate: int) -> EarningRate:
+def _rate(found: RuleRate | None, currency: str, rate: int) -> RuleRate:
     if found is None:
-        return EarningRate(currency=currency, rate=rate)
+        return RuleRate(currency=currency, rate=rate)
     found.rate = rate
     return found
 
 
-def _snapshot(rule: EarningRule) -> dict:
+def _snapshot(version: RuleVersion) -> dict:
     return {
-        "effective_from": rule.effective_from.isoformat(),
-        "rates": {rate.currency: rate.rate for rate in rule.rates},
-        "grace_days": rule.grace_days,
+        "version": version.number,
+        "effective_from": version.effective_from.isoformat(),
+        "rates": {rate.currency: rate.rate for rate in version.rates},
+        "grace_days": version.grace_days,
     }
 
 
@@ -184,11 +189,9 @@ def _keep_recorded_currencies(session: Session, start: date, rates: Mapping[str,
     governed = select(Invoice.currency).where(
         Invoice.period >= start, Invoice.currency.not_in(list(rates))
     )
-    following = session.scalar(
-        select(EarningRule.effective_from)
-        .where(EarningRule.effective_from > start)
-        .order_by(EarningRule.effective_from)
-        .limit(1)
+    following = min(
+        (v.effective_from for v in rule_history(session) if v.effective_from > start),
+        default=None,
     )
     if following is not None:
         governed = governed.where(Invoice.period < following)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from club.core.clock import utcnow
 from club.core.types import UTCDateTime
 from club.extensions import db
-from club.members.models import Company, User, str_enum
+from club.members.models import Company, str_enum
 
 
 class InvoiceKind(enum.StrEnum):
@@ -57,63 +57,6 @@ class Invoice(db.Model):
         return f"<Invoice {self.number} {self.kind.value} {self.net_amount} {self.currency}>"
 
 
-class EarningRule(db.Model):
-    """How purchases turn into points, from a month on: the grace days and a rate per
-    currency (EarningRate). A change never rewrites history: each purchase month keeps
-    the rate it was closed with."""
-
-    __tablename__ = "earning_rule"
-    __table_args__ = (
-        CheckConstraint("grace_days >= 0", name="grace_not_negative"),
-        UniqueConstraint("effective_from", name="uq_earning_rule_effective_from"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Always the first day of a month: rules change between months, never within one.
-    effective_from: Mapped[date] = mapped_column(nullable=False)
-    # Days after the due date within which a payment still confirms points.
-    grace_days: Mapped[int] = mapped_column(nullable=False)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    created_by: Mapped[User | None] = relationship()
-    rates: Mapped[list[EarningRate]] = relationship(
-        back_populates="rule",
-        cascade="all, delete-orphan",
-        order_by="EarningRate.currency",
-        lazy="selectin",
-    )
-
-    def __repr__(self) -> str:
-        return f"<EarningRule from {self.effective_from}>"
-
-
-class EarningRate(db.Model):
-    """A rule's rate in one currency: net currency units per point, points = floor(net
-    total / rate). An invoice in a currency its month's rule has no rate for is refused."""
-
-    __tablename__ = "earning_rate"
-    __table_args__ = (
-        CheckConstraint("rate > 0", name="rate_positive"),
-        CheckConstraint("length(currency) = 3", name="currency_iso4217"),
-        UniqueConstraint("rule_id", "currency", name="uq_earning_rate_rule_currency"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rule_id: Mapped[int] = mapped_column(
-        ForeignKey("earning_rule.id", ondelete="CASCADE"), nullable=False
-    )
-    currency: Mapped[str] = mapped_column(String(3), nullable=False)
-    rate: Mapped[int] = mapped_column(nullable=False)
-
-    rule: Mapped[EarningRule] = relationship(back_populates="rates")
-
-    def __repr__(self) -> str:
-        return f"<EarningRate 1 point per {self.rate} {self.currency}>"
-
-
 class PurchaseMonth(db.Model):
     """One company's purchases in one calendar month and one currency, once the month
     has closed: amounts in different currencies are never added up.
@@ -146,8 +89,16 @@ class PurchaseMonth(db.Model):
     currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="PLN")
     rate: Mapped[int] = mapped_column(nullable=False)
     grace_days: Mapped[int] = mapped_column(nullable=False)
-    # The tier multiplier in percent (100 = x1); the tiers issue sets it at close.
+    # The tier multiplier in percent (100 = x1), of the tier held as the month closed.
     multiplier_percent: Mapped[int] = mapped_column(nullable=False, default=100)
+    # The versions of the purchase rate and the tier multiplier rules it was closed with
+    # (club.rules; None: the default rate, or a month closed before they were rules).
+    rate_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bonus_rule_version.id", ondelete="RESTRICT"), nullable=True
+    )
+    multiplier_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bonus_rule_version.id", ondelete="RESTRICT"), nullable=True
+    )
     net_total: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False, default=0)
     earned: Mapped[int] = mapped_column(nullable=False, default=0)
     confirmed: Mapped[int] = mapped_column(nullable=False, default=0)

@@ -24,7 +24,6 @@ from club.core.clock import utcnow
 from club.core.periods import club_today, month_start
 from club.ledger import services as ledger
 from club.ledger.models import EntryKind, Wallet
-from club.members.standing import tier_multiplier_percent, tier_multipliers
 from club.purchases.bulk import IN_LIST, MONTH_BATCH, batches, insert_returning, one_of
 from club.purchases.defaults import main_currency
 from club.purchases.earning_rule import RuleBook, rule_for
@@ -32,6 +31,7 @@ from club.purchases.errors import PurchasesError
 from club.purchases.models import Invoice, PurchaseMonth
 from club.purchases.month_facts import facts_of_months
 from club.purchases.settlement import SOURCE, plan, post_difference, settle_month
+from club.rules.purchase_rules import labels, multipliers
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +69,17 @@ def close_month(
                     month=f"{period:%Y-%m}",
                 )
             )
+        # The multiplier of the tier the company holds as the month closes.
+        multiplier, percents = multipliers(session, [company_id], now=now)
         month = PurchaseMonth(
             company_id=company_id,
             period=period,
             currency=currency,
             rate=rate,
             grace_days=rule.grace_days,
-            # The multiplier of the tier the company holds as the month closes.
-            multiplier_percent=tier_multiplier_percent(session, company_id, period),
+            multiplier_percent=percents.get(company_id, 100),
+            rate_version_id=rule.version_id,
+            multiplier_version_id=multiplier.id if multiplier else None,
             closed_at=now,
         )
         session.add(month)
@@ -129,7 +132,11 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
     table = PurchaseMonth.__table__
     month_ids: list[int] = []
     # The multiplier of the tier each company holds as its months close.
-    multipliers = tier_multipliers(session, [company_id for company_id, _p, _c in due])
+    multiplier, percents = (
+        multipliers(session, [company_id for company_id, _p, _c in due], now=now)
+        if due
+        else (None, {})
+    )
     for batch in batches(due, MONTH_BATCH):
         months = []
         for company_id, period, currency in batch:
@@ -141,7 +148,9 @@ def close_due_months(session: Session, *, now: datetime | None = None) -> int:
                     "currency": currency,
                     "rate": rule.rate_for(currency),
                     "grace_days": rule.grace_days,
-                    "multiplier_percent": multipliers.get(company_id, 100),
+                    "multiplier_percent": percents.get(company_id, 100),
+                    "rate_version_id": rule.version_id,
+                    "multiplier_version_id": multiplier.id if multiplier else None,
                     "closed_at": now,
                 }
             )
@@ -197,16 +206,21 @@ def settle_months(session: Session, month_ids: list[int], *, now: datetime) -> i
     all_months = [by_id[month_id] for month_id in month_ids]
     facts = facts_of_months(session, all_months, today=club_today(now))
     wallet_ids = _wallet_ids_for(session, [month.company_id for month in all_months])
+    # The rule versions each month was closed with, named on the statement.
+    named = labels(
+        session,
+        [v for month in all_months for v in (month.rate_version_id, month.multiplier_version_id)],
+    )
     posted = 0
     for months in batches(all_months, MONTH_BATCH):
-        plans = [(month, *plan(month, facts[month.id], now=now)) for month in months]
+        plans = [(month, *plan(month, facts[month.id], now=now, labels=named)) for month in months]
         changes = []
         if any(kind == EntryKind.CLAWBACK for _m, movements, _c in plans for kind, *_ in movements):
             # Credit notes are rare: this batch goes one movement at a time.
             for month in months:
                 wallet = session.get(Wallet, wallet_ids[month.company_id])
                 entries, new_counters = post_difference(
-                    session, month, facts[month.id], wallet, now=now
+                    session, month, facts[month.id], wallet, now=now, labels=named
                 )
                 posted += len(entries)
                 changes.append((month, new_counters))

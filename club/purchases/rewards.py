@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from club.core.clock import utcnow
 from club.core.periods import Period, club_today
 from club.purchases.models import Invoice, InvoiceKind
-from club.rules.engine import Occurrence, award, rules_of_kind, version_on
+from club.rules.engine import Occurrence, award, award_many, rules_of_kind, version_on
 from club.rules.models import Earning, Referral, Rule, RuleKind, RuleVersion
 from club.rules.services import preview_source
 
-BATCH = 1000
+BATCH = 5000
 
 
 def _key(prefix: str):
@@ -74,9 +74,23 @@ def promotion_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
     )
 
 
+_FACT_COLUMNS = (
+    Invoice.id,
+    Invoice.company_id,
+    Invoice.number,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.paid_date,
+    Invoice.net_amount,
+    Invoice.currency,
+    Invoice.product_group,
+)
+
+
 def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
     """Every early-payment and product-group rule over the paid invoices it has not
-    rewarded yet, within its dates."""
+    rewarded yet, within its dates: the invoices read a batch at a time (as rows, by
+    company), each batch awarded in a few statements (engine.award_many)."""
     now = now or utcnow()
     today = club_today(now)
     made = 0
@@ -84,7 +98,7 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
         early = rule.kind == RuleKind.EARLY_PAYMENT
         prefix = "early:" if early else "group:"
         day_column = Invoice.paid_date if early else Invoice.issue_date
-        query = select(Invoice).where(
+        query = select(*_FACT_COLUMNS).where(
             Invoice.kind == InvoiceKind.INVOICE,
             Invoice.paid_date.is_not(None),
             day_column >= _first_day(rule),
@@ -94,16 +108,27 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
         if not early:
             groups = {v.product_group for v in rule.versions}
             query = query.where(Invoice.product_group.in_(groups))
-        for invoice in session.scalars(
-            query.order_by(Invoice.id).execution_options(yield_per=BATCH)
-        ):
-            day = invoice.paid_date if early else invoice.issue_date
-            version = version_on(rule, day)
-            if version is None:
-                continue
-            fact = (early_payment_fact if early else promotion_fact)(version, invoice)
-            if fact is not None and award(session, rule, fact, now=now) is not None:
-                made += 1
+        versions: dict[date, RuleVersion | None] = {}
+        # By company, so that a batch holds each company's invoices together: one
+        # statement line (ledger entry) per company and batch (engine.award_many). One
+        # query, read a batch at a time (each batch's earnings are written meanwhile: the
+        # invoices still to come name other sources, and award_many re-checks them).
+        found = session.execute(
+            query.order_by(Invoice.company_id, Invoice.id).execution_options(yield_per=BATCH)
+        )
+        for invoices in found.partitions():
+            facts = []
+            for invoice in invoices:
+                day = invoice.paid_date if early else invoice.issue_date
+                if day not in versions:
+                    versions[day] = version_on(rule, day)
+                version = versions[day]
+                if version is None:
+                    continue
+                fact = (early_payment_fact if early else promotion_fact)(version, invoice)
+                if fact is not None:
+                    facts.append(fact)
+            made += award_many(session, rule, facts, now=now)
     return made
 
 

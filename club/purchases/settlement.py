@@ -21,6 +21,7 @@ from club.ledger import services as ledger
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.purchases.models import PurchaseMonth
 from club.purchases.month_facts import MonthFacts, month_facts
+from club.rules import purchase_rules
 
 SOURCE = "purchase_month"  # the ledger source of a month's points, by PurchaseMonth id
 
@@ -41,7 +42,8 @@ def settle_month(
     ).scalar_one()
     facts = month_facts(session, month, today=club_today(now))
     wallet = ledger.wallet_for(session, month.company_id)
-    posted, changes = post_difference(session, month, facts, wallet, now=now)
+    named = purchase_rules.labels(session, [month.rate_version_id, month.multiplier_version_id])
+    posted, changes = post_difference(session, month, facts, wallet, now=now, labels=named)
     for name, value in changes.items():
         setattr(month, name, value)
     session.flush()
@@ -54,9 +56,10 @@ def earned_at(period: date) -> datetime:
     return local_midnight(next_month(period)) - timedelta(seconds=1)
 
 
-def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
+def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime, labels: dict | None = None):
     """What the ledger lacks for a month: a list of movements, in order, and the
-    month's new counters. Nothing is written."""
+    month's new counters. Nothing is written. `labels`: the rule versions by id
+    (rules.purchase_rules.labels), named in the entries' details."""
     moment = earned_at(month.period)
     about = {
         "period": month_of(month.period).arg,
@@ -66,6 +69,11 @@ def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
     }
     if month.multiplier_percent != 100:  # the statement splits base points and tier bonus
         about["multiplier_percent"] = month.multiplier_percent
+    labels = labels or {}
+    if (rate_rule := labels.get(month.rate_version_id)) is not None:
+        about["rule"] = rate_rule
+    if month.multiplier_percent != 100 and month.multiplier_version_id in labels:
+        about["multiplier_rule"] = labels[month.multiplier_version_id]
     movements: list[Movement] = []
     earned, confirmed = month.earned, month.confirmed
     forfeited, clawed_back = month.forfeited, month.clawed_back
@@ -108,11 +116,17 @@ def plan(month: PurchaseMonth, facts: MonthFacts, *, now: datetime):
 
 
 def post_difference(
-    session: Session, month: PurchaseMonth, facts: MonthFacts, wallet: Wallet, *, now: datetime
+    session: Session,
+    month: PurchaseMonth,
+    facts: MonthFacts,
+    wallet: Wallet,
+    *,
+    now: datetime,
+    labels: dict | None = None,
 ) -> tuple[list[Entry], dict]:
     """Post what the ledger lacks, one movement at a time; returns the entries and the
     month's new counters (the month itself is left unchanged)."""
-    movements, changes = plan(month, facts, now=now)
+    movements, changes = plan(month, facts, now=now, labels=labels)
     source = ledger.Source(SOURCE, str(month.id))
     posted: list[Entry] = []
     for kind, points, details, moment in movements:

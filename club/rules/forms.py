@@ -19,10 +19,12 @@ from wtforms.widgets import TextInput
 
 from club.core.forms import NUMERIC, choices, strip
 from club.members.forms import country_choices
-from club.rules.models import Audience, CapPeriod, RuleKind
+from club.rules.models import SINGLE_KINDS, Audience, CapPeriod, RuleKind
 from club.rules.services import MAX_POINTS, RuleData
 
 KIND_LABELS = {
+    RuleKind.PURCHASE_RATE: _l("Purchase rate"),
+    RuleKind.TIER_MULTIPLIER: _l("Tier multiplier"),
     RuleKind.PRODUCT_GROUP: _l("Product-group promotion"),
     RuleKind.EINVOICE: _l("E-invoice switch"),
     RuleKind.REFERRAL: _l("Referral"),
@@ -56,7 +58,10 @@ def _count(label, **extra):
 class RuleForm(FlaskForm):
     """A rule, or a new version of one (the kind is fixed once the rule exists)."""
 
-    kind = SelectField(_l("Kind"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((k.value, v) for k, v in KIND_LABELS.items() if k not in SINGLE_KINDS),
+    )
     name_en = StringField(_l("Name in English"), [DataRequired(), Length(max=120)], [strip])
     name_pl = StringField(_l("Name in Polish"), [DataRequired(), Length(max=120)], [strip])
     name_ru = StringField(_l("Name in Russian"), [DataRequired(), Length(max=120)], [strip])
@@ -150,3 +155,13 @@ class InvitationForm(FlaskForm):
         _l("Contact e-mail"), [DataRequired(), Email(), Length(max=254)], [strip]
     )
     submit = SubmitField(_l("Invite"))
+
+
+class JoinForm(FlaskForm):
+    """The invited company applies through its invitation's link (name and tax id come
+    from the invitation)."""
+
+    street = StringField(_l("Street and number"), [DataRequired(), Length(max=200)], [strip])
+    postal_code = StringField(_l("Postal code"), [DataRequired(), Length(max=20)], [strip])
+    city = StringField(_l("City"), [DataRequired(), Length(max=100)], [strip])
+    submit = SubmitField(_l("Apply to join the club"))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +34,8 @@ from club.members.models import Company, Tier, User, str_enum
 
 
 class RuleKind(enum.StrEnum):
+    PURCHASE_RATE = "purchase_rate"  # net amount per point, per currency, for a month
+    TIER_MULTIPLIER = "tier_multiplier"  # purchase points x the company's tier's percent
     PRODUCT_GROUP = "product_group"  # extra points per amount of a product group
     EINVOICE = "einvoice"  # once per company, on switching to e-invoices
     REFERRAL = "referral"  # a member brought in a company that became a paying member
@@ -39,6 +43,11 @@ class RuleKind(enum.StrEnum):
     CUSTOM_EVENT = "custom_event"  # any event type the club manager defined
     EARLY_PAYMENT = "early_payment"  # an invoice paid N days before its due date
 
+
+# The club has one rule of each of these kinds, kept by its own page (the purchase rate
+# under purchases, the tier multiplier with the tiers); they give no points themselves:
+# the month close reads them. The others are campaigns the manager creates at will.
+SINGLE_KINDS = (RuleKind.PURCHASE_RATE, RuleKind.TIER_MULTIPLIER)
 
 # The kinds an event type triggers (the e-invoice switch may be reported as an event too).
 EVENT_KINDS = (RuleKind.FEATURE, RuleKind.CUSTOM_EVENT, RuleKind.EINVOICE)
@@ -85,6 +94,14 @@ class Rule(db.Model):
         CheckConstraint(
             "budget_points IS NULL OR spent_points <= budget_points", name="within_budget"
         ),
+        # One purchase rate and one tier multiplier for the whole club.
+        Index(
+            "uq_bonus_rule_single_kind",
+            "kind",
+            unique=True,
+            postgresql_where=text("kind IN ('purchase_rate', 'tier_multiplier')"),
+            sqlite_where=text("kind IN ('purchase_rate', 'tier_multiplier')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +124,14 @@ class Rule(db.Model):
     def latest(self) -> RuleVersion:
         return self.versions[-1]
 
+    @property
+    def is_single(self) -> bool:
+        """The purchase rate or the tier multiplier: kept by its own page."""
+        return self.kind in SINGLE_KINDS
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} {self.kind.value}>"
+
 
 rule_company = Table(
     "bonus_rule_company",
@@ -122,11 +147,15 @@ class RuleVersion(db.Model):
     __tablename__ = "bonus_rule_version"
     __table_args__ = (
         UniqueConstraint("rule_id", "number", name="uq_bonus_rule_version_number"),
-        UniqueConstraint("rule_id", "effective_from", name="uq_bonus_rule_version_from"),
+        # Not unique by date: the tier multiplier may change twice in a day (a version is
+        # recorded as the month close uses it); campaigns' versions start on later days
+        # (rules.services checks).
+        Index("ix_bonus_rule_version_from", "rule_id", "effective_from"),
         CheckConstraint("ends_on IS NULL OR ends_on >= effective_from", name="ends_after_start"),
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint("per_amount IS NULL OR per_amount > 0", name="per_amount_positive"),
         CheckConstraint("days_early IS NULL OR days_early > 0", name="days_early_positive"),
+        CheckConstraint("grace_days IS NULL OR grace_days >= 0", name="grace_not_negative"),
         CheckConstraint(
             "cap_per_company IS NULL OR cap_per_company > 0", name="company_cap_positive"
         ),
@@ -155,6 +184,10 @@ class RuleVersion(db.Model):
         ForeignKey("event_type.id", ondelete="RESTRICT"), nullable=True
     )
     days_early: Mapped[int | None] = mapped_column(nullable=True)
+    # A purchase rate's days after the due date within which a payment still confirms.
+    grace_days: Mapped[int | None] = mapped_column(nullable=True)
+    # A tier multiplier's percent per tier: [{"tier_id", "code", "percent"}, ...].
+    tier_multipliers: Mapped[list | None] = mapped_column(JSON, nullable=True)
     audience: Mapped[Audience] = mapped_column(
         str_enum(Audience, "rule_audience"), nullable=False, default=Audience.ALL
     )
@@ -176,11 +209,46 @@ class RuleVersion(db.Model):
     tier: Mapped[Tier | None] = relationship()
     companies: Mapped[list[Company]] = relationship(secondary=rule_company)
     created_by: Mapped[User | None] = relationship()
+    # A purchase rate's net amount per point in each currency.
+    rates: Mapped[list[RuleRate]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        order_by="RuleRate.currency",
+        lazy="selectin",
+    )
 
     def name(self, language: str) -> str:
         """In `language`; a missing one falls back to the club's language, as privileges
         and meetings do (the rule forms require all three)."""
         return column_in(self, "name", language)
+
+    def __repr__(self) -> str:
+        return f"<RuleVersion {self.rule_id} v{self.number} from {self.effective_from}>"
+
+
+class RuleRate(db.Model):
+    """A purchase-rate version's rate in one currency: net units per point, points =
+    floor(net total / rate). An invoice in a currency its month's version has no rate for
+    is refused."""
+
+    __tablename__ = "bonus_rule_rate"
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("length(currency) = 3", name="currency_iso4217"),
+        UniqueConstraint("version_id", "currency", name="uq_bonus_rule_rate_currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("bonus_rule_version.id", ondelete="CASCADE"), nullable=False
+    )
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    rate: Mapped[int] = mapped_column(nullable=False)
+
+    version: Mapped[RuleVersion] = relationship(back_populates="rates")
+
+    def __repr__(self) -> str:
+        return f"<RuleRate 1 point per {self.rate} {self.currency}>"
 
 
 class Earning(db.Model):
@@ -249,6 +317,7 @@ class Referral(db.Model):
     __tablename__ = "referral"
     __table_args__ = (
         UniqueConstraint("country", "tax_id", name="uq_referral_company"),
+        Index("uq_referral_token_hash", "token_hash", unique=True),
         CheckConstraint("company_id IS NULL OR company_id != referrer_id", name="not_self"),
     )
 
@@ -270,6 +339,10 @@ class Referral(db.Model):
         ForeignKey("company.id", ondelete="RESTRICT"), nullable=True, unique=True
     )
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The invitation mail's sign-up link (its SHA-256; the link itself is never stored),
+    # cleared once the invited company has applied through it.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     earned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

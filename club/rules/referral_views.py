@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from club.core.access import requires
+from club.core.access import public, requires
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.rules import referrals
-from club.rules.forms import InvitationForm
+from club.rules.forms import InvitationForm, JoinForm
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -44,3 +44,29 @@ def invite():
         "success",
     )
     return redirect(url_for(".invite"))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@public
+def join(token: str):
+    """The invitation mail's link: the invited company applies to join."""
+    referral = referrals.invitation_for(db.session, token)
+    if referral is None:
+        return render_template("rules/join.html", referral=None, form=None), 404
+    form = JoinForm()
+
+    def page(status: int = 200):
+        return render_template("rules/join.html", referral=referral, form=form), status
+
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+    on_refusal(lambda _error: page(422), form=form)
+    referrals.apply(
+        db.session,
+        referral,
+        street=form.street.data,
+        postal_code=form.postal_code.data,
+        city=form.city.data,
+    )
+    db.session.commit()
+    return render_template("rules/join.html", referral=referral, form=None, applied=True)

@@ -4,11 +4,14 @@ sign-up.
 
 A company is invited once (the first invitation counts); a company cannot invite
 itself, nor a company already a member (which also refuses a loop: B, brought in by A,
-cannot invite A back).
+cannot invite A back). The invitation mail carries a sign-up link: through it the
+invited company applies (registered as an applicant, then admitted as any applicant).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +24,7 @@ from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.mail import queue_mail
 from club.members.models import Company, MembershipStatus
+from club.members.services import CompanyDetails, create_company
 from club.members.signals import company_admitted
 from club.members.tax_ids import companies_with_tax_id, normalize_tax_id
 from club.rules.errors import RulesError
@@ -50,7 +54,9 @@ def invite(
         raise RulesError(_("This company is already in the club."), field="tax_id")
     if _find(session, invitation.country, tax_id) is not None:
         raise RulesError(_("This company has already been invited."), field="tax_id")
+    token = secrets.token_urlsafe(24)
     referral = Referral(
+        token_hash=_hash(token),
         referrer_id=referrer.id,
         invited_by_id=by.id,
         name=invitation.name,
@@ -72,6 +78,7 @@ def invite(
         locale=by.language,
         referral=referral,
         referrer=referrer,
+        token=token,
     )
     audit.record(
         session,
@@ -83,6 +90,59 @@ def invite(
         now=now,
     )
     return referral
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_for(session: Session, token: str) -> Referral | None:
+    """The open invitation a sign-up link names (None: unknown, or already used)."""
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(select(Referral).where(Referral.token_hash == _hash(token)))
+
+
+def apply(
+    session: Session,
+    referral: Referral,
+    *,
+    street: str,
+    postal_code: str,
+    city: str,
+    now: datetime | None = None,
+) -> Company:
+    """The invited company applies through its link: it is registered as an applicant
+    (admitted as any applicant is: by the threshold or by the club manager), and the
+    link stops working."""
+    now = now or utcnow()
+    referral = session.execute(
+        select(Referral)
+        .where(Referral.id == referral.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if referral.token_hash is None:
+        raise RulesError(_("This invitation has already been used."))
+    details = CompanyDetails(
+        name=referral.name,
+        tax_id=referral.tax_id,
+        country=referral.country,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+    )
+    company = create_company(session, details, actor=None, now=now)
+    referral.token_hash, referral.applied_at = None, now
+    audit.record(
+        session,
+        "referral.applied",
+        referral,
+        company_id=company.id,
+        after={"company_id": company.id},
+        now=now,
+    )
+    return company
 
 
 def _find(session: Session, country: str, tax_id: str) -> Referral | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -16,12 +17,21 @@ from sqlalchemy.orm import Session, selectinload
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.currencies import is_currency
-from club.core.periods import Period, club_today, this_quarter
+from club.core.periods import Period, club_today, quarter_of, this_quarter
 from club.members.models import Company, Tier
 from club.members.tax_ids import compact_tax_id, companies_with_tax_id
 from club.rules.engine import Occurrence, applies_to, cap_period, points_for
 from club.rules.errors import RulesError
-from club.rules.models import Audience, CapPeriod, Earning, EventType, Rule, RuleKind, RuleVersion
+from club.rules.models import (
+    SINGLE_KINDS,
+    Audience,
+    CapPeriod,
+    Earning,
+    EventType,
+    Rule,
+    RuleKind,
+    RuleVersion,
+)
 
 MAX_POINTS = 1_000_000_000  # within a 32-bit column, far above any real rule
 
@@ -65,6 +75,8 @@ def event_types(session: Session) -> list[EventType]:
 
 def _check(session: Session, data: RuleData, today: date) -> None:
     """Refuse what the rule could not work with, with the field it belongs to."""
+    if data.kind in SINGLE_KINDS:  # kept by their own pages (rules.purchase_rules)
+        raise RulesError(_("This rule is changed on its own page."), field="kind")
     for name in ("name_en", "name_pl", "name_ru"):
         if not (getattr(data, name) or "").strip():
             raise RulesError(_("Name the rule in all three languages."), field=name)
@@ -304,3 +316,29 @@ def budgets_near_end(session: Session, *, today: date) -> list[Rule]:
             .options(selectinload(Rule.versions))
         )
     )
+# --- sponsors ----------------------------------------------------------------------------
+
+
+def point_value() -> Decimal:
+    """What a point costs whoever funds it, in the club's currency: the club's configured
+    value per point (INSIGHT_POINT_VALUE, shared with the KPI dashboard; 1.00 unset)."""
+    return Decimal(str(current_app.config.get("INSIGHT_POINT_VALUE", "1.00")))
+
+
+def sponsored_points(session: Session, period: Period) -> dict[tuple[str, str], int]:
+    """Points earned through each sponsor's rules in a period, by sponsor and quarter of
+    the day earned: {(sponsor, "2026-Q2"): points}."""
+    rows = session.execute(
+        select(Rule.sponsor, Earning.earned_on, func.sum(Earning.points))
+        .join(Rule, Rule.id == Earning.rule_id)
+        .where(
+            Rule.sponsor.is_not(None),
+            Earning.earned_on >= period.starts,
+            Earning.earned_on <= period.ends,
+        )
+        .group_by(Rule.sponsor, Earning.earned_on)
+    )
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for sponsor, day, points in rows:
+        totals[(sponsor, quarter_of(day).arg)] += int(points)
+    return dict(totals)

@@ -22,6 +22,7 @@ from club.members.standing import tiers
 from club.rules import events, referrals, services
 from club.rules.forms import AUDIENCE_LABELS, KIND_LABELS, EventTypeForm, RuleForm
 from club.rules.models import Rule
+from club.rules.purchase_rules import by_start
 
 bp = Blueprint("rules", __name__, url_prefix="/manage/earning-rules")
 
@@ -135,6 +136,12 @@ def new_rule():
 @requires(Role.CLUB_MANAGER)
 def rule(rule_id: int):
     found = db.get_or_404(Rule, rule_id)
+    if found.is_single:  # the purchase rate and the tier multiplier: their own editors
+        if request.method == "POST":
+            return redirect(url_for(".rule", rule_id=found.id))
+        return render_template(
+            "rules/single.html", rule=found, kinds=KIND_LABELS, versions=by_start(found)
+        )
     form = _form(found)
     form.kind.data = found.kind.value
     context = {"rule": found, "spend": services.spend(db.session).get(found.id, (0, 0))}

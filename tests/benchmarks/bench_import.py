@@ -9,7 +9,8 @@ each in a fresh process on a fresh database holding the schema and the companies
 
 - full: the CSV bytes through club.purchases.services.import_file (parse, check, save,
   audit), committed, then close_due_months with `now` in the next month (one pending
-  earn per company, the paid part confirmed), committed;
+  earn per company, the paid part confirmed), committed, then the award-invoice-rules
+  job (two product-group promotions over the paid lines of their groups), committed;
 - floor: the same invoice rows, already in the table's own format, loaded by the
   database's bulk loader: COPY FROM STDIN (psycopg) on PostgreSQL; on SQLite, which has
   no loader in its library, one executemany of ready tuples in one transaction (what
@@ -200,6 +201,7 @@ def _full(csv_path: Path) -> dict:
     from club.ledger.models import Entry
     from club.purchases import services
     from club.purchases.models import PurchaseMonth
+    from club.purchases.rewards import award_invoice_rules
 
     data = csv_path.read_bytes()  # the upload, as the view and the command have it
     result: dict = {"rss_before_mb": round(current_rss_mb(), 1)}
@@ -215,19 +217,28 @@ def _full(csv_path: Path) -> dict:
         del data, _parsed
         closed_months = services.close_due_months(db.session, now=CLOSED_AT)
         db.session.commit()
+        closed = clock.read()
+        # The hourly job's first run after the import: the two promotions over the paid
+        # invoices of their groups (bulk: engine.award_many).
+        awarded = award_invoice_rules(db.session, now=CLOSED_AT)
+        db.session.commit()
         finished = clock.read()
     result.update(Clock.spent(started, finished))
     result.update(
         {f"import_{key}": value for key, value in Clock.spent(started, imported).items()},
     )
     result.update(
-        {f"close_{key}": value for key, value in Clock.spent(imported, finished).items()},
+        {f"close_{key}": value for key, value in Clock.spent(imported, closed).items()},
+    )
+    result.update(
+        {f"awards_{key}": value for key, value in Clock.spent(closed, finished).items()},
     )
     result.update(
         peak_rss_mb=round(peak_rss_mb(), 1),
         created=report.created,
         rejected=len(report.rejected),
         months_closed=closed_months,
+        invoices_awarded=awarded,
         months=db.session.scalar(select(func.count()).select_from(PurchaseMonth)),
         ledger_entries=db.session.scalar(select(func.count()).select_from(Entry)),
     )
@@ -432,7 +443,7 @@ def _table(rows: int, results: list) -> str:
         return f"{full[key] / floor[key]:.1f}x"
 
     lines = [
-        "| database | rows | import + close | import / close | peak memory "
+        "| database | rows | import + close + awards | import / close / awards | peak memory "
         "| floor | ratio | CPU: full / floor (ratio) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -440,6 +451,7 @@ def _table(rows: int, results: list) -> str:
         lines.append(
             f"| {version} | {rows:,} | {full['seconds']:.1f} s "
             f"| {full['import_seconds']:.1f} s / {full['close_seconds']:.1f} s "
+            f"/ {full['awards_seconds']:.1f} s "
             f"| {full['peak_rss_mb']:.0f} MB | {floor['seconds']:.1f} s "
             f"| {ratio(full, floor, 'seconds')} "
             f"| {cpu(full)} / {cpu(floor)} ({ratio(full, floor, 'cpu_seconds')}) |"

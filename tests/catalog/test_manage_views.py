@@ -392,7 +392,7 @@ def test_the_reports_page(manager, fulfilled, club):
 
 def test_sponsor_csv(manager, fulfilled):
     text = manager.get("/manage/reports/sponsors.csv?year=2026").get_data(as_text=True)
-    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00,PLN"]
+    assert text.splitlines()[1:] == ["LuxLight,2026-Q2,1,1200.00,600.00,0,0.00,PLN"]
 
 
 def test_a_year_without_purchases_has_no_percentage(manager, fulfilled):

@@ -271,7 +271,7 @@ def test_reports(db_session, club, funded, make_privilege):
     ((name, _country, _tax, count, value, *_kinds),) = catalog.tax_report(db_session, 2026)
     assert (name, count, value) == ("Hurtownia Żak", 1, Decimal("1200.00"))
     assert catalog.sponsor_report(db_session, 2026) == [
-        ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
+        ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"), 0, Decimal("0.00"), "PLN")
     ]
     cost = catalog.programme_cost(db_session, date(2026, 1, 1), date(2027, 1, 1))
     assert cost.fulfilled_value == Decimal("1200.00") and cost.percent is None
@@ -301,10 +301,10 @@ def test_a_year_ends_at_midnight_in_the_club_zone(db_session, club, funded, make
         cost = catalog.programme_cost(db_session, date(year, 1, 1), date(year + 1, 1, 1))
         assert cost.fulfilled_value == Decimal("1200.00")
     assert catalog.sponsor_report(db_session, 2026) == [
-        ("LuxLight", "2026-Q4", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
+        ("LuxLight", "2026-Q4", 1, Decimal("1200.00"), Decimal("600.00"), 0, Decimal("0.00"), "PLN")
     ]
     assert catalog.sponsor_report(db_session, 2027) == [
-        ("LuxLight", "2027-Q1", 1, Decimal("1200.00"), Decimal("600.00"), "PLN")
+        ("LuxLight", "2027-Q1", 1, Decimal("1200.00"), Decimal("600.00"), 0, Decimal("0.00"), "PLN")
     ]
 
 

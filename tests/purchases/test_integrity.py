@@ -21,7 +21,8 @@ from club.purchases import line_checks
 from club.purchases import services as purchases
 from club.purchases.errors import PurchasesError
 from club.purchases.invoices import InvoiceRow
-from club.purchases.models import EarningRate, EarningRule, Invoice, PurchaseMonth
+from club.purchases.models import Invoice, PurchaseMonth
+from club.rules.models import Rule, RuleKind, RuleRate, RuleVersion
 from tests.conftest import login
 
 OCTOBER = date(2026, 10, 1)
@@ -282,7 +283,7 @@ def test_rates_are_per_currency_versioned_and_checked(db_session, club):
     set_rule(date(2027, 1, 1), PLN=400, RUB=9_000)  # no EUR invoices from January on
     assert purchases.rule_for(db_session, date(2026, 12, 1)).rates == {"EUR": 120, "PLN": 500}
     assert purchases.rule_for(db_session, date(2027, 3, 1)).rates == {"PLN": 400, "RUB": 9_000}
-    assert count(db_session, EarningRule) == 2 and count(db_session, EarningRate) == 4
+    assert len(purchases.rule_history(db_session)) == 2 and count(db_session, RuleRate) == 4
 
 
 def test_months_close_and_settle_per_currency_and_payments_find_their_month(db_session, club):
@@ -331,7 +332,9 @@ def test_the_rules_page_sets_a_rate_per_currency(client, club, db_session):
         },
     )
     assert response.status_code == 302
-    rule = db_session.scalar(select(EarningRule))
+    rule = db_session.scalar(
+        select(RuleVersion).join(Rule).where(Rule.kind == RuleKind.PURCHASE_RATE)
+    )
     assert {rate.currency: rate.rate for rate in rule.rates} == {
         "EUR": 120,
         "PLN": 500,
@@ -355,7 +358,7 @@ def test_the_rules_page_sets_a_rate_per_currency(client, club, db_session):
             data={"effective_from": start.isoformat(), "grace_days": "7", **data},
         )
         assert refused.status_code == 422, data
-    assert count(db_session, EarningRate) == 3
+    assert count(db_session, RuleRate) == 3
 
 
 def test_the_import_preview_totals_each_currency_apart(client, club, db_session):

@@ -113,10 +113,23 @@ def test_the_migrations_report_what_would_move_and_keep_every_line(empty_databas
         with db.engine.connect() as connection:
             booked = dict(connection.execute(text("SELECT number, company_id FROM invoice")).all())
             assert booked == {"FV/1": german, "FV/2": polish, "FV/3": russian, "FV/4": polish}
-            rates = connection.execute(text("SELECT currency, rate FROM earning_rate")).all()
-            assert [tuple(rate) for rate in rates] == [("PLN", 250)]
-            months = connection.execute(text("SELECT company_id, currency FROM purchase_month"))
-            assert [tuple(month) for month in months] == [(polish, "PLN")]
+            # The earning rule is now version 1 of the purchase rate rule (issue #16), and
+            # the month names the version it was closed with.
+            rates = connection.execute(
+                text(
+                    "SELECT v.id, v.number, v.effective_from, v.grace_days, r.currency, r.rate "
+                    "FROM bonus_rule_rate r JOIN bonus_rule_version v ON v.id = r.version_id"
+                )
+            ).all()
+            ((version_id, *rate),) = rates
+            assert str(rate[1]) == "2026-09-01"
+            assert (rate[0], rate[2], rate[3], rate[4]) == (1, 7, "PLN", 250)
+            months = connection.execute(
+                text("SELECT company_id, currency, rate_version_id FROM purchase_month")
+            )
+            assert [tuple(month) for month in months] == [(polish, "PLN", version_id)]
+            kinds = connection.execute(text("SELECT kind FROM bonus_rule ORDER BY kind"))
+            assert [kind for (kind,) in kinds] == ["purchase_rate", "tier_multiplier"]
         # And back: the rule keeps its rate.
         downgrade(revision=BEFORE)
         with db.engine.connect() as connection:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from club.core.clock import utcnow
 from club.core.periods import club_today, month_start, next_month
-from club.purchases.models import EarningRule
+from club.rules.models import Rule, RuleKind, RuleVersion
 from tests.conftest import login
 
 pytestmark = pytest.mark.one_database  # pages: forms, templates, access (conftest)
@@ -32,7 +32,9 @@ def test_the_rules_page_shows_the_default_and_saves_a_change(client, club, db_se
         },
     )
     assert response.status_code == 302
-    rule = db_session.scalar(select(EarningRule))
+    rule = db_session.scalar(
+        select(RuleVersion).join(Rule).where(Rule.kind == RuleKind.PURCHASE_RATE)
+    )
     assert (rule.grace_days, rule.effective_from) == (10, start)
     assert {rate.currency: rate.rate for rate in rule.rates} == {"PLN": 250}
 
@@ -51,7 +53,10 @@ def test_a_rule_in_the_middle_of_a_month_is_refused(client, club, db_session):
     )
     assert response.status_code == 422
     assert "start of a month" in response.get_data(as_text=True)
-    assert db_session.scalar(select(EarningRule)) is None
+    assert (
+        db_session.scalar(select(RuleVersion).join(Rule).where(Rule.kind == RuleKind.PURCHASE_RATE))
+        is None
+    )
 
 
 CSV = (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from club.rules.models import Rule
+from club.members.models import Company, MembershipStatus
+from club.rules.models import Referral, Rule
 
 pytestmark = pytest.mark.one_database
 
@@ -60,7 +62,9 @@ def test_manager_marks_the_switch_to_einvoices(login_as, club, make_rule):
     assert club.company.id and client.get(f"/manage/companies/{club.company.id}").status_code == 200
 
 
-def test_a_holder_invites_a_company_and_sees_it_tracked(login_as, club):
+def test_a_holder_invites_a_company_which_applies_through_the_mails_link(
+    login_as, club, client, mailbox, db_session
+):
     from tests.conftest import valid_nip
 
     client = login_as(club.holder)
@@ -76,3 +80,23 @@ def test_a_holder_invites_a_company_and_sees_it_tracked(login_as, club):
     again = client.post("/referrals", data=data)
     assert again.status_code == 422
     assert "Nowa" in client.get("/referrals").get_data(as_text=True)
+    ((link,),) = [[link for link in mailbox.links() if "/referrals/join/" in link]]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client.post("/logout")
+    page = client.get(f"/{path}")
+    assert page.status_code == 200 and "Apply to join the club" in page.get_data(as_text=True)
+    assert client.post(f"/{path}", data={"street": "", "city": "Łódź"}).status_code == 422
+    applied = client.post(
+        f"/{path}", data={"street": "ul. Nowa 1", "postal_code": "90-001", "city": "Łódź"}
+    )
+    assert applied.status_code == 200 and "has applied" in applied.get_data(as_text=True)
+    company = db_session.scalar(select(Company).where(Company.tax_id == data["tax_id"]))
+    assert (company.name, company.status, company.city) == (
+        "Nowa",
+        MembershipStatus.APPLICANT,
+        "Łódź",
+    )
+    referral = db_session.scalar(select(Referral))
+    assert referral.applied_at is not None and referral.token_hash is None
+    assert client.get(f"/{path}").status_code == 404  # the link works once
+    assert client.get("/referrals/join/not-a-token").status_code == 404
