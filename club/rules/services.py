@@ -316,6 +316,8 @@ def budgets_near_end(session: Session, *, today: date) -> list[Rule]:
             .options(selectinload(Rule.versions))
         )
     )
+
+
 # --- sponsors ----------------------------------------------------------------------------
 
 

@@ -44,7 +44,16 @@ def test_points_through_each_sponsors_rules_at_the_value_per_point(
     # its privilege (1,200.00, half of it its share); Voltix Q2 14 points = 0.70.
     assert catalog.sponsor_report(db_session, 2026) == [
         ("LuxLight", "2026-Q1", 0, Decimal("0"), Decimal("0"), 80, Decimal("4.00"), "PLN"),
-        ("LuxLight", "2026-Q2", 1, Decimal("1200.00"), Decimal("600.00"), 10, Decimal("0.50"), "PLN"),
+        (
+            "LuxLight",
+            "2026-Q2",
+            1,
+            Decimal("1200.00"),
+            Decimal("600.00"),
+            10,
+            Decimal("0.50"),
+            "PLN",
+        ),
         ("Voltix", "2026-Q2", 0, Decimal("0"), Decimal("0"), 14, Decimal("0.70"), "PLN"),
     ]
     assert catalog.sponsor_report(db_session, 2027) == [
