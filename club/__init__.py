@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.ledger.views import bp as ledger_bp
     from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
+    from club.portfolio.views import bp as portfolio_bp
     from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
     from club.rules.referral_views import bp as referrals_bp
@@ -104,5 +105,6 @@ def _register_blueprints(app: Flask) -> None:
         consent_bp,
         privacy_bp,
         webhooks_bp,
+        portfolio_bp,
     ):
         app.register_blueprint(blueprint)
