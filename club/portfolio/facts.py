@@ -24,10 +24,20 @@ from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
 RECENT_MONTHS = 3  # the recent window judged against the baseline
 BASELINE_MONTHS = 12  # the company's own baseline, the 12 months before the recent ones
+NAMED_AT_MOST = 5_000  # company ids named in one statement (SQLite allows 32,766 in all)
 
 
 def _only(query, column, ids):
     return query if ids is None else query.where(column.in_(list(ids)))
+
+
+def in_chunks(read_some, ids: list[int], *args) -> dict:
+    """`read_some(chunk, *args)` over `ids` a chunk at a time, merged:
+    for readers that must name their companies (the relations' services)."""
+    found: dict = {}
+    for start in range(0, len(ids), NAMED_AT_MOST):
+        found.update(read_some(ids[start : start + NAMED_AT_MOST], *args))
+    return found
 
 
 def _cents(column):

@@ -64,11 +64,15 @@ def gather(
         logins=read.last_logins(session, scope),
         training=read.training(session, scope),
         expiring=read.expiring_points(session, now, settings["expiry_days"], scope),
-        open_complaints=relations.open_complaints(session, ids),
-        recent_complaints=relations.recent_complaints(
-            session, ids, today - timedelta(days=settings["complaint_days"])
+        open_complaints=read.in_chunks(
+            lambda chunk: relations.open_complaints(session, chunk), ids
         ),
-        contract_ends=relations.contract_ends(session, ids),
+        recent_complaints=read.in_chunks(
+            lambda chunk, since: relations.recent_complaints(session, chunk, since),
+            ids,
+            today - timedelta(days=settings["complaint_days"]),
+        ),
+        contract_ends=read.in_chunks(lambda chunk: relations.contract_ends(session, chunk), ids),
         tier_drops=read.tier_drops(session, scope),
     )
 

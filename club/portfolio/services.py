@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from club.core.clock import utcnow
 from club.core.periods import club_today
@@ -44,9 +44,11 @@ def portfolio_query(
 ) -> Select:
     """(Company, score, signals, score a week before) of the companies the viewer sees,
     the riskiest first (lowest score; not yet scored last), then by name."""
-    query = search_companies(
-        viewer, text=filters.text, account_manager_id=filters.account_manager_id
-    ).order_by(None)
+    query = (
+        search_companies(viewer, text=filters.text, account_manager_id=filters.account_manager_id)
+        .order_by(None)
+        .options(selectinload(Company.tier))
+    )
     latest = aliased(HealthScore)
     before = aliased(HealthScore)
     query = query.outerjoin(latest, (latest.company_id == Company.id) & (latest.day == day))
@@ -111,13 +113,16 @@ def rows_of(
     if not ids:
         return []
     today = club_today(now)
-    balances = read.balances(session, ids)
-    expiring = read.expiring_points(session, now, settings["expiry_days"], ids)
-    last_orders = read.last_orders(session, ids)
-    orders = read.orders(session, today, ids)
-    logins = read.last_logins(session, ids)
-    training = read.training(session, ids)
-    meetings = read.next_meetings(session, now, ids)
+    # A long list (the club manager's whole club in a CSV) is read for every company
+    # rather than named in the queries: databases cap the parameters of a statement.
+    scope = ids if len(ids) <= read.NAMED_AT_MOST else None
+    balances = read.balances(session, scope)
+    expiring = read.expiring_points(session, now, settings["expiry_days"], scope)
+    last_orders = read.last_orders(session, scope)
+    orders = read.orders(session, today, scope)
+    logins = read.last_logins(session, scope)
+    training = read.training(session, scope)
+    meetings = read.next_meetings(session, now, scope)
     return [
         Row(
             company=company,
