@@ -9,7 +9,7 @@ company's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -66,8 +66,8 @@ class Item:
     kind: str
     title: str
     detail: str = ""
-    day: date | None = None  # set for items known by their day only
-    points: int | None = None
+    day: date | None = field(default=None, kw_only=True)  # items known by their day only
+    points: int | None = field(default=None, kw_only=True)
 
     @property
     def kind_label(self) -> str:
@@ -141,7 +141,11 @@ def _redemptions(session: Session, company: Company, limit: int) -> list[Item]:
     )
     return [
         Item(
-            redemption.created_at, "redemption", title, redemption.status.label, -redemption.points
+            redemption.created_at,
+            "redemption",
+            title,
+            redemption.status.label,
+            points=-redemption.points,
         )
         for redemption, title in rows
     ]
