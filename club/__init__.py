@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.portfolio.views import bp as portfolio_bp
     from club.privacy.views import bp as privacy_bp
     from club.purchases.views import bp as purchases_bp
+    from club.relations.views import bp as relations_bp
     from club.rules.referral_views import bp as referrals_bp
     from club.rules.views import bp as rules_bp
     from club.webhooks.views import bp as webhooks_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         consent_bp,
         privacy_bp,
         webhooks_bp,
+        relations_bp,
         portfolio_bp,
     ):
         app.register_blueprint(blueprint)

@@ -42,6 +42,10 @@ from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
+from club.relations import bonus as relations_bonus
+from club.relations import contacts as relations_contacts
+from club.relations import records as relations_records
+from club.relations.models import BonusGrant, Complaint, ContactKind, ContactLog, Contract
 from club.rules import services as rules
 from club.rules.models import RuleKind
 from club.webhooks import endpoints as webhooks
@@ -125,12 +129,18 @@ class Side:
     reset_token: str = ""
     # An admission awaiting the club manager's approval.
     review_id: int = 0
+    # The account manager's contact with the company, its next step open (private to the
+    # supplier's staff), and a bonus granted from their budget.
+    contact_id: int = 0
 
     @property
     def markers(self) -> tuple[str, ...]:
         """Texts only this company's people and its managers may read: a redemption's
         answers, a proposal's note, a correction's reason, an invited colleague's address."""
-        texts = [f"{what}-of-{self.name}" for what in ("brief", "wish", "adjustment")]
+        texts = [
+            f"{what}-of-{self.name}"
+            for what in ("brief", "wish", "adjustment", "contact-note", "complaint", "bonus")
+        ]
         return (*texts, self.invitee_email)
 
     @property
@@ -329,6 +339,34 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
     session.add(review)
     session.commit()
     side.review_id = review.id
+
+    # Relations: a complaint and a contract from the CRM, a contact with a next step, and
+    # a bonus from the account manager's budget.
+    today = utcnow().date()
+    relations_records.upsert_complaint(
+        session,
+        company,
+        relations_records.ComplaintData(f"RK-{name}", today, None, f"complaint-of-{name}"),
+    )
+    relations_records.upsert_contract(
+        session, company, relations_records.ContractData(f"U-{name}", today, None)
+    )
+    manager = session.get(User, company.account_manager_id)
+    contact = relations_contacts.log_contact(
+        session,
+        company,
+        author=manager,
+        kind=ContactKind.VISIT,
+        happened_on=today,
+        note=f"contact-note-of-{name}",
+        next_step=f"next-step-of-{name}",
+    )
+    relations_bonus.set_budget(session, manager, relations_bonus.current_quarter(), 1000, actor=cm)
+    relations_bonus.grant(
+        session, company, 10, reason=f"bonus-of-{name}", granted_by=manager, person=staff
+    )
+    session.commit()
+    side.contact_id = contact.id
     return side
 
 
@@ -512,6 +550,24 @@ def state_of(session: Session, side: Side) -> dict:
                 select(MembershipChange.id).where(MembershipChange.company_id == side.company_id)
             ).all(),
         ),
+        "relations": (
+            session.execute(
+                select(ContactLog.id, ContactLog.next_step_done_at, ContactLog.note)
+                .where(ContactLog.company_id == side.company_id)
+                .order_by(ContactLog.id)
+            ).all(),
+            session.execute(
+                select(Complaint.id, Complaint.closed_on).where(
+                    Complaint.company_id == side.company_id
+                )
+            ).all(),
+            session.execute(
+                select(Contract.id, Contract.ends_on).where(Contract.company_id == side.company_id)
+            ).all(),
+            session.scalars(
+                select(BonusGrant.id).where(BonusGrant.company_id == side.company_id)
+            ).all(),
+        ),
         "certificates": session.execute(
             select(MembershipCertificate.id).where(
                 MembershipCertificate.company_id == side.company_id
@@ -603,6 +659,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
     "distinction_id": _private(lambda w, s, r: [s.distinction_id]),
     "token_id": _private(lambda w, s, r: [s.token_id]),
     "review_id": _private(lambda w, s, r: [s.review_id]),
+    "contact_id": _private(lambda w, s, r: [s.contact_id]),
     # API only (bearer tokens): a company by its tax id, an invoice by its number.
     "tax_id": _private(lambda w, s, r: [s.tax_id]),
     "number": _private(lambda w, s, r: [s.invoice_number]),

@@ -277,3 +277,13 @@ class CompanyBoard(BaseModel):
     period: PeriodOut
     league: str | None
     rows: list[CompanyRow]
+
+
+class StoredRecord(BaseModel):
+    """A complaint or contract as stored, and what sending it did."""
+
+    id: int = Field(ge=1)
+    key: str = Field(description="The external_id of a complaint, the reference of a contract.")
+    outcome: Literal["created", "updated", "unchanged"] = Field(
+        description="created (201), updated or unchanged (200): sending it again is harmless."
+    )

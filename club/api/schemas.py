@@ -340,6 +340,82 @@ class CompanyBoardQuery(BoardQuery):
     )
 
 
+# --- complaints and contracts from the CRM (club.relations) ---------------------------
+
+
+def _reasonable_day(value: date) -> date:
+    """Years 2000 to 2100: beyond, a typo."""
+    if not 2000 <= value.year <= 2100:
+        raise refused(_("Dates must be between 2000 and 2100."))
+    return value
+
+
+Day = Annotated[date, AfterValidator(_reasonable_day)]
+RecordKey = Annotated[str, text(64, min_length=1)]
+
+
+class ComplaintIn(Input):
+    """A partner's complaint in the supplier's system, sent when it is opened, changed
+    or closed: stored once per company and `external_id`, updated when sent again."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "country": "PL",
+                    "tax_id": EXAMPLE_TAX_ID,
+                    "external_id": "RK/2026/0113",
+                    "opened_on": "2026-11-03",
+                    "closed_on": None,
+                    "subject": "Damaged cable drums in delivery 4471",
+                }
+            ]
+        }
+    )
+
+    country: Annotated[Country, COUNTRY_SAYS]
+    tax_id: TaxId
+    external_id: Annotated[
+        RecordKey, Says(lambda: _("external_id is required: up to 64 characters."))
+    ] = Field(description="The supplier's complaint number.")
+    opened_on: Annotated[Day, is_date("opened_on")]
+    closed_on: Annotated[Day | None, is_date("closed_on")] = Field(
+        None, description="Null (or left out) while the complaint is open."
+    )
+    subject: Annotated[
+        str, text(200, min_length=1), Says(lambda: _("subject is required: up to 200 characters."))
+    ]
+
+
+class ContractIn(Input):
+    """A partner's contract with the supplier: stored once per company and `reference`,
+    updated when sent again (a prolonged end date)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "country": "PL",
+                    "tax_id": EXAMPLE_TAX_ID,
+                    "reference": "UM/2025/017",
+                    "starts_on": "2025-03-01",
+                    "ends_on": "2027-02-28",
+                }
+            ]
+        }
+    )
+
+    country: Annotated[Country, COUNTRY_SAYS]
+    tax_id: TaxId
+    reference: Annotated[
+        RecordKey, Says(lambda: _("reference is required: up to 64 characters."))
+    ] = Field(description="The supplier's contract number.")
+    starts_on: Annotated[Day, is_date("starts_on")]
+    ends_on: Annotated[Day | None, is_date("ends_on")] = Field(
+        None, description="Null (or left out) for an open-ended contract."
+    )
+
+
 def _models(base: type[BaseModel]):
     for model in base.__subclasses__():
         yield model

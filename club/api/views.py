@@ -22,6 +22,7 @@ from club.api import (
     club_views,  # noqa: F401  (its routes, on the same blueprint)
     event_views,  # noqa: F401  (its routes, on the same blueprint)
     fields,
+    relation_views,  # noqa: F401  (its routes, on the same blueprint)
     schemas,
 )
 from club.api.edge import bp, error_code, error_response, token_required
