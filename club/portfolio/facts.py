@@ -259,8 +259,8 @@ def expiring_points(session: Session, now: datetime, days: int, ids=None) -> dic
 
 @dataclass(frozen=True)
 class TierDrop:
-    tier: str
-    to: str
+    tier: dict  # the tier's name in each language, {"en": ..., "pl": ..., "ru": ...}
+    to: dict
     on: date
 
 
@@ -275,7 +275,15 @@ def tier_drops(session: Session, ids=None) -> dict[int, TierDrop]:
         .where(Company.tier_drop_to_id.is_not(None))
     )
     rows = session.execute(_only(query, Company.id, ids)).all()
-    names = {tier.id: tier.name for tier in session.scalars(select(Tier))} if rows else {}
+    # Names in every language: the signal is stored and worded in the reader's later.
+    names = (
+        {
+            tier.id: {"en": tier.name_en, "pl": tier.name_pl, "ru": tier.name_ru}
+            for tier in session.scalars(select(Tier))
+        }
+        if rows
+        else {}
+    )
     return {
         company_id: TierDrop(names[tier_id], names[lower_id], on)
         for company_id, tier_id, lower_id, on in rows

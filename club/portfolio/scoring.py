@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -161,6 +162,14 @@ def _trend(days: list) -> str:
     return " → ".join("—" if value is None else str(value) for value in days)
 
 
+def _named(names: dict | str) -> str:
+    """A tier's name in the reader's language."""
+    if isinstance(names, str):
+        return names
+    locale = get_locale()
+    return names.get(locale.language if locale else "en") or names.get("en", "")
+
+
 def reason(signal: dict) -> str:
     """A signal's reason in the reader's language, with its figures."""
     code, values = signal["code"], signal.get("values", {})
@@ -210,8 +219,8 @@ def reason(signal: dict) -> str:
     if code == "tier_drop":
         return _(
             "Drops from %(tier)s to %(lower)s on %(date)s.",
-            tier=values["tier"],
-            lower=values["to"],
+            tier=_named(values["tier"]),
+            lower=_named(values["to"]),
             date=formatting.date_(date.fromisoformat(values["on"])),
         )
     return str(SIGNALS.get(code, code))

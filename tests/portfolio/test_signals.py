@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from club.audit.models import AuditEntry
@@ -235,11 +236,15 @@ def test_tier_drop_pending(db_session, club):
     club.company.tier_drop_to = member
     club.company.tier_drop_on = date(2027, 2, 1)
     db_session.flush()
-    assert signals(db_session, club.company)["tier_drop"] == {
-        "tier": silver.name,
-        "to": member.name,
+    found = signals(db_session, club.company)["tier_drop"]
+    assert found == {
+        "tier": {"en": silver.name_en, "pl": silver.name_pl, "ru": silver.name_ru},
+        "to": {"en": member.name_en, "pl": member.name_pl, "ru": member.name_ru},
         "on": "2027-02-01",
     }
+    signal = {"code": "tier_drop", "weight": 10, "values": found}
+    with force_locale("pl"):
+        assert scoring.reason(signal).startswith(f"Spadnie z poziomu {silver.name_pl} na ")
 
 
 def test_the_job_is_idempotent_keeps_a_row_per_day_and_reads_the_settings(db_session, club):
