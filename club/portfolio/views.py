@@ -128,7 +128,7 @@ def _trend(row: services.Row) -> str:
     if row.orders is None:
         return ""
     change = row.orders.frequency_change
-    per_month = formatting.amount(round(row.orders.recent_per_month, 1))
+    per_month = formatting.amount(row.orders.recent_per_month)
     return per_month if change is None else f"{per_month} ({change:+d}%)"
 
 
