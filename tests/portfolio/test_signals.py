@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from club.audit.models import AuditEntry
 from club.core.periods import month_start
+from club.extensions import db
 from club.jobs import score_portfolios
 from club.learning.models import Attempt, AttemptStatus, Course, CoursePass, QuizVersion
 from club.ledger import services as ledger
@@ -281,3 +282,15 @@ def test_settings_refuse_values_out_of_range_and_write_nothing(db_session, club)
     assert scoring.band_of(39, settings.current(db_session)) == "risk"
     assert scoring.band_of(40, settings.current(db_session)) == "watch"
     assert scoring.band_of(None, settings.current(db_session)) == "unscored"
+
+
+def test_the_commands_score_and_send_digests(app, club):
+    runner = app.test_cli_runner()
+    scored = runner.invoke(args=["club", "portfolio", "score"])
+    assert scored.exit_code == 0 and "scored 2 companies" in scored.output, scored.output
+    again = runner.invoke(args=["club", "portfolio", "score"])
+    assert again.exit_code == 0 and "scored 2 companies" in again.output
+    sent = runner.invoke(args=["club", "portfolio", "digest"])
+    assert sent.exit_code == 0 and "sent 0 digests" in sent.output  # nothing got worse
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthScore)) == 2
