@@ -93,9 +93,10 @@ def signals_of(company_id: int, facts: Facts, settings: dict[str, int]) -> list[
     if orders is not None and orders.baseline_count >= settings["baseline_min_orders"]:
         frequency, basket = orders.frequency_change, orders.basket_change
         limit = -settings["drop_percent"]
-        if (frequency is not None and frequency <= limit) or (
-            basket is not None and basket <= limit
-        ):
+        # Only what fell past the limit is named in the reason.
+        frequency = frequency if frequency is not None and frequency <= limit else None
+        basket = basket if basket is not None and basket <= limit else None
+        if frequency is not None or basket is not None:
             found.append(("orders_down", {"frequency": frequency, "basket": basket}))
 
     if forfeited := facts.forfeits.get(company_id):
