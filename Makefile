@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test bench bench-boards bench-tiers lint format translations extract-messages clean
+.PHONY: run test bench bench-boards bench-tiers bench-portfolio lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,7 @@ bench: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
 	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
+	$(BIN)/python tests/benchmarks/bench_portfolio.py $(PORTFOLIO_ARGS)
 
 bench-boards: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
@@ -51,6 +52,11 @@ bench-boards: $(STAMP) translations
 # Tier requalification of 10,000 companies; TIERS_ARGS, e.g. TIERS_ARGS="--companies 2000".
 bench-tiers: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
+
+# The nightly health scores of 10,000 companies with three years of history, both
+# databases; PORTFOLIO_ARGS, e.g. PORTFOLIO_ARGS="--companies 2000" for a quick run.
+bench-portfolio: $(STAMP) translations
+	$(BIN)/python tests/benchmarks/bench_portfolio.py $(PORTFOLIO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

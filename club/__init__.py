@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.ledger.views import bp as ledger_bp
     from club.members.audit_views import bp as audit_bp
     from club.members.views import bp as members_bp
+    from club.portfolio.views import bp as portfolio_bp
     from club.privacy.views import bp as privacy_bp
     from club.purchases.invoice_views import bp as company_invoices_bp
     from club.purchases.views import bp as purchases_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         relations_bp,
         satisfaction_bp,
         branding_bp,
+        portfolio_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config.get("DEV_MAIL"):

@@ -46,8 +46,10 @@ def demo_command(password: str | None) -> None:
 def register_commands(app: Flask) -> None:
     from club.leaderboard.cli import leaderboard_cli
     from club.learning.cli import courses_cli
+    from club.portfolio.cli import portfolio_cli
 
     club_cli.add_command(courses_cli)
+    club_cli.add_command(portfolio_cli)
     club_cli.add_command(leaderboard_cli)
     app.cli.add_command(club_cli)
 

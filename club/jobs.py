@@ -26,6 +26,7 @@ from club.ledger.services import expire_due
 from club.members import admission
 from club.members.models import OneTimeLink
 from club.members.standing import requalify
+from club.portfolio.nightly import score_companies, send_digests
 from club.purchases.figures import confirmed_points, tier_figures
 from club.purchases.reminders import remind_payment_windows
 from club.purchases.rewards import award_invoice_rules, award_referrals
@@ -150,6 +151,17 @@ def warn_low_voucher_pools(session: Session, *, now: datetime | None = None) -> 
     return pools.warn_low_pools(session, now=now)
 
 
+def score_portfolios(session: Session, *, now: datetime | None = None) -> int:
+    """Each company's health score for the day, kept as history (a second run the same
+    day rewrites the same rows)."""
+    return score_companies(session, now=now)
+
+
+def send_portfolio_digests(session: Session, *, now: datetime | None = None) -> int:
+    """Mail each account manager the companies whose score fell this week (once a week)."""
+    return send_digests(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -165,6 +177,10 @@ JOBS: list[Job] = [
     Job("expire-points", expire_points, {"hour": 2, "minute": 5}),
     # On the 1st, once the month has closed and the windows due have settled.
     Job("requalify-companies", requalify_companies, {"day": 1, "hour": 2, "minute": 20}),
+    # Nightly, after the payment windows, expiry and requalification it reads.
+    Job("score-portfolios", score_portfolios, {"hour": 3, "minute": 30}),
+    # Mondays, after the night's scores.
+    Job("send-portfolio-digests", send_portfolio_digests, {"day_of_week": "mon", "hour": 7}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("remind-payments", remind_payments, {"hour": 9, "minute": 5}),
     # After midnight a code's last day has passed; the warning then counts what is left.

@@ -13,6 +13,7 @@ from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet
 from club.members.admission_models import AdmissionReview, AdmissionRules, MembershipChange
 from club.members.models import Company, OneTimeLink, User
+from club.portfolio.models import HealthScore, ScoreDigest, ScoreSetting
 from club.privacy.models import Erasure
 from club.purchases.models import (
     Invoice,
@@ -36,6 +37,7 @@ __all__ = [
     "ConsentDocument",
     "Entry",
     "Erasure",
+    "HealthScore",
     "Hold",
     "Invoice",
     "JobRun",
@@ -48,6 +50,8 @@ __all__ = [
     "PurchaseMonth",
     "Redemption",
     "RedemptionEvent",
+    "ScoreDigest",
+    "ScoreSetting",
     "SurveyAnswer",
     "User",
     "Wallet",

@@ -40,6 +40,7 @@ from club.members import services as members
 from club.members.admission_models import AdmissionReview, MembershipChange
 from club.members.models import Company, OneTimeLink, User
 from club.members.tiers import ensure_default_tiers
+from club.portfolio.nightly import score_companies
 from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
 from club.relations import bonus as relations_bonus
@@ -483,6 +484,8 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
     outbox.record(session, outbox.COMPANY_ADMITTED, [{"company": {"id": club.company.id}}])
     delivery_id = session.scalar(select(WebhookDelivery.id).where(
         WebhookDelivery.endpoint_id == endpoint.id))  # fmt: skip
+    # Each company's health score with its reasons (the portfolio's pages show them).
+    score_companies(session)
     session.commit()
     return World(
         club_manager_id=cm.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from club.core.access import signed_in
 from club.core.home import cards_for
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
+from club.core.roles import Role
 from club.extensions import db
 from club.members import admission, services
 from club.members.blueprint import bp
@@ -38,6 +39,9 @@ def home():
             today=club_today(),
             cards=cards_for(current_user),
         )
+    if current_user.role == Role.ACCOUNT_MANAGER and "portfolio.home" in current_app.view_functions:
+        # The account manager's home is their portfolio (club.portfolio, a feature above).
+        return redirect(url_for("portfolio.home"))
     companies = services.visible_companies(current_user).subquery()
     by_status = dict(
         db.session.execute(

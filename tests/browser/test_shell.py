@@ -24,6 +24,7 @@ PHONE = {
 NAVIGATION = {
     "manager@club.example": [
         ("/", "Overview"),
+        ("/portfolio", "Portfolio"),
         ("/manage/companies", "Companies"),
         ("/manage/users", "Users"),
         ("/manage/privileges", "Catalogue"),
@@ -34,6 +35,8 @@ NAVIGATION = {
         ("/awards/", "Best partners"),
         ("/manage/reports", "Reports"),
         ("/manage/invoices/import", "Invoices"),
+        ("/manage/relations/import", "Complaints and contracts"),
+        ("/manage/bonus-budgets", "Bonus budgets"),
         ("/manage/rules", "Rules"),
         ("/manage/earning-rules", "Earning rules"),
         ("/manage/tiers", "Tiers"),
@@ -46,8 +49,9 @@ NAVIGATION = {
         ("/dev/mail", "Mail sent (development)"),
         ("/account", "My account"),
     ],
+    # The account manager's home is their portfolio: "/" leads there.
     "am.nowak@club.example": [
-        ("/", "Overview"),
+        ("/portfolio", "Portfolio"),
         ("/manage/companies", "Companies"),
         ("/manage/learning/", "Courses"),
         ("/meetings", "Meetings"),
@@ -106,7 +110,8 @@ def _path(url: str) -> str:
 def test_navigation_matches_the_role(page, log_in, browser_app, email):
     log_in(email)
 
-    assert _path(page.url) == "/", "signing in lands on the home page"
+    home = NAVIGATION[email][0][0]
+    assert _path(page.url) == home, "signing in lands on the home page"
     expect(page.locator(".whoami")).to_have_attribute("data-role", ROLE_OF[email])
 
     links = page.locator(NAV_LINKS)
@@ -118,7 +123,7 @@ def test_navigation_matches_the_role(page, log_in, browser_app, email):
     expect(links).to_have_text(
         [_in_language(browser_app, label, language) for _path_, label in expected]
     )
-    expect(page.locator(f"{NAV_LINKS}[aria-current=page]")).to_have_attribute("href", "/")
+    expect(page.locator(f"{NAV_LINKS}[aria-current=page]")).to_have_attribute("href", home)
 
     # Every page in the navigation opens, and marks itself as the current one.
     for path, _label in expected[1:]:
