@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from club.api.views import error_response
 from club.consent.views import privacy_gate
 from club.core import formatting, refusals
-from club.core.access import enforce_declared_access
+from club.core.access import enforce_declared_access, may
 from club.core.roles import Role
 from club.core.text import render_markdown
 from club.extensions import db, login_manager
@@ -114,6 +114,7 @@ def init_app(app: Flask) -> None:
     def shell_context():
         return {
             "Role": Role,
+            "may": may,
             "get_locale": get_locale,
             "csrf_token_value": generate_csrf,
             "languages": [("en", "English"), ("pl", "Polski"), ("ru", "Русский")],
