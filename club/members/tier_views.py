@@ -18,7 +18,6 @@ from club.members.forms import ConfirmForm, SetTierForm, TierForm
 from club.members.models import Company, Tier
 from club.members.standing import tiers
 
-
 INK = "#1f2430"  # --ink of static/css/club.css
 
 
@@ -27,7 +26,8 @@ INK = "#1f2430"  # --ink of static/css/club.css
 def tier_styles():
     """Each tier's badge in its colour (the page's CSP allows no inline style)."""
     rules = "".join(
-        f".badge--tier-{tier.code} {{ background: {tier.colour}; color: {_text_on(tier.colour)}; }}\n"
+        f".badge--tier-{tier.code} {{ background: {tier.colour}; "
+        f"color: {_text_on(tier.colour)}; }}\n"
         for tier in tiers(db.session)
     )
     response = Response(rules, mimetype="text/css")
