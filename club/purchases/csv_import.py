@@ -145,6 +145,11 @@ class ImportPreview:
     problems: list[tuple[int, str | None, str]]  # (line, column, message), by line
     valid: list[InvoiceRow]  # the rows that would be saved
 
+    @property
+    def rejected_rows(self) -> int:
+        """Rows left out; a row with two problems is one row."""
+        return len({line for line, _column, _message in self.problems})
+
 
 def preview_import(session: Session, data: bytes, *, encoding: str | None = None) -> ImportPreview:
     """Each line's problems, those of its values, then those of its company and of an
@@ -199,7 +204,7 @@ def import_file(
             "created": report.created,
             "updated": report.updated,
             "unchanged": report.unchanged,
-            "rejected": len(report.rejected),
+            "rejected": report.rejected_rows,
         },
         now=now,
     )

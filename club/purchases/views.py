@@ -157,6 +157,7 @@ def import_invoices():
         parsed=preview.parsed,
         file_errors=preview.file_errors,
         problems=preview.problems,
+        rejected_rows=preview.rejected_rows,
         valid=preview.valid,
         totals=services.totals_by_currency(preview.valid),
         confirm=confirm,
@@ -188,7 +189,7 @@ def confirm_import():
             created=report.created,
             updated=report.updated,
             unchanged=report.unchanged,
-            rejected=len(report.rejected),
+            rejected=report.rejected_rows,
         ),
         "success",
     )
