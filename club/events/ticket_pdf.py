@@ -62,7 +62,7 @@ def _link(pdf: FPDF, label: str, url: str) -> None:
 
 def ticket_pdf(ticket: Ticket) -> bytes:
     """One A5 portrait page; returns the PDF file's bytes."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A5")
+    pdf = FPDF(orientation="portrait", unit="mm", format=(148, 210))  # A5
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(14, 14, 14)
     for style, name in {"": "Regular", "B": "Bold"}.items():
