@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import PASSWORD
+from tests.browser.test_accessibility import axe_violations
 
 MEMBER = "andrey@sevmontazh.example"  # reads Russian; no other browser test uses him
 WEBINAR = "Webinar: DALI and smart lighting controls"
@@ -56,6 +57,7 @@ def test_ticket_qr_decodes_on_the_page_in_the_pdf_and_at_check_in(
     qr = page.locator(".ticket__qr svg")
     expect(qr).to_have_attribute("viewBox", re.compile(r"^0 0 \d+ \d+$"))
     page.screenshot(path=artifacts / "ticket-ru.png", full_page=True)
+    assert axe_violations(page) == []
     (on_page,) = _decoded(Image.open(io.BytesIO(qr.screenshot())))
     assert TICKET_LINK.match(on_page), on_page
 
@@ -86,6 +88,7 @@ def test_ticket_qr_decodes_on_the_page_in_the_pdf_and_at_check_in(
     camera = manager.locator("#camera-check-in")
     expect(camera).to_be_visible()
     manager.screenshot(path=artifacts / "check-in-camera.png", full_page=True)
+    assert axe_violations(manager) == []
     picture = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     decoded = manager.evaluate(
         """async (src) => {
@@ -99,5 +102,6 @@ def test_ticket_qr_decodes_on_the_page_in_the_pdf_and_at_check_in(
     )
     assert decoded[0] == on_page and decoded[1].startswith("/manage/meetings/tickets/")
     manager.goto(decoded[1])
-    expect(manager.locator(".ticket h1")).not_to_have_text("")
+    expect(manager.locator(".ticket h1")).to_have_text("Андрей Волков")
+    assert axe_violations(manager) == []
     context.close()
