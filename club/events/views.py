@@ -234,7 +234,8 @@ def ticket_file(registration_id: int):
     """The ticket to print or keep on the phone: the QR code and a calendar link."""
     registration = _registration_or_404(registration_id)
     if registration.status != RegistrationStatus.REGISTERED:
-        abort(404)
+        flash(_("Only a registration with a seat has a ticket."), "info")
+        return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
     meeting = registration.meeting
     ticket = Ticket(
         heading=_("Ticket"),
