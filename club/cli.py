@@ -229,11 +229,13 @@ def import_invoices_command(path: Path, dry_run: bool, encoding: str | None) -> 
         parsed = preview.parsed
         problems = [(line, message) for line, _column, message in preview.problems]
         saved = f"{len(preview.valid)} rows would be saved"
+        rejected_rows = preview.rejected_rows
     else:
         parsed, report = services.import_file(
             db.session, data, filename=path.name, encoding=encoding
         )
         problems = report.rejected
+        rejected_rows = report.rejected_rows
         saved = (
             f"{report.created} new, {report.updated} payments updated, "
             f"{report.unchanged} unchanged, {report.months_settled} months settled"
@@ -248,4 +250,4 @@ def import_invoices_command(path: Path, dry_run: bool, encoding: str | None) -> 
         db.session.commit()
     for line, message in problems:
         click.echo(f"{path}:{line}: {message}", err=True)
-    click.echo(f"{path}: {saved}; {len(problems)} rows rejected")
+    click.echo(f"{path}: {saved}; {rejected_rows} rows rejected")

@@ -179,6 +179,9 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env.get("CLUB_TIMEZONE", "Europe/Warsaw"),
         "LANGUAGES": LANGUAGES,
+        # The locale each language's dates and numbers are written in (English: en_GB,
+        # day-month-year; CLUB_ENGLISH_LOCALE=en_US for month-day-year).
+        "FORMAT_LOCALES": {"en": env.get("CLUB_ENGLISH_LOCALE", "en_GB")},
         # Mail: SMTP when MAIL_SERVER is set, otherwise the log (development).
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": int(env.get("MAIL_PORT", 25)),

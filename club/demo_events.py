@@ -283,7 +283,7 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
 
 
 def _create(session: Session, manager: User, at: datetime, data: MeetingData):
-    meeting = services.save_meeting(session, None, data, actor=manager)
+    meeting = services.save_meeting(session, None, data, actor=manager, now=at)
     services.publish(session, meeting, actor=manager, now=at)
     return meeting
 

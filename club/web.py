@@ -25,7 +25,7 @@ from club.api.views import error_response
 from club.branding import services as branding
 from club.consent.views import privacy_gate
 from club.core import confirm, formatting, refusals
-from club.core.access import enforce_declared_access
+from club.core.access import enforce_declared_access, may
 from club.core.roles import Role
 from club.core.text import render_markdown
 from club.extensions import db, login_manager
@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
         return {
             "brand": _brand(),
             "Role": Role,
+            "may": may,
             "get_locale": get_locale,
             "csrf_token_value": generate_csrf,
             "languages": [("en", "English"), ("pl", "Polski"), ("ru", "Русский")],

@@ -12,7 +12,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -457,7 +457,9 @@ def build_world(session: Session, club, courses_folder: Path) -> World:
     a = _build_side(session, parts, "A", club.company)
     b = _build_side(session, parts, "B", club.other_company)
 
-    # Q3 2025: A first, B second, final; their diplomas exist.
+    # Q3 2025: A first, B second, final; their diplomas exist. Both were members then (a
+    # quarter's candidates joined by its end).
+    club.company.joined_on = club.other_company.joined_on = date(2025, 1, 1)
     awards.choose_best(
         session, AWARD_YEAR, AWARD_QUARTER, [club.company.id, club.other_company.id], cm
     )

@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema, 
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
+from club.core.countries import ISO_COUNTRIES
 from club.purchases import invoices
 
 # --- messages ---------------------------------------------------------------------------
@@ -37,19 +38,8 @@ def refused(message: str) -> PydanticCustomError:
 
 # --- codes ------------------------------------------------------------------------------
 
-# Two-letter territories Babel names that ISO 3166-1 has not assigned: groupings (EU,
-# EZ, UN, QO), pseudo-locales (XA, XB), user-assigned (XK Kosovo, ZZ unknown) and the
-# exceptionally reserved (AC, CP, CQ, DG, EA, IC, TA). The 249 left are ISO 3166-1.
-NOT_COUNTRIES = frozenset(
-    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
-)
-COUNTRIES = tuple(
-    sorted(
-        code
-        for code in babel.Locale("en").territories
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    )
-)
+# ISO 3166-1 alpha-2, the one list of countries (club/core/countries.py).
+COUNTRIES = tuple(sorted(ISO_COUNTRIES))
 # ISO 4217 as Babel knows it; whether the club takes a currency (has an earning rate for
 # it) is the purchases rule's to say.
 CURRENCIES = tuple(sorted(babel.numbers.list_currencies()))

@@ -28,9 +28,12 @@ def record(
     object_id: str | None = None,
 ) -> AuditEntry:
     """Append one entry for `action` on `obj` (any model with an `id`), or on
-    `object_type`/`object_id` for things that are not a row (an import, a file)."""
+    `object_type`/`object_id` for things that are not a row (an import, a file). Given
+    both `before` and `after`, the entry keeps only the fields whose value changed."""
     if obj is not None and obj.id is None:
         session.flush()  # the object needs its id before we can name it
+    if before is not None and after is not None:
+        before, after = changes(before, after)  # a change lists only what changed
     entry = AuditEntry(
         created_at=now or utcnow(),
         actor_id=actor.id if actor is not None else None,

@@ -157,7 +157,12 @@ def suggest_best(
             Company.id.in_(list(positive)), Company.status == MembershipStatus.MEMBER
         )
     ).all()
-    standings = [Standing(c, positive[c.id][0], positive[c.id][1]) for c in companies]
+    ends = checked_quarter(year, quarter).ends
+    standings = [
+        Standing(c, positive[c.id][0], positive[c.id][1])
+        for c in companies
+        if member_since(c) <= ends
+    ]
     return _ranked(standings)[:limit]
 
 
@@ -221,8 +226,14 @@ def _checked_list(
     return ids, texts
 
 
-def _check_members(session: Session, ids: list[int]) -> None:
-    """Only companies that exist and are members of the club can be named."""
+def member_since(company: Company) -> date:
+    """The club day the company became a member (its registration day if not recorded)."""
+    return company.joined_on or periods.local(company.created_at).date()
+
+
+def _check_members(session: Session, ids: list[int], period: Period) -> None:
+    """Only companies that exist, are members of the club and were so during the quarter
+    can be named."""
     companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
     if missing := [cid for cid in ids if cid not in companies]:
         raise AwardsError(_("There is no company number %(id)s.", id=missing[0]), field="companies")
@@ -232,6 +243,15 @@ def _check_members(session: Session, ids: list[int]) -> None:
                 _(
                     "%(company)s is not a member of the club; only members can be named.",
                     company=companies[cid].name,
+                ),
+                field="companies",
+            )
+        if member_since(companies[cid]) > period.ends:
+            raise AwardsError(
+                _(
+                    "%(company)s joined the club after %(period)s.",
+                    company=companies[cid].name,
+                    period=_("Q%(quarter)d %(year)d", quarter=period.number, year=period.year),
                 ),
                 field="companies",
             )
@@ -255,7 +275,7 @@ def choose_best(
     period = checked_quarter(year, quarter)
     _check_over(period, now)
     ids, citations = _checked_list(company_ids_in_order, citations)
-    _check_members(session, ids)
+    _check_members(session, ids, period)
 
     award = _award_for_update(session, year, quarter)
     if award.is_finalised:
@@ -356,14 +376,22 @@ def diploma(session: Session, distinction_id: int) -> Distinction | None:
     return found
 
 
-def member_companies(session: Session) -> list[tuple[Company, MembershipCertificate | None]]:
+def member_companies(
+    session: Session, *, during: Period | None = None
+) -> list[tuple[Company, MembershipCertificate | None]]:
+    """The club's members with their certificates; with `during`, only those that were
+    members by the end of that period (a company registered later is not a candidate)."""
     rows = session.execute(
         select(Company, MembershipCertificate)
         .outerjoin(MembershipCertificate, MembershipCertificate.company_id == Company.id)
         .where(Company.status == MembershipStatus.MEMBER)
         .order_by(func.lower(Company.name), Company.id)
     )
-    return [(company, certificate) for company, certificate in rows]
+    return [
+        (company, certificate)
+        for company, certificate in rows
+        if during is None or member_since(company) <= during.ends
+    ]
 
 
 # --- membership certificates ----------------------------------------------------------
@@ -390,7 +418,7 @@ def issue_membership_certificate(
     if (existing := membership_certificate_of(session, company)) is not None:
         return existing
     today = periods.club_today(now)
-    member_since = company.joined_on or periods.local(company.created_at).date()
+    since = member_since(company)
     for _attempt in range(5):
         sequence = (
             session.scalar(
@@ -404,7 +432,7 @@ def issue_membership_certificate(
             company_id=company.id,
             year=today.year,
             sequence=sequence,
-            member_since=member_since,
+            member_since=since,
             code=new_code(),
             issued_at=now,
         )

@@ -86,7 +86,10 @@ def _best_partners_page(quarter: Period, *, rows=None, form: ConfirmForm | None 
         suggestions=suggestions,
         tiers=ladder,
         tier=tier,
-        members=[company for company, _certificate in services.member_companies(db.session)],
+        members=[
+            company
+            for company, _certificate in services.member_companies(db.session, during=quarter)
+        ],
         points={cid: value[0] for cid, value in totals.items()},
         rows=rows,
         form=form,

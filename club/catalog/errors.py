@@ -25,3 +25,7 @@ class BriefIncomplete(CatalogError):
 
 class InvalidTransition(CatalogError):
     status_code = 409
+
+
+class AlreadyProposed(CatalogError):
+    status_code = 409

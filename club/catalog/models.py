@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -401,6 +402,18 @@ class Wish(db.Model):
     """A staff member proposes a privilege to their account holder."""
 
     __tablename__ = "wish"
+    __table_args__ = (
+        # A company proposes a privilege once at a time: a second open proposal of the
+        # same privilege would only repeat the first one in the holder's list.
+        Index(
+            "uq_wish_open",
+            "company_id",
+            "privilege_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     privilege_id: Mapped[int] = mapped_column(

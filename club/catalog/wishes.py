@@ -7,9 +7,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from club.catalog.errors import PrivilegeUnavailable
+from club.catalog.errors import AlreadyProposed, PrivilegeUnavailable
 from club.catalog.models import Privilege, Redemption, Wish, WishStatus
 from club.catalog.privileges import unavailable_reason
 from club.core.clock import utcnow
@@ -34,6 +35,17 @@ def propose(
         raise NotAllowed(_("Only partner staff can propose privileges."))
     if (reason := unavailable_reason(privilege, today=club_today(now))) is not None:
         raise PrivilegeUnavailable(reason)
+    already = _(
+        "Your company has already proposed this privilege; it waits for the account holder."
+    )
+    if session.scalar(
+        select(Wish.id).where(
+            Wish.company_id == actor.company_id,
+            Wish.privilege_id == privilege.id,
+            Wish.status == WishStatus.OPEN,
+        )
+    ):
+        raise AlreadyProposed(already)
     wish = Wish(
         privilege_id=privilege.id,
         company_id=actor.company_id,
@@ -42,7 +54,11 @@ def propose(
         created_at=now,
     )
     session.add(wish)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same proposal sent at the same moment (uq_wish_open)
+        raise AlreadyProposed(already) from None
     holder = session.scalar(
         select(User).where(User.company_id == actor.company_id, User.role == Role.ACCOUNT_HOLDER)
     )

@@ -38,7 +38,7 @@ def requires(*roles: Role) -> Callable[[Callable], Callable]:
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if current_user.role not in allowed:
+            if not allows(allowed, current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -65,6 +65,27 @@ class TokenAccess:
 
 def access_of(view: Callable) -> str | frozenset[Role] | TokenAccess | None:
     return getattr(view, "access", None)
+
+
+def allows(access: str | frozenset[Role] | TokenAccess | None, user) -> bool:
+    """The one answer to "may this user use a route declared with `access`?": asked by
+    `requires` before the view runs and by `may` before a page shows a link or button."""
+    if access == PUBLIC:
+        return True
+    if not isinstance(access, frozenset) or user is None or not user.is_authenticated:
+        return False
+    return user.role in access
+
+
+def may(endpoint: str, **_values) -> bool:
+    """Whether the viewer may use `endpoint`; templates show a button or link only then:
+    `{% if may('catalog.redeem', privilege_id=p.id) %}`. The values name the object for
+    readers of the template; the company check stays in the view (a 404, never a button
+    to another company's object)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        raise LookupError(f"no endpoint {endpoint!r}")
+    return allows(access_of(view), current_user)
 
 
 def enforce_declared_access() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
@@ -144,9 +144,15 @@ def _invited(session: Session, data: MeetingData) -> list[Company]:
 
 
 def save_meeting(
-    session: Session, meeting: Meeting | None, data: MeetingData, *, actor: User
+    session: Session,
+    meeting: Meeting | None,
+    data: MeetingData,
+    *,
+    actor: User,
+    now: datetime | None = None,
 ) -> Meeting:
-    """Create a draft (meeting=None) or change a meeting that is not over."""
+    """Create a draft (meeting=None) or change a meeting that is not over. A new meeting,
+    or a new start, lies in the future."""
     _check(data)
     texts = checked_texts(data.texts, TEXT_LIMITS) if data.texts is not None else None
     if meeting is not None:
@@ -155,6 +161,9 @@ def save_meeting(
             raise MeetingError(_("A cancelled or finished meeting cannot be changed."))
     companies = _invited(session, data)
     values = _values(data)
+    moved = meeting is None or meeting.starts_at != values["starts_at"]
+    if moved and values["starts_at"] <= (now or utcnow()):
+        raise MeetingError(_("The meeting must start in the future."), field="starts_at")
     if meeting is None:
         meeting = Meeting(uid=f"{uuid.uuid4()}@club", created_by_id=actor.id, **values)
         session.add(meeting)
@@ -203,8 +212,8 @@ def _stored(meeting: Meeting, key: str):
 
 
 def _plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):  # one instant, one text, whatever its zone
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
     if isinstance(value, MeetingFormat | Audience):
         return value.value
     return value

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from club.core.access import public, requires, same_company_or_404
 from club.core.clock import utcnow
 from club.core.confirm import confirmation_page, question
+from club.core.formatting import span_zoned
 from club.core.forms import choices
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment, wants_fragment
@@ -29,6 +30,7 @@ from club.events.models import (
     Registration,
     RegistrationStatus,
 )
+from club.events.ticket_pdf import Ticket, ticket_pdf
 from club.extensions import db
 from club.members.forms import ConfirmForm
 from club.members.models import User
@@ -241,13 +243,53 @@ def ticket(registration_id: int):
         flash(_("Only a registration with a seat has a ticket."), "info")
         return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
     link = url_for("events_manage.scan", token=services.ticket_token(registration), _external=True)
-    qr = segno.make(link, error="m").svg_inline(scale=5, dark="#212529")
+    # A viewBox and no fixed size: the code scales to its box, quiet zone included.
+    qr = segno.make(link, error="m").svg_inline(
+        scale=5, dark="#1f2430", light="#ffffff", omitsize=True
+    )
     return render_template(
         "events/ticket.html",
         registration=registration,
         meeting=registration.meeting,
         qr=qr,
         link=link,
+    )
+
+
+@bp.get("/registrations/<int:registration_id>/ticket.pdf")
+@requires(*PARTNER_ROLES, Role.CLUB_MANAGER)
+def ticket_file(registration_id: int):
+    """The ticket to print or keep on the phone: the QR code and a calendar link."""
+    registration = _registration_or_404(registration_id)
+    if registration.status != RegistrationStatus.REGISTERED:
+        flash(_("Only a registration with a seat has a ticket."), "info")
+        return redirect(url_for("events.meeting", meeting_id=registration.meeting_id))
+    meeting = registration.meeting
+    ticket = Ticket(
+        heading=_("Ticket"),
+        title=meeting.title,
+        person=registration.user.name,
+        company=registration.company.name if registration.company else "",
+        when=span_zoned(meeting.starts_at, meeting.ends_at),
+        where=meeting.place or (_("Online") if meeting.online_url else ""),
+        scan_link=url_for(
+            "events_manage.scan", token=services.ticket_token(registration), _external=True
+        ),
+        scan_hint=_(
+            "Show this code at the entrance. It is personal: the club manager checks you in "
+            "by scanning it."
+        ),
+        calendar_label=_("Add to calendar (.ics)"),
+        calendar_link=url_for(
+            "events.registration_ics", registration_id=registration.id, _external=True
+        ),
+        ticket_label=_("Ticket"),
+        ticket_link=url_for("events.ticket", registration_id=registration.id, _external=True),
+    )
+    return Response(
+        ticket_pdf(ticket),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="ticket-{registration.id}.pdf"'},
     )
 
 

@@ -73,6 +73,7 @@ def record_pass(session: Session, attempt: Attempt, *, now: datetime) -> CourseP
             reason=_("the course “%(title)s”", title=course.title),
             details={
                 "course": course.slug,
+                "title": course.title,  # the statement names it in the reader's language
                 "attempt": attempt.number,
                 "percent_of_points": percent_of_points,
             },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -9,7 +10,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from club.core.formatting import money, period_label
+from club.core.formatting import date_, money, period_label
 from club.core.periods import from_arg
 from club.ledger.models import Entry, EntryKind
 
@@ -177,6 +178,14 @@ def tier_split(entry: Entry) -> tuple[int, int, int] | None:
     return base, points - base, multiplier
 
 
+def _day(text: str | None) -> str:
+    """A day kept in an entry's details (ISO), as the reader writes dates."""
+    try:
+        return date_(date.fromisoformat(str(text)[:10]))
+    except ValueError:
+        return text or "?"
+
+
 def explain(entry: Entry) -> str:
     """One sentence a member understands, from the entry's kind, source and details."""
     if entry.source_type == "purchase_month" and (text := _purchases(entry)) is not None:
@@ -194,7 +203,7 @@ def explain(entry: Entry) -> str:
             return _(
                 "The company's points, frozen since %(date)s, were forfeited under the "
                 "club's rules.",
-                date=(entry.details or {}).get("since", "?"),
+                date=_day((entry.details or {}).get("since")),
             )
         return _("Points older than the expiry period have expired.")
     if entry.kind == EntryKind.SETTLE:
@@ -208,6 +217,8 @@ def explain(entry: Entry) -> str:
     if entry.kind == EntryKind.CLAWBACK:
         return _("Points taken back: %(reason)s", reason=entry.reason or _("a correction"))
     source = SOURCE_LABELS.get(entry.source_type)
+    if entry.source_type == "course" and (title := (entry.details or {}).get("title")):
+        source = _("the course “%(title)s”", title=title)  # the reason is in the earner's language
     if entry.kind == EntryKind.EARN:
         who = entry.person.name if entry.person else None
         what = str(source) if source else entry.reason or entry.source_type

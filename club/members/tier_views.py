@@ -20,18 +20,36 @@ from club.members.forms import ConfirmForm, SetTierForm, TierForm
 from club.members.models import Company, Tier
 from club.members.standing import tiers
 
+INK = "#1f2430"  # --ink of static/css/club.css
+
 
 @bp.get("/tiers.css")
 @public
 def tier_styles():
     """Each tier's badge in its colour (the page's CSP allows no inline style)."""
     rules = "".join(
-        f".badge--tier-{tier.code} {{ background: {tier.colour}; color: #fff; }}\n"
+        f".badge--tier-{tier.code} {{ background: {tier.colour}; "
+        f"color: {_text_on(tier.colour)}; }}\n"
         for tier in tiers(db.session)
     )
     response = Response(rules, mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _text_on(colour: str) -> str:
+    """White or ink, whichever reads better on the tier's colour (WCAG contrast)."""
+    luminance = _luminance(colour)
+    on_white = 1.05 / (luminance + 0.05)
+    on_ink = (luminance + 0.05) / (_luminance(INK) + 0.05)
+    return "#fff" if on_white >= on_ink else INK
 
 
 def _page(form: TierForm, tier: Tier | None, status: int = 200):

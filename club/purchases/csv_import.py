@@ -151,6 +151,11 @@ class ImportPreview:
     lines: list[PreviewLine]  # what each of them would do, with its points
     summary: PreviewSummary
 
+    @property
+    def rejected_rows(self) -> int:
+        """Rows left out; a row with two problems is one row."""
+        return len({line for line, _column, _message in self.problems})
+
 
 def preview_import(session: Session, data: bytes, *, encoding: str | None = None) -> ImportPreview:
     """Each line's problems, those of its values, then those of its company and of an
@@ -210,7 +215,7 @@ def import_file(
             "created": report.created,
             "updated": report.updated,
             "unchanged": report.unchanged,
-            "rejected": len(report.rejected),
+            "rejected": report.rejected_rows,
         },
         now=now,
     )

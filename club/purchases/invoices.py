@@ -207,6 +207,11 @@ class ImportReport:
     rejected: list[tuple[int | None, str]] = field(default_factory=list)
     months_settled: int = 0
 
+    @property
+    def rejected_rows(self) -> int:
+        """Rows left out; a row with two problems is one row (a file-wide problem, one)."""
+        return len({line for line, _message in self.rejected})
+
 
 # Rows looked up and saved together: one query finds which of them were sent before, one
 # statement saves the new ones.

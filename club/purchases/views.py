@@ -173,6 +173,7 @@ def import_invoices():
         parsed=preview.parsed,
         file_errors=preview.file_errors,
         problems=preview.problems,
+        rejected_rows=preview.rejected_rows,
         valid=preview.valid,
         lines=preview.lines[:PREVIEW_ROWS],
         summary=preview.summary,
@@ -206,7 +207,7 @@ def confirm_import():
             created=report.created,
             updated=report.updated,
             unchanged=report.unchanged,
-            rejected=len(report.rejected),
+            rejected=report.rejected_rows,
         ),
         "success",
     )

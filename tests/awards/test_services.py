@@ -26,6 +26,7 @@ from club.purchases.models import PurchaseMonth
 pytestmark = pytest.mark.one_database  # no database-specific code here (conftest)
 
 AFTER_Q3 = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+Q3 = periods.quarter_of(date(2026, 9, 1))
 
 
 def at(text: str) -> datetime:
@@ -330,7 +331,7 @@ def test_diplomas_carry_polish_and_cyrillic_names(app, db_session, club):
         assert "place 1 among the best partners of the club in Q3 2026" in text
         assert "1,234 points" in text and "Za wzorową współpracę" in text
         assert f"Verification code: {first.code}" in text and "https://club.test/v/X" in text
-        assert "November 30, 2026" in text
+        assert "30 November 2026" in text  # en_GB
         polish = _text(services.diploma_pdf(first, "pl", verify_url="https://club.test/v"))
         assert "30 listopada 2026" in polish
         assert "1234 " in polish.replace("\xa0", "").replace("1 234", "1234")
@@ -349,6 +350,7 @@ def test_diplomas_exist_only_for_final_lists(app, db_session, club):
 
 def test_membership_certificates_are_numbered_once_per_company(app, db_session, club):
     club.company.joined_on = date(2024, 3, 1)
+    club.other_company.joined_on = None
     db_session.commit()
     now = at("2026-11-28T10:00")
     first = services.issue_membership_certificate(db_session, club.company, now=now)
@@ -423,3 +425,16 @@ def test_a_pdf_made_outside_a_request_points_at_the_base_url(app, db_session, cl
     award = _final_award(db_session, club)
     text = _text(services.diploma_pdf(award.distinctions[0], "en"))
     assert f"{app.config['BASE_URL']}/awards/verify/{award.distinctions[0].code}" in text
+
+
+def test_a_company_that_joined_after_the_quarter_is_no_candidate(db_session, club, make_company):
+    newcomer = make_company("Nowicjusz", joined_on=date(2026, 10, 2))
+    earn(db_session, newcomer, 500, at("2026-09-30T10:00:00"))
+    earn(db_session, club.company, 100, at("2026-09-30T10:00:00"))
+    db_session.commit()
+    assert [s.company for s in services.suggest_best(db_session, 2026, 3)] == [club.company]
+    members = [company for company, _ in services.member_companies(db_session, during=Q3)]
+    assert newcomer not in members and club.company in members
+    with pytest.raises(AwardsError) as refused:
+        services.choose_best(db_session, 2026, 3, [newcomer.id], club.club_manager, now=AFTER_Q3)
+    assert "joined the club after Q3 2026" in refused.value.message

@@ -7,15 +7,17 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from club.catalog import services as catalog
 from club.catalog.errors import (
+    AlreadyProposed,
     BriefIncomplete,
     CapacityReached,
     InvalidTransition,
     PrivilegeUnavailable,
 )
-from club.catalog.models import Redemption, RedemptionStatus, WishStatus
+from club.catalog.models import Redemption, RedemptionStatus, Wish, WishStatus
 from club.core.errors import NotAllowed
 from club.ledger.errors import IdempotencyConflict, InsufficientPoints
 from club.ledger.models import Wallet
@@ -224,6 +226,22 @@ def test_staff_propose_and_the_holder_decides(db_session, club, funded, make_pri
     redemption = catalog.redeem(db_session, privilege, actor=club.holder, answers={})
     catalog.decide_wish(db_session, wish, actor=club.holder, redemption=redemption)
     assert wish.status == WishStatus.REDEEMED and wish.redemption_id == redemption.id
+
+
+def test_a_company_proposes_a_privilege_once_while_it_is_open(db_session, club, make_privilege):
+    privilege = make_privilege()
+    wish = catalog.propose(db_session, privilege, actor=club.staff)
+    with pytest.raises(AlreadyProposed):
+        catalog.propose(db_session, privilege, actor=club.holder)
+    catalog.decide_wish(db_session, wish, actor=club.holder, redemption=None)
+    assert catalog.propose(db_session, privilege, actor=club.staff).id != wish.id
+    # The database keeps the rule when two proposals race past the check.
+    duplicate = Wish(
+        privilege_id=privilege.id, company_id=club.company.id, proposed_by_id=club.staff.id
+    )
+    db_session.add(duplicate)
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.flush()
 
 
 def test_catalogue_filters_and_order(db_session, club, make_privilege):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from club.audit.models import AuditEntry
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
 from club.core.roles import Role
@@ -319,3 +320,28 @@ def test_meeting_must_end_after_it_starts(db_session, club):
     with pytest.raises(services.MeetingError) as caught:
         services.save_meeting(db_session, None, data, actor=club.club_manager)
     assert caught.value.field == "ends_at"
+
+
+def test_a_meeting_cannot_be_created_or_moved_into_the_past(db_session, club):
+    data = meeting_data()
+    data.starts_at -= timedelta(days=11)  # yesterday
+    data.ends_at -= timedelta(days=11)
+    with pytest.raises(services.MeetingError) as caught:
+        services.save_meeting(db_session, None, data, actor=club.club_manager)
+    assert caught.value.field == "starts_at"
+
+    future = meeting_data()
+    meeting = services.save_meeting(db_session, None, future, actor=club.club_manager)
+    # Its other fields still change once it has begun; its start does not go back.
+    later = meeting.starts_at + timedelta(minutes=5)
+    same_start = meeting_data(title="Renamed")
+    same_start.starts_at, same_start.ends_at = future.starts_at, future.ends_at
+    services.save_meeting(db_session, meeting, same_start, actor=club.club_manager, now=later)
+    assert meeting.title == "Renamed"
+    with pytest.raises(services.MeetingError):
+        services.save_meeting(db_session, meeting, data, actor=club.club_manager)
+    # The audit entry of a change names only what changed.
+    entry = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "meeting.changed")
+    ).first()
+    assert set(entry.after) == {"title"} and set(entry.before) == {"title"}

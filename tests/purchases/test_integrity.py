@@ -403,8 +403,8 @@ def test_future_invoice_and_payment_dates_are_refused_with_row_and_reason(db_ses
         now=at(today, 20),  # 22:00 in Warsaw: still the 10th
     )
     assert [line for line, _reason in report.rejected] == [2, 3]
-    assert "payment date Oct 11, 2026 is after today (Oct 10, 2026)" in report.rejected[0][1]
-    assert "invoice date Oct 11, 2026 is after today" in report.rejected[1][1]
+    assert "payment date 11 Oct 2026 is after today (10 Oct 2026)" in report.rejected[0][1]
+    assert "invoice date 11 Oct 2026 is after today" in report.rejected[1][1]
     assert db_session.scalars(select(Invoice.number)).all() == ["FV/3"]
     late_evening = datetime(2026, 10, 10, 22, 30, tzinfo=UTC)  # 00:30 on the 11th in Warsaw
     assert (
@@ -449,8 +449,8 @@ def test_the_manager_sees_future_dates_refused_in_the_import(client, club, db_se
     )
     body = response.get_data(as_text=True)
     assert 'id="valid-rows">0<' in body and 'id="rejected-rows">2<' in body
-    assert "payment date Jan 1, 2999 is after today" in body
-    assert "invoice date Jan 1, 2999 is after today" in body
+    assert "payment date 1 Jan 2999 is after today" in body
+    assert "invoice date 1 Jan 2999 is after today" in body
     assert count(db_session, Invoice) == 0
 
 

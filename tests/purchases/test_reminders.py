@@ -82,7 +82,7 @@ def test_the_account_holder_home_shows_what_to_pay_by_when(
     login(client, club.holder)
     page = client.get("/").get_data(as_text=True)
     assert 'id="payment-card"' in page and "FV/10/2" in page
-    assert "Pay these invoices by Nov 7, 2026 to keep 3 points." in page
+    assert "Pay these invoices by 7 Nov 2026 to keep 3 points." in page
     client.post("/logout")
     login(client, club.staff)
     assert 'id="payment-card"' not in client.get("/").get_data(as_text=True)

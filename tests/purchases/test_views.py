@@ -63,7 +63,7 @@ CSV = (
     "numer;nip;data_wystawienia;termin_platnosci;kwota_netto;waluta;data_zaplaty;rodzaj\n"
     "FV/1;{tax};01.10.2026;20.10.2026;1 234,50;PLN;15.10.2026;faktura\n"
     "FV/2;0000000000;01.10.2026;20.10.2026;500,00;PLN;;faktura\n"
-    "FV/3;{tax};32.10.2026;20.10.2026;500,00;PLN;;faktura\n"
+    "FV/3;{tax};32.10.2026;20.10.2026;abc;PLN;;faktura\n"  # two problems, one row
 ).encode("cp1250")
 
 
