@@ -303,6 +303,8 @@ def test_the_document_lists_every_status_and_constraint(client):
         "postRedemption": {"200", "201", "404", "409", "413", "422"},
         "getPeopleBoard": {"200"},
         "getCompanyBoard": {"200"},
+        "postComplaint": {"200", "201", "404", "413", "422"},
+        "postContract": {"200", "201", "404", "413", "422"},
     }
     assert set(operations) == set(expected)
     error_body = {"$ref": "#/components/schemas/ErrorBody"}

@@ -12,8 +12,10 @@ Fixtures:
   locale. ``page`` records console errors and Content-Security-Policy violations and
   fails the test at teardown when there are any.
 
-The login rate limit (5 per e-mail per 5 minutes) applies here as in production: each test
-signs in as few times as it needs, and tests that change a user use a user of their own.
+The login rate limit (5 per e-mail per 5 minutes) applies here as in production within a
+test; each test starts with the limits cleared (as if five minutes had passed), so that
+tests signing in as the same demo people do not exhaust them for each other. Tests that
+change a user use a user of their own.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from werkzeug.serving import make_server
 
 from club import create_app
 from club.demo import DEMO_PASSWORD
-from club.extensions import db
+from club.extensions import db, rate_limiter
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -114,6 +116,12 @@ def browser_app(tmp_path_factory, smtp_server, demo_sqlite):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(browser_app):
+    with browser_app.app_context():
+        rate_limiter.reset()
 
 
 @pytest.fixture(scope="session")

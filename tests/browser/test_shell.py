@@ -44,6 +44,8 @@ NAVIGATION = {
         ("/manage/api-tokens/", "API"),
         ("/manage/webhooks/", "Webhooks"),
         ("/manage/consent", "Club rules and privacy"),
+        ("/manage/satisfaction", "Satisfaction"),
+        ("/manage/potentials/import", "Purchase potentials"),
         ("/manage/audit/", "Audit log"),
         ("/manage/club", "Club settings"),
         ("/dev/mail", "Mail sent (development)"),
@@ -55,6 +57,7 @@ NAVIGATION = {
         ("/manage/companies", "Companies"),
         ("/manage/learning/", "Courses"),
         ("/meetings", "Meetings"),
+        ("/manage/satisfaction", "Satisfaction"),
         ("/account", "My account"),
     ],
     "holder@zak.example": [

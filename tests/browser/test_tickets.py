@@ -22,7 +22,8 @@ from tests.browser.conftest import PASSWORD
 from tests.browser.test_accessibility import axe_violations
 
 MEMBER = "andrey@sevmontazh.example"  # reads Russian; no other browser test uses him
-WEBINAR = "Webinar: DALI and smart lighting controls"
+# The webinar has no Russian text: a Russian reader sees the club language's title.
+WEBINAR = re.compile(r"^Webinar: DALI")
 TICKET_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/manage/meetings/tickets/[\w.-]+$")
 
 
