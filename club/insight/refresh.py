@@ -1,0 +1,188 @@
+"""Refreshing the insight's per-month summaries from invoices and the ledger.
+
+The dashboard reads these small tables instead of millions of ledger entries and invoices.
+The `refresh-insight` job rewrites the recent months every night (late payments change
+the on-time counts of months back; a month's points are final once it is over); `flask
+club insight refresh --months N` rewrites more after an import of old invoices. Each
+refresh deletes the months it rewrites and inserts them again in one transaction, so it
+is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import String, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy.orm import Session
+
+from club.core import periods
+from club.core.clock import utcnow
+from club.insight.models import PointsMonth, SalesMonth, SignInDay, Uplift
+from club.ledger.models import Entry, EntryKind, Wallet
+from club.members.models import Company, User
+from club.purchases.models import Invoice, InvoiceKind
+from club.rules.models import Rule
+
+# The night's refresh rewrites this many months back (the current one included): enough
+# for late payments and for the 12 months after an admission to be read from it.
+NIGHTLY_MONTHS = 14
+PURCHASE_SOURCE = "purchase_month"
+CAMPAIGN_SOURCE = "bonus_rule"
+
+
+def refresh(session: Session, *, months: int = NIGHTLY_MONTHS, now: datetime | None = None) -> int:
+    """Rewrite the last `months` months of sales and points, then every uplift. Returns
+    the number of summary rows written."""
+    now = now or utcnow()
+    today = periods.club_today(now)
+    first = periods.add_months(periods.month_start(today), -(months - 1))
+    written = refresh_sales(session, first, periods.next_month(today), today=today)
+    for start in _month_starts(first, today):
+        written += refresh_points(session, start)
+    written += refresh_uplift(session, today=today)
+    return written
+
+
+def _month_starts(first: date, today: date) -> list[date]:
+    found, month = [], first
+    while month <= today:
+        found.append(month)
+        month = periods.next_month(month)
+    return found
+
+
+def refresh_sales(session: Session, first: date, end: date, *, today: date) -> int:
+    """Invoices of the purchase months [first, end), per company, month and currency."""
+    session.execute(delete(SalesMonth).where(SalesMonth.month >= first, SalesMonth.month < end))
+    is_invoice = Invoice.kind == InvoiceKind.INVOICE
+    is_due = and_(is_invoice, or_(Invoice.paid_date.is_not(None), Invoice.due_date < today))
+    on_time = and_(is_invoice, Invoice.paid_date.is_not(None), Invoice.paid_date <= Invoice.due_date)
+    rows = (
+        select(
+            Invoice.company_id,
+            Invoice.period,
+            Invoice.currency,
+            func.sum(case((is_invoice, 1), else_=0)),
+            func.sum(Invoice.net_amount),
+            func.sum(case((is_due, 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .where(Invoice.period >= first, Invoice.period < end)
+        .group_by(Invoice.company_id, Invoice.period, Invoice.currency)
+    )
+    result = session.execute(
+        insert(SalesMonth).from_select(
+            ["company_id", "month", "currency", "invoices", "net_total", "due", "on_time"], rows
+        )
+    )
+    return max(result.rowcount, 0)
+
+
+def refresh_points(session: Session, month: date) -> int:
+    """The ledger's movements of one month (club time zone), per company and sponsor."""
+    session.execute(delete(PointsMonth).where(PointsMonth.month == month))
+    start, end = periods.month_of(month).bounds()
+    kind, source = Entry.kind, Entry.source_type
+
+    def points(condition, sign: int = 1):
+        return func.coalesce(func.sum(case((condition, sign * Entry.amount), else_=0)), 0)
+
+    is_earning = kind == EntryKind.EARN
+    sponsor = func.coalesce(Rule.sponsor, "")
+    rows = (
+        select(
+            Wallet.company_id,
+            literal(month),
+            sponsor,
+            points(is_earning),
+            points(and_(is_earning, source == CAMPAIGN_SOURCE)),
+            points(
+                or_(
+                    and_(is_earning, source.not_in((PURCHASE_SOURCE, CAMPAIGN_SOURCE))),
+                    and_(kind == EntryKind.ADJUST, Entry.amount > 0),
+                )
+            ),
+            points(kind == EntryKind.EXPIRE, -1),
+            points(and_(kind == EntryKind.FORFEIT, source == PURCHASE_SOURCE), -1),
+            points(kind == EntryKind.CAPTURE, -1),
+        )
+        .join(Wallet, Wallet.id == Entry.wallet_id)
+        .outerjoin(
+            Rule, and_(source == CAMPAIGN_SOURCE, Entry.source_id == cast(Rule.id, String))
+        )
+        .where(Entry.created_at >= start, Entry.created_at < end)
+        .group_by(Wallet.company_id, sponsor)
+    )
+    result = session.execute(
+        insert(PointsMonth).from_select(
+            [
+                "company_id",
+                "month",
+                "sponsor",
+                "earned",
+                "campaign",
+                "bonus",
+                "expired",
+                "forfeited",
+                "spent",
+            ],
+            rows,
+        )
+    )
+    return max(result.rowcount, 0)
+
+
+def refresh_uplift(session: Session, *, today: date) -> int:
+    """Each admitted company's purchases in the 12 whole months before its admission
+    month and in the 12 after it, read from the sales summary (so refresh it first)."""
+    session.execute(delete(Uplift))
+    admitted = dict(
+        session.execute(
+            select(Company.id, Company.joined_on).where(Company.joined_on.is_not(None))
+        ).all()
+    )
+    if not admitted:
+        return 0
+    earliest = periods.add_months(periods.month_start(min(admitted.values())), -12)
+    totals: dict[tuple[int, str], list[Decimal]] = defaultdict(
+        lambda: [Decimal("0"), Decimal("0")]
+    )
+    rows = session.execute(
+        select(SalesMonth.company_id, SalesMonth.month, SalesMonth.currency, SalesMonth.net_total)
+        .join(Company, Company.id == SalesMonth.company_id)
+        .where(Company.joined_on.is_not(None), SalesMonth.month >= earliest)
+    )
+    for company_id, month, currency, net in rows:
+        offset = periods.months_between(admitted[company_id], month)
+        if -12 <= offset <= -1:
+            totals[(company_id, currency)][0] += net
+        elif 1 <= offset <= 12:
+            totals[(company_id, currency)][1] += net
+    written = 0
+    for (company_id, currency), (before, after) in sorted(totals.items()):
+        admitted_on = admitted[company_id]
+        session.add(
+            Uplift(
+                company_id=company_id,
+                currency=currency,
+                admitted_on=admitted_on,
+                complete_on=periods.add_months(periods.month_start(admitted_on), 13),
+                before_total=before,
+                after_total=after,
+            )
+        )
+        written += 1
+    session.flush()
+    return written
+
+
+def record_sign_in(session: Session, user: User, *, now: datetime | None = None) -> bool:
+    """Note that `user` signed in today (club day); False when already noted."""
+    day = periods.club_today(now)
+    if session.get(SignInDay, (user.id, day)) is not None:
+        return False
+    session.add(SignInDay(user_id=user.id, day=day, company_id=user.company_id))
+    session.flush()
+    return True
