@@ -21,6 +21,7 @@ from club.purchases.models import (
     PurchaseMonth,
 )
 from club.rules import models as rules_models  # noqa: F401
+from club.satisfaction.models import CompanyPotential, PotentialChange, SurveyAnswer
 from club.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Company",
+    "CompanyPotential",
     "ConsentDocument",
     "EarningRate",
     "EarningRule",
@@ -43,10 +45,12 @@ __all__ = [
     "MembershipChange",
     "OneTimeLink",
     "PaymentReminder",
+    "PotentialChange",
     "Privilege",
     "PurchaseMonth",
     "Redemption",
     "RedemptionEvent",
+    "SurveyAnswer",
     "User",
     "Wallet",
     "WebhookAttempt",
