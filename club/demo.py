@@ -25,6 +25,7 @@ from club.core.database import holds_write_lock, write_intent
 from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
+from club.demo_insight import play_insight
 from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
 from club.demo_purchases import DemoClock, play_a_year_of_purchases
 from club.demo_rules import play_rules
@@ -105,6 +106,8 @@ def _load_demo(
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
     play_rules(session, manager=manager, now=now)
+    # Last: the dashboard's summaries read everything played above.
+    play_insight(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 

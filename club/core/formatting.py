@@ -12,7 +12,13 @@ from decimal import Decimal
 from functools import lru_cache
 
 from flask import Flask
-from flask_babel import format_currency, format_decimal, get_locale, get_timezone
+from flask_babel import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_timezone,
+)
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import gettext as _
@@ -44,6 +50,14 @@ def money(value: Decimal | int | float | None, currency: str | None = None) -> s
     if not currency:
         return amount(value)
     return format_currency(value or 0, currency)
+
+
+def percent(value: Decimal | int | float | None) -> str:
+    """A share given in percent, one decimal, in the viewer's notation (12,5%); a dash
+    when there is none (nothing to divide by)."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(value) / 100, format="#,##0.0%")
 
 
 def date_(value: date | datetime | None, fmt: str = "medium") -> str:
@@ -90,6 +104,7 @@ def init_app(app: Flask) -> None:
         points=points,
         amount=amount,
         money=money,
+        percent=percent,
         date=date_,
         datetime=datetime_,
         datetime_zoned=datetime_zoned,

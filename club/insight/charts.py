@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from club.core.formatting import points
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
 BAR_HEIGHT, BAR_GAP, BAR_LABEL = 22, 8, 150
@@ -64,10 +66,11 @@ def line_chart(
     x_labels: list[str],
     series: list[tuple[str, list[Decimal | int | None]]],
     *,
-    y_format=str,
+    y_format=None,
 ) -> LineChart:
     """Lines over the same x axis; None values leave a gap in the dots (the line joins
     the values it has)."""
+    y_format = y_format or (lambda value: points(round(value)))
     values = [float(v) for _label, numbers in series for v in numbers if v is not None]
     top = _nice_top(max(values, default=0))
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

@@ -187,10 +187,10 @@ def compute(
         if not found:
             figures.without_potential += facts.companies[company_id].is_member
             continue
-        for potential in found:
-            share = wallet[potential.currency]
-            share[1] += Decimal(potential.amount) * period.months / 12
-            row = sales.get(company_id, {}).get(potential.currency)
+        for amount, currency in found:
+            share = wallet[currency]
+            share[1] += Decimal(amount) * period.months / 12
+            row = sales.get(company_id, {}).get(currency)
             share[0] += row.net if row else Decimal("0")
     figures.wallet_share = {
         currency: Ratio(part, whole) for currency, (part, whole) in sorted(wallet.items())

@@ -58,7 +58,9 @@ def refresh_sales(session: Session, first: date, end: date, *, today: date) -> i
     session.execute(delete(SalesMonth).where(SalesMonth.month >= first, SalesMonth.month < end))
     is_invoice = Invoice.kind == InvoiceKind.INVOICE
     is_due = and_(is_invoice, or_(Invoice.paid_date.is_not(None), Invoice.due_date < today))
-    on_time = and_(is_invoice, Invoice.paid_date.is_not(None), Invoice.paid_date <= Invoice.due_date)
+    on_time = and_(
+        is_invoice, Invoice.paid_date.is_not(None), Invoice.paid_date <= Invoice.due_date
+    )
     rows = (
         select(
             Invoice.company_id,
@@ -109,9 +111,7 @@ def refresh_points(session: Session, month: date) -> int:
             points(kind == EntryKind.CAPTURE, -1),
         )
         .join(Wallet, Wallet.id == Entry.wallet_id)
-        .outerjoin(
-            Rule, and_(source == CAMPAIGN_SOURCE, Entry.source_id == cast(Rule.id, String))
-        )
+        .outerjoin(Rule, and_(source == CAMPAIGN_SOURCE, Entry.source_id == cast(Rule.id, String)))
         .where(Entry.created_at >= start, Entry.created_at < end)
         .group_by(Wallet.company_id, sponsor)
     )
@@ -146,9 +146,7 @@ def refresh_uplift(session: Session, *, today: date) -> int:
     if not admitted:
         return 0
     earliest = periods.add_months(periods.month_start(min(admitted.values())), -12)
-    totals: dict[tuple[int, str], list[Decimal]] = defaultdict(
-        lambda: [Decimal("0"), Decimal("0")]
-    )
+    totals: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     rows = session.execute(
         select(SalesMonth.company_id, SalesMonth.month, SalesMonth.currency, SalesMonth.net_total)
         .join(Company, Company.id == SalesMonth.company_id)
