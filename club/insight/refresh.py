@@ -38,9 +38,9 @@ def refresh(session: Session, *, months: int = NIGHTLY_MONTHS, now: datetime | N
     now = now or utcnow()
     today = periods.club_today(now)
     first = periods.add_months(periods.month_start(today), -(months - 1))
-    written = refresh_sales(session, first, periods.next_month(today), today=today)
-    for start in _month_starts(first, today):
-        written += refresh_points(session, start)
+    end = periods.next_month(today)
+    written = refresh_sales(session, first, end, today=today)
+    written += refresh_points(session, first, end)
     written += refresh_uplift(session, today=today)
     return written
 
@@ -82,11 +82,20 @@ def refresh_sales(session: Session, first: date, end: date, *, today: date) -> i
     return max(result.rowcount, 0)
 
 
-def refresh_points(session: Session, month: date) -> int:
-    """The ledger's movements of one month (club time zone), per company and sponsor."""
-    session.execute(delete(PointsMonth).where(PointsMonth.month == month))
-    start, end = periods.month_of(month).bounds()
+def refresh_points(session: Session, first: date, end: date) -> int:
+    """The ledger's movements of the months [first, end) (club time zone), per company,
+    month and sponsor: one pass over the entries of those months."""
+    session.execute(delete(PointsMonth).where(PointsMonth.month >= first, PointsMonth.month < end))
+    months = _month_starts(first, periods.add_months(end, -1))
+    bounds = [periods.month_of(month).bounds() for month in months]
     kind, source = Entry.kind, Entry.source_type
+    month = case(
+        *[
+            (and_(Entry.created_at >= start, Entry.created_at < stop), literal(day))
+            for day, (start, stop) in zip(months, bounds, strict=True)
+        ],
+        else_=None,
+    )
 
     def points(condition, sign: int = 1):
         return func.coalesce(func.sum(case((condition, sign * Entry.amount), else_=0)), 0)
@@ -96,7 +105,7 @@ def refresh_points(session: Session, month: date) -> int:
     rows = (
         select(
             Wallet.company_id,
-            literal(month),
+            month,
             sponsor,
             points(is_earning),
             points(and_(is_earning, source == CAMPAIGN_SOURCE)),
@@ -112,8 +121,8 @@ def refresh_points(session: Session, month: date) -> int:
         )
         .join(Wallet, Wallet.id == Entry.wallet_id)
         .outerjoin(Rule, and_(source == CAMPAIGN_SOURCE, Entry.source_id == cast(Rule.id, String)))
-        .where(Entry.created_at >= start, Entry.created_at < end)
-        .group_by(Wallet.company_id, sponsor)
+        .where(Entry.created_at >= bounds[0][0], Entry.created_at < bounds[-1][1])
+        .group_by(Wallet.company_id, month, sponsor)
     )
     result = session.execute(
         insert(PointsMonth).from_select(
