@@ -221,27 +221,33 @@ SPLIT_KPIS = [
 ]
 
 
-def rows(dashboard) -> list[tuple[Kpi, list[str]]]:
-    """Each KPI with its value for each period compared."""
+def _lines(value: str | list[str]) -> list[str]:
+    return list(value) if isinstance(value, list) else [str(value)]
+
+
+def rows(dashboard) -> list[tuple[Kpi, list[list[str]]]]:
+    """Each KPI with its value (lines of text) for each period compared."""
     found = []
     for kpi in KPIS:
         values = []
         for position, (figures, nps) in enumerate(
             zip(dashboard.overall, dashboard.nps, strict=True)
         ):
-            values.append(
-                "—" if kpi.now_only and position else kpi.show(figures, nps, dashboard.settings)
-            )
+            shown = kpi.show(figures, nps, dashboard.settings)
+            values.append(["—"] if kpi.now_only and position else _lines(shown))
         found.append((kpi, values))
     return found
 
 
-def split_rows(dashboard) -> list[tuple[str, list[str]]]:
+def split_rows(dashboard) -> list[tuple[str, list[list[str]]]]:
     """Each segment with the split table's KPIs."""
     return [
         (
             segment.label,
-            [kpi.show(segment.figures, segment.nps, dashboard.settings) for kpi in SPLIT_KPIS],
+            [
+                _lines(kpi.show(segment.figures, segment.nps, dashboard.settings))
+                for kpi in SPLIT_KPIS
+            ],
         )
         for segment in dashboard.segments
     ]
