@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from club.core.formatting import amount, money, percent, points
 from club.insight.figures import Figures, Settings
@@ -42,11 +43,12 @@ def _ratio(ratio) -> str:
 
 def _uplift(f: Figures, _nps, _settings) -> list[str]:
     return [
-        _(
-            "%(currency)s %(percent)s, %(count)s companies",
+        ngettext(
+            "%(currency)s %(percent)s, %(num)d company",
+            "%(currency)s %(percent)s, %(num)d companies",
+            figure.companies,
             currency=currency,
             percent=("+" if (figure.percent or 0) > 0 else "") + percent(figure.percent),
-            count=figure.companies,
         )
         for currency, figure in f.uplift.items()
     ] or ["—"]
@@ -55,7 +57,13 @@ def _uplift(f: Figures, _nps, _settings) -> list[str]:
 def _wallet(f: Figures, _nps, _settings) -> list[str]:
     shares = [f"{currency} {percent(ratio.percent)}" for currency, ratio in f.wallet_share.items()]
     if f.without_potential:
-        shares.append(_("no potential: %(count)s companies", count=f.without_potential))
+        shares.append(
+            ngettext(
+                "no potential: %(num)d company",
+                "no potential: %(num)d companies",
+                f.without_potential,
+            )
+        )
     return shares or ["—"]
 
 
@@ -66,7 +74,9 @@ def _cost(f: Figures, _nps, settings: Settings) -> str:
 def _nps(_f, nps: NpsSummary, _settings) -> str:
     if nps.score is None:
         return "—"
-    return _("%(score)s (%(count)s answers)", score=nps.score, count=nps.responses)
+    return ngettext(
+        "%(score)s (%(num)d answer)", "%(score)s (%(num)d answers)", nps.responses, score=nps.score
+    )
 
 
 KPIS: list[Kpi] = [
@@ -148,7 +158,7 @@ KPIS: list[Kpi] = [
     Kpi(
         "cost_margin",
         _l("Cost against margin"),
-        _l("Programme cost / (net purchases × the margin rate); the field figure is about 2%."),
+        _l("Programme cost / (net purchases × the margin rate); the field figure is about 2 percent."),
         lambda f, n, s: percent(f.cost_of_margin.percent),
     ),
     Kpi(
@@ -186,10 +196,11 @@ KPIS: list[Kpi] = [
         "logins",
         _l("Logins"),
         _l("Days on which partner people signed in (and how many people)."),
-        lambda f, n, s: _(
-            "%(days)s (%(people)s people)",
+        lambda f, n, s: ngettext(
+            "%(days)s (%(num)d person)",
+            "%(days)s (%(num)d people)",
+            f.people_signed_in,
             days=points(f.sign_in_days),
-            people=points(f.people_signed_in),
         ),
     ),
     Kpi(
@@ -207,7 +218,7 @@ KPIS: list[Kpi] = [
     Kpi(
         "nps",
         _l("Satisfaction (NPS)"),
-        _l("% promoters (9-10) − % detractors (0-6) among the answers given in the period."),
+        _l("Share of promoters (9-10) minus share of detractors (0-6) among the period's answers."),
         _nps,
     ),
 ]
