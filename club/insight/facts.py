@@ -2,9 +2,9 @@
 compares, grouped in SQL by company and period. The figures (club.insight.figures) add
 these up for the whole club and for each segment, so every split costs no more SQL.
 
-Sales and points come from the per-month summaries (club.insight.refresh); the rest
-(privileges fulfilled, wallets, sign-ins, course passes, meetings) from tables small
-enough to aggregate directly.
+Sales, points, sign-ins and training come from the per-month summaries
+(club.insight.refresh); the rest (privileges fulfilled, wallets, meetings, uplift) from
+tables small enough to read directly.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from club.core import periods
 from club.core.periods import Period
 from club.core.roles import Role
 from club.events.models import Attendance, Meeting, MeetingStatus, Registration, RegistrationStatus
-from club.insight.models import PointsMonth, SalesMonth, SignInDay, Uplift
-from club.learning.models import CoursePass
+from club.insight.models import ActivityMonth, PointsMonth, SalesMonth, Uplift
 from club.ledger.models import Wallet
 from club.members.models import Company, MembershipStatus, Tier, User
 
@@ -231,18 +230,37 @@ def load(session: Session, wanted: list[Period], *, manager_id: int | None = Non
             entry.sponsored[sponsor] = entry.sponsored.get(sponsor, Decimal("0")) + part
 
     sign_ins: list[dict] = [{} for _ in range(count)]
-    bucket = _bucket(SignInDay.day, months)
+    bucket = _bucket(ActivityMonth.month, months)
     for company_id, index, days, people in session.execute(
         scoped(
             select(
-                SignInDay.company_id, bucket, func.count(), func.count(distinct(SignInDay.user_id))
+                ActivityMonth.company_id,
+                bucket,
+                func.sum(ActivityMonth.sign_in_days),
+                func.sum(ActivityMonth.people_signed_in),
             )
-            .where(SignInDay.company_id.is_not(None), _within(SignInDay.day, months))
-            .group_by(SignInDay.company_id, bucket),
-            SignInDay.company_id,
+            .where(_within(ActivityMonth.month, months))
+            .group_by(ActivityMonth.company_id, bucket),
+            ActivityMonth.company_id,
         )
     ):
-        sign_ins[index][company_id] = [days, people]
+        sign_ins[index][company_id] = [int(days or 0), int(people or 0)]
+
+    # Training as at each period's end: the row of its last month.
+    training: list[dict] = [{} for _ in range(count)]
+    last_months = {periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted)}
+    for company_id, month, staff, trained in session.execute(
+        scoped(
+            select(
+                ActivityMonth.company_id,
+                ActivityMonth.month,
+                ActivityMonth.staff,
+                ActivityMonth.trained,
+            ).where(ActivityMonth.month.in_(list(last_months))),
+            ActivityMonth.company_id,
+        )
+    ):
+        training[last_months[month]][company_id] = [staff, trained]
 
     meetings: list[dict] = [{} for _ in range(count)]
     bucket = _bucket(Meeting.starts_at, moments)
@@ -267,40 +285,6 @@ def load(session: Session, wanted: list[Period], *, manager_id: int | None = Non
         )
     ):
         meetings[index][company_id] = [registered, int(attended or 0), int(no_shows or 0)]
-
-    training: list[dict] = [{} for _ in range(count)]
-    staff = dict(
-        session.execute(
-            scoped(
-                select(User.company_id, func.count(User.id))
-                .where(User.role.in_(PARTNER_ROLES), User.is_active.is_(True))
-                .group_by(User.company_id),
-                User.company_id,
-            )
-        ).all()
-    )
-    # A person counts from their first pass on: passed by the end of each period.
-    first_passes = (
-        select(CoursePass.user_id, func.min(CoursePass.passed_at).label("passed_at"))
-        .group_by(CoursePass.user_id)
-        .subquery()
-    )
-    passed = defaultdict(lambda: [0] * count)
-    for company_id, passed_at in session.execute(
-        scoped(
-            select(User.company_id, first_passes.c.passed_at)
-            .join(first_passes, first_passes.c.user_id == User.id)
-            .where(User.role.in_(PARTNER_ROLES), User.is_active.is_(True)),
-            User.company_id,
-        )
-    ):
-        for index, (_start, end) in enumerate(moments):
-            if passed_at < end:
-                passed[company_id][index] += 1
-    for index in range(count):
-        training[index] = {
-            company_id: [people, passed[company_id][index]] for company_id, people in staff.items()
-        }
 
     wallets = {
         company_id: (available, pending)

@@ -158,7 +158,10 @@ KPIS: list[Kpi] = [
     Kpi(
         "cost_margin",
         _l("Cost against margin"),
-        _l("Programme cost / (net purchases × the margin rate); the field figure is about 2 percent."),
+        _l(
+            "Programme cost / (net purchases × the margin rate); "
+            "the field figure is about 2 percent."
+        ),
         lambda f, n, s: percent(f.cost_of_margin.percent),
     ),
     Kpi(

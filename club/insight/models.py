@@ -97,6 +97,33 @@ class Uplift(db.Model):
         return f"<Uplift {self.company_id} {self.currency} {self.before_total}->{self.after_total}>"
 
 
+class ActivityMonth(db.Model):
+    """One company's people in one month: days they signed in, how many signed in, and
+    (as at the month's end) its active partner staff and those with a passed course."""
+
+    __tablename__ = "insight_activity_month"
+    __table_args__ = (
+        CheckConstraint(
+            "sign_in_days >= people_signed_in AND people_signed_in >= 0",
+            name="people_within_days",
+        ),
+        CheckConstraint("trained >= 0 AND trained <= staff", name="trained_within_staff"),
+        Index("ix_insight_activity_month_month", "month", "company_id"),
+    )
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(primary_key=True)
+    sign_in_days: Mapped[int] = mapped_column(nullable=False, default=0)
+    people_signed_in: Mapped[int] = mapped_column(nullable=False, default=0)
+    staff: Mapped[int] = mapped_column(nullable=False, default=0)
+    trained: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ActivityMonth {self.company_id} {self.month:%Y-%m}>"
+
+
 class SignInDay(db.Model):
     """A person signed in on a club day (once a day, however often): the logins figure.
     Nothing else about sign-ins is kept (User.last_login_at holds only the last one)."""

@@ -14,12 +14,26 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from club.core import periods
 from club.core.clock import utcnow
-from club.insight.models import PointsMonth, SalesMonth, SignInDay, Uplift
+from club.core.roles import Role
+from club.insight.models import ActivityMonth, PointsMonth, SalesMonth, SignInDay, Uplift
+from club.learning.models import CoursePass
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, User
 from club.purchases.models import Invoice, InvoiceKind
@@ -41,6 +55,7 @@ def refresh(session: Session, *, months: int = NIGHTLY_MONTHS, now: datetime | N
     end = periods.next_month(today)
     written = refresh_sales(session, first, end, today=today)
     written += refresh_points(session, first, end)
+    written += refresh_activity(session, first, end, today=today)
     written += refresh_uplift(session, today=today)
     return written
 
@@ -141,6 +156,67 @@ def refresh_points(session: Session, first: date, end: date) -> int:
         )
     )
     return max(result.rowcount, 0)
+
+
+def refresh_activity(session: Session, first: date, end: date, *, today: date) -> int:
+    """Sign-ins per company and month, and each month's staff and trained staff (active
+    partner people now; trained: a first course pass before the month's end)."""
+    session.execute(
+        delete(ActivityMonth).where(ActivityMonth.month >= first, ActivityMonth.month < end)
+    )
+    months = _month_starts(first, periods.add_months(end, -1))
+    month = case(
+        *[
+            (and_(SignInDay.day >= day, SignInDay.day < periods.next_month(day)), literal(day))
+            for day in months
+        ],
+        else_=None,
+    )
+    found: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for company_id, day, days, people in session.execute(
+        select(SignInDay.company_id, month, func.count(), func.count(distinct(SignInDay.user_id)))
+        .where(SignInDay.company_id.is_not(None), SignInDay.day >= first, SignInDay.day < end)
+        .group_by(SignInDay.company_id, month)
+    ):
+        found[(company_id, day)][0:2] = [days, people]
+    partners = (User.role.in_((Role.PARTNER_STAFF, Role.ACCOUNT_HOLDER)), User.is_active.is_(True))
+    staff = dict(
+        session.execute(
+            select(User.company_id, func.count(User.id)).where(*partners).group_by(User.company_id)
+        ).all()
+    )
+    first_passes = (
+        select(CoursePass.user_id, func.min(CoursePass.passed_at).label("passed_at"))
+        .group_by(CoursePass.user_id)
+        .subquery()
+    )
+    passes = session.execute(
+        select(User.company_id, first_passes.c.passed_at)
+        .join(first_passes, first_passes.c.user_id == User.id)
+        .where(*partners)
+    ).all()
+    ends = [(day, periods.month_of(day).bounds()[1]) for day in months if day <= today]
+    for company_id, people in staff.items():
+        for day, _end in ends:
+            found[(company_id, day)][2] = people
+    for company_id, passed_at in passes:
+        for day, month_end in ends:
+            if passed_at < month_end:
+                found[(company_id, day)][3] += 1
+    rows = [
+        {
+            "company_id": company_id,
+            "month": day,
+            "sign_in_days": days,
+            "people_signed_in": people,
+            "staff": max(everyone, trained),
+            "trained": trained,
+        }
+        for (company_id, day), (days, people, everyone, trained) in found.items()
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(ActivityMonth), rows[start : start + 5000])
+    return len(rows)
 
 
 def refresh_uplift(session: Session, *, today: date) -> int:

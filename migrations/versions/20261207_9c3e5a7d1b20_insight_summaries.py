@@ -1,4 +1,5 @@
-"""insight: per-month summaries of sales and points, uplift after admission, sign-in days
+"""insight: per-month summaries of sales, points and activity, uplift after admission,
+sign-in days
 
 Issue #18 (the KPI dashboard). New tables only.
 
@@ -107,6 +108,33 @@ def upgrade():
         op.f("ix_insight_uplift_complete_on"), "insight_uplift", ["complete_on"], unique=False
     )
     op.create_table(
+        "insight_activity_month",
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("sign_in_days", sa.Integer(), nullable=False),
+        sa.Column("people_signed_in", sa.Integer(), nullable=False),
+        sa.Column("staff", sa.Integer(), nullable=False),
+        sa.Column("trained", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "sign_in_days >= people_signed_in AND people_signed_in >= 0",
+            name=op.f("ck_insight_activity_month_people_within_days"),
+        ),
+        sa.CheckConstraint(
+            "trained >= 0 AND trained <= staff",
+            name=op.f("ck_insight_activity_month_trained_within_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["company.id"],
+            name=op.f("fk_insight_activity_month_company_id_company"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("company_id", "month", name=op.f("pk_insight_activity_month")),
+    )
+    op.create_index(
+        "ix_insight_activity_month_month", "insight_activity_month", ["month", "company_id"]
+    )
+    op.create_table(
         "insight_sign_in_day",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -132,6 +160,8 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_insight_sign_in_day_day", table_name="insight_sign_in_day")
     op.drop_table("insight_sign_in_day")
+    op.drop_index("ix_insight_activity_month_month", table_name="insight_activity_month")
+    op.drop_table("insight_activity_month")
     op.drop_index(op.f("ix_insight_uplift_complete_on"), table_name="insight_uplift")
     op.drop_table("insight_uplift")
     op.drop_index("ix_insight_points_month_month", table_name="insight_points_month")
