@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-boards bench-tiers lint format translations extract-messages clean
+.PHONY: run test bench bench-boards bench-tiers bench-insight lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,7 @@ bench: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
 	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
+	$(BIN)/python tests/benchmarks/bench_insight.py $(INSIGHT_ARGS)
 
 bench-boards: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
@@ -48,6 +49,10 @@ bench-boards: $(STAMP) translations
 # Tier requalification of 10,000 companies; TIERS_ARGS, e.g. TIERS_ARGS="--companies 2000".
 bench-tiers: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
+
+# The KPI dashboard on the benchmark club; INSIGHT_ARGS, e.g. INSIGHT_ARGS="--people 20000".
+bench-insight: $(STAMP) translations
+	$(BIN)/python tests/benchmarks/bench_insight.py $(INSIGHT_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

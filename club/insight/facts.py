@@ -25,6 +25,8 @@ from club.events.models import Attendance, Meeting, MeetingStatus, Registration,
 from club.insight.models import ActivityMonth, PointsMonth, SalesMonth, Uplift
 from club.ledger.models import Wallet
 from club.members.models import Company, MembershipStatus, Tier, User
+from club.satisfaction.models import CompanyPotential, SurveyAnswer
+from club.satisfaction.services import PASSIVE_MIN, PROMOTER_MIN
 
 PARTNER_ROLES = (Role.PARTNER_STAFF, Role.ACCOUNT_HOLDER)
 # Points columns of PointsMonth, in this order in `Facts.points`.
@@ -84,6 +86,10 @@ class Facts:
     training: list[dict[int, list[int]]]
     # company -> (available, pending), now
     wallets: dict[int, tuple[int, int]]
+    # [period][company] -> [answers, promoters, passives] (the survey's classes)
+    nps: list[dict[int, list[int]]]
+    # company -> [(amount, currency)] of the yearly potential, by year
+    potentials: dict[int, dict[int, list[tuple[Decimal, str]]]]
     # [(company, currency, before, after, complete_on)]
     uplift: list[tuple[int, str, Decimal, Decimal, date]]
 
@@ -307,6 +313,44 @@ def load(session: Session, wanted: list[Period], *, manager_id: int | None = Non
             )
         )
     ]
+    nps: list[dict] = [{} for _ in range(count)]
+    bucket = _bucket(SurveyAnswer.answered_at, moments)
+    for company_id, index, answers, promoters, passives in session.execute(
+        scoped(
+            select(
+                SurveyAnswer.company_id,
+                bucket,
+                func.count(SurveyAnswer.id),
+                func.sum(case((SurveyAnswer.score >= PROMOTER_MIN, 1), else_=0)),
+                func.sum(
+                    case((SurveyAnswer.score.between(PASSIVE_MIN, PROMOTER_MIN - 1), 1), else_=0)
+                ),
+            )
+            .where(
+                SurveyAnswer.answered_at.is_not(None), _within(SurveyAnswer.answered_at, moments)
+            )
+            .group_by(SurveyAnswer.company_id, bucket),
+            SurveyAnswer.company_id,
+        )
+    ):
+        nps[index][company_id] = [answers, int(promoters or 0), int(passives or 0)]
+
+    potentials: dict[int, dict[int, list]] = {p.year: {} for p in wanted}
+    for company_id, year, amount, currency in session.execute(
+        scoped(
+            select(
+                CompanyPotential.company_id,
+                CompanyPotential.year,
+                CompanyPotential.amount,
+                CompanyPotential.currency,
+            )
+            .where(CompanyPotential.year.in_(list(potentials)))
+            .order_by(CompanyPotential.company_id, CompanyPotential.currency),
+            CompanyPotential.company_id,
+        )
+    ):
+        potentials[year].setdefault(company_id, []).append((Decimal(amount), currency))
+
     return Facts(
         periods=list(wanted),
         companies=companies,
@@ -320,6 +364,8 @@ def load(session: Session, wanted: list[Period], *, manager_id: int | None = Non
         meetings=meetings,
         training=training,
         wallets=wallets,
+        nps=nps,
+        potentials=potentials,
         uplift=uplift,
     )
 

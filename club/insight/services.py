@@ -98,19 +98,18 @@ def dashboard(
     found = facts.load(session, _wanted(period), manager_id=manager_id)
     everyone = list(found.companies)
     scope = None if manager_id is None else everyone
-    potentials = {
-        year: satisfaction.potentials(session, everyone, year)
-        for year in {each.year for each in compared}
-    }
+    potentials = found.potentials
     overall = [
         figures.compute(found, each, everyone, config, potentials[each.year]) for each in compared
     ]
-    nps = [satisfaction.nps_summary(session, *each.bounds(), scope) for each in compared]
+    # The comments are read for the period itself only.
+    nps = [satisfaction.nps_summary(session, *period.bounds(), scope)]
+    nps += [_nps(found, each, everyone) for each in compared[1:]]
     segments = [
         Segment(
             label,
             figures.compute(found, period, ids, config, potentials[period.year]),
-            satisfaction.nps_summary(session, *period.bounds(), ids),
+            _nps(found, period, ids),
         )
         for label, ids in figures.segments(found, split)
     ]
@@ -128,6 +127,25 @@ def dashboard(
         settings=config,
         managers=found.managers,
         tiers=found.tiers,
+    )
+
+
+def _nps(found: Facts, period: Period, ids) -> NpsSummary:
+    """The survey's score over some companies, from the per-company counts (no comments)."""
+    counts = found.nps[found.index(period)]
+    answers = promoters = passives = 0
+    for company_id in ids:
+        given, promoting, passive = counts.get(company_id, (0, 0, 0))
+        answers += given
+        promoters += promoting
+        passives += passive
+    detractors = answers - promoters - passives
+    return NpsSummary(
+        answers,
+        promoters,
+        passives,
+        detractors,
+        satisfaction.nps_score(promoters, detractors, answers),
     )
 
 
