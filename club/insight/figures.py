@@ -26,15 +26,13 @@ Definitions (the page and the README say the same, a line each):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from club.core.periods import Period
-from club.insight.facts import CompanyRow, Facts
+from club.insight.facts import Facts, Raw
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -136,102 +134,47 @@ def _money_per(amounts: dict[str, Decimal], counts: dict[str, int | Decimal]) ->
     }
 
 
-def compute(
-    facts: Facts,
-    period: Period,
-    scope: Iterable[int],
-    settings: Settings,
-    potentials: dict[int, list],
-) -> Figures:
-    """The KPIs of `period` (one of facts.periods, its previous one loaded too) over the
-    companies `scope`. `potentials`: company -> [(amount, currency)] for the period's year."""
-    index = facts.index(period)
-    previous = facts.index(period.previous())
-    scope = [company_id for company_id in scope if company_id in facts.companies]
-    sales, before = facts.sales[index], facts.sales[previous]
-    figures = Figures()
-
-    buyers: dict[str, int] = defaultdict(int)
-    for company_id in scope:
-        company = facts.companies[company_id]
-        figures.companies += company.is_member
-        bought = sales.get(company_id, {})
-        if any(row.invoices for row in bought.values()):
-            figures.buyers += 1
-        for currency, row in bought.items():
-            figures.net[currency] = figures.net.get(currency, Decimal("0")) + row.net
-            figures.invoices[currency] = figures.invoices.get(currency, 0) + row.invoices
-            buyers[currency] += row.invoices > 0
-            figures.on_time = Ratio(
-                figures.on_time.part + row.on_time, figures.on_time.whole + row.due
-            )
+def compute(raw: Raw, period: Period, settings: Settings) -> Figures:
+    """The KPIs of `period` from the sums of one scope (club.insight.facts)."""
+    figures = Figures(
+        companies=raw.members,
+        buyers=raw.buyers,
+        retention=Ratio(raw.retained, raw.base),
+        net=dict(sorted(raw.net.items())),
+        invoices=dict(sorted(raw.invoices.items())),
+        on_time=Ratio(raw.on_time, raw.due),
+        forfeited=raw.forfeited,
+        wallet_share={
+            currency: Ratio(net, potential)
+            for currency, (net, potential) in sorted(raw.wallet.items())
+        },
+        without_potential=raw.without_potential,
+        uplift={currency: UpliftFigure(*values) for currency, values in sorted(raw.uplift.items())},
+        privileges=raw.privileges,
+        privilege_value=dict(sorted(raw.privilege_value.items())),
+        cofunded=dict(sorted(raw.cofunded.items())),
+        campaign_points=raw.campaign - raw.sponsored,
+        sponsored_points=raw.sponsored,
+        bonus_points=raw.bonus,
+        liability_points=raw.liability,
+        earned=raw.earned,
+        expired=raw.expired,
+        spent=raw.spent,
+        sign_in_days=raw.sign_in_days,
+        people_signed_in=raw.people_signed_in,
+        coverage=Ratio(raw.trained, raw.staff),
+        registered=raw.registered,
+        attended=raw.attended,
+        no_shows=raw.no_shows,
+    )
     figures.frequency = {
-        currency: (Decimal(figures.invoices[currency]) / buyers[currency] / period.months).quantize(
-            CENT
-        )
-        for currency in sorted(figures.invoices)
-        if buyers[currency]
+        currency: (
+            Decimal(figures.invoices[currency]) / raw.buyers_in[currency] / period.months
+        ).quantize(CENT)
+        for currency in figures.invoices
+        if raw.buyers_in.get(currency)
     }
     figures.basket = _money_per(figures.net, figures.invoices)
-
-    # Retention: bought in the previous period, and again in this one.
-    base = [c for c in scope if any(row.invoices for row in before.get(c, {}).values())]
-    kept = [c for c in base if any(row.invoices for row in sales.get(c, {}).values())]
-    figures.retention = Ratio(len(kept), len(base))
-    figures.churned = sorted(set(base) - set(kept), key=lambda c: facts.companies[c].name)
-
-    # Share of wallet, over the companies with a potential (pro rata for the period).
-    wallet: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
-    for company_id in scope:
-        found = potentials.get(company_id)
-        if not found:
-            figures.without_potential += facts.companies[company_id].is_member
-            continue
-        for amount, currency in found:
-            share = wallet[currency]
-            share[1] += Decimal(amount) * period.months / 12
-            row = sales.get(company_id, {}).get(currency)
-            share[0] += row.net if row else Decimal("0")
-    figures.wallet_share = {
-        currency: Ratio(part, whole) for currency, (part, whole) in sorted(wallet.items())
-    }
-
-    # Uplift after admission, for the companies whose year after has ended.
-    in_scope = set(scope)
-    uplift: dict[str, list] = defaultdict(lambda: [Decimal("0"), Decimal("0"), 0])
-    for company_id, currency, before_total, after_total, complete_on in facts.uplift:
-        if company_id in in_scope and complete_on <= period.following_start and before_total > 0:
-            totals = uplift[currency]
-            totals[0] += before_total
-            totals[1] += after_total
-            totals[2] += 1
-    figures.uplift = {
-        currency: UpliftFigure(*values) for currency, values in sorted(uplift.items())
-    }
-
-    # Points moved in the period, and what they are worth.
-    for company_id in scope:
-        earned, campaign, bonus, expired, forfeited, spent = facts.points[index].get(
-            company_id, (0, 0, 0, 0, 0, 0)
-        )
-        sponsored = sum(facts.sponsored_points[index].get(company_id, {}).values())
-        figures.earned += earned
-        figures.expired += expired
-        figures.spent += spent
-        figures.forfeited += forfeited
-        figures.bonus_points += bonus
-        figures.sponsored_points += sponsored
-        figures.campaign_points += campaign - sponsored
-        available, pending = facts.wallets.get(company_id, (0, 0))
-        figures.liability_points += available + pending
-        for currency, given in facts.fulfilled[index].get(company_id, {}).items():
-            figures.privileges += given.count
-            figures.privilege_value[currency] = (
-                figures.privilege_value.get(currency, Decimal("0")) + given.value
-            )
-            figures.cofunded[currency] = figures.cofunded.get(currency, Decimal("0")) + sum(
-                given.sponsored.values(), Decimal("0")
-            )
     value = settings.point_value
     figures.liability_value = (figures.liability_points * value).quantize(CENT)
     own_privileges = figures.privilege_value.get(settings.currency, Decimal("0")) - (
@@ -242,21 +185,6 @@ def compute(
     ).quantize(CENT)
     figures.revenue = figures.net.get(settings.currency, Decimal("0"))
     figures.margin = (figures.revenue * settings.margin_percent / HUNDRED).quantize(CENT)
-
-    # Engagement.
-    staff = passed = 0
-    for company_id in scope:
-        days, people = facts.sign_ins[index].get(company_id, (0, 0))
-        figures.sign_in_days += days
-        figures.people_signed_in += people
-        registered, attended, no_shows = facts.meetings[index].get(company_id, (0, 0, 0))
-        figures.registered += registered
-        figures.attended += attended
-        figures.no_shows += no_shows
-        everyone, with_pass = facts.training[index].get(company_id, (0, 0))
-        staff += everyone
-        passed += with_pass
-    figures.coverage = Ratio(passed, staff)
     return figures
 
 
@@ -268,25 +196,18 @@ class SponsorFigure:
     value: Decimal  # those points at the value of a point
 
 
-def sponsors(facts: Facts, period: Period, scope: Iterable[int], settings: Settings):
+def sponsors(facts: Facts, period: Period, settings: Settings) -> list[SponsorFigure]:
     """Per sponsor: its share of the privileges fulfilled and the campaign points it funds."""
     index = facts.index(period)
-    cofunded: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    funded: dict[str, int] = defaultdict(int)
-    for company_id in scope:
-        for currency, given in facts.fulfilled[index].get(company_id, {}).items():
-            for sponsor, part in given.sponsored.items():
-                cofunded[sponsor][currency] = cofunded[sponsor].get(currency, Decimal("0")) + part
-        for sponsor, points in facts.sponsored_points[index].get(company_id, {}).items():
-            funded[sponsor] += points
     return [
         SponsorFigure(
             sponsor,
-            dict(sorted(cofunded.get(sponsor, {}).items())),
-            funded.get(sponsor, 0),
-            (funded.get(sponsor, 0) * settings.point_value).quantize(CENT),
+            dict(sorted(cofunded.items())),
+            points,
+            (points * settings.point_value).quantize(CENT),
         )
-        for sponsor in sorted(set(cofunded) | set(funded))
+        for (sponsor, at), (points, cofunded) in sorted(facts.sponsors.items())
+        if at == index
     ]
 
 
@@ -304,32 +225,24 @@ def split_label(split: str) -> str:
     }[split]
 
 
-def segments(facts: Facts, split: str) -> list[tuple[str, list[int]]]:
-    """The companies grouped by `split`: (label, company ids), in a stable order."""
-    key: Callable[[CompanyRow], tuple]
+def segment_label(facts: Facts, key) -> tuple:
+    """How a segment of the split is named, and where it stands in the list."""
+    split = facts.split
     if split == "tier":
-        order = {tier_id: position for position, tier_id in enumerate(facts.tiers)}
+        order = list(facts.tiers)
+        if key is None:
+            return (len(order), _("No tier"))
+        return (order.index(key) if key in order else 0, facts.tiers.get(key, "?"))
+    if split == "country":
+        return (0, key or "?")
+    if split == "manager":
+        if key is None:
+            return (1, _("No account manager"))
+        return (0, facts.managers.get(key, "?"))
+    return (0, _("Pilot group")) if key else (1, _("The rest"))
 
-        def key(company):
-            if company.tier_id is None:
-                return (len(order), _("No tier"))
-            return (order.get(company.tier_id, 0), facts.tiers.get(company.tier_id, "?"))
-    elif split == "country":
 
-        def key(company):
-            return (0, company.country)
-    elif split == "manager":
-
-        def key(company):
-            if company.account_manager_id is None:
-                return (1, _("No account manager"))
-            return (0, facts.managers.get(company.account_manager_id, "?"))
-    else:
-
-        def key(company):
-            return (0, _("Pilot group")) if company.is_pilot else (1, _("The rest"))
-
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for company in facts.companies.values():
-        groups[key(company)].append(company.id)
-    return [(label, ids) for (_order, label), ids in sorted(groups.items())]
+def segments(facts: Facts) -> list[tuple[str, object]]:
+    """The split's segments: (label, key), in a stable order."""
+    named = sorted(((segment_label(facts, key), key) for key in facts.keys), key=lambda x: x[0])
+    return [(label, key) for (_order, label), key in named]

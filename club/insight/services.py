@@ -17,7 +17,7 @@ from club.core import periods
 from club.core.errors import ClubError
 from club.core.periods import Period
 from club.insight import charts, facts, figures
-from club.insight.facts import CompanyRow, Facts
+from club.insight.facts import CompanyRow, Facts, Raw
 from club.insight.figures import Figures, Settings, SponsorFigure
 from club.members.models import Company
 from club.satisfaction import services as satisfaction
@@ -95,23 +95,23 @@ def dashboard(
         raise periods.InvalidPeriod("a month, a quarter or a year")
     config = settings()
     compared = [period, period.previous(), period.a_year_before()]
-    found = facts.load(session, _wanted(period), manager_id=manager_id)
-    everyone = list(found.companies)
-    scope = None if manager_id is None else everyone
-    potentials = found.potentials
-    overall = [
-        figures.compute(found, each, everyone, config, potentials[each.year]) for each in compared
-    ]
-    # The comments are read for the period itself only.
+    found = facts.load(session, _wanted(period), split, compared=compared, manager_id=manager_id)
+    overall = [figures.compute(found.raw(each, everyone=True), each, config) for each in compared]
+    # The comments are read for the period itself only; the rest from the sums.
+    scope = None
+    if manager_id is not None:
+        scope = list(
+            session.scalars(select(Company.id).where(Company.account_manager_id == manager_id))
+        )
     nps = [satisfaction.nps_summary(session, *period.bounds(), scope)]
-    nps += [_nps(found, each, everyone) for each in compared[1:]]
+    nps += [_nps(found.raw(each, everyone=True)) for each in compared[1:]]
     segments = [
         Segment(
             label,
-            figures.compute(found, period, ids, config, potentials[period.year]),
-            _nps(found, period, ids),
+            figures.compute(found.raw(period, key), period, config),
+            _nps(found.raw(period, key)),
         )
-        for label, ids in figures.segments(found, split)
+        for label, key in figures.segments(found)
     ]
     return Dashboard(
         period=period,
@@ -120,8 +120,8 @@ def dashboard(
         nps=nps,
         split=split,
         segments=segments,
-        churned=[found.companies[company_id] for company_id in overall[0].churned],
-        sponsors=figures.sponsors(found, period, everyone, config),
+        churned=facts.churned(session, period, manager_id=manager_id),
+        sponsors=figures.sponsors(found, period, config),
         top_privileges=top_privileges(session, period, manager_id=manager_id),
         trend=trend(session, period, manager_id=manager_id),
         settings=config,
@@ -130,22 +130,15 @@ def dashboard(
     )
 
 
-def _nps(found: Facts, period: Period, ids) -> NpsSummary:
-    """The survey's score over some companies, from the per-company counts (no comments)."""
-    counts = found.nps[found.index(period)]
-    answers = promoters = passives = 0
-    for company_id in ids:
-        given, promoting, passive = counts.get(company_id, (0, 0, 0))
-        answers += given
-        promoters += promoting
-        passives += passive
-    detractors = answers - promoters - passives
+def _nps(raw: Raw) -> NpsSummary:
+    """The survey's score from the sums of answers per class (no comments)."""
+    detractors = raw.answers - raw.promoters - raw.passives
     return NpsSummary(
-        answers,
-        promoters,
-        passives,
+        raw.answers,
+        raw.promoters,
+        raw.passives,
         detractors,
-        satisfaction.nps_score(promoters, detractors, answers),
+        satisfaction.nps_score(raw.promoters, detractors, raw.answers),
     )
 
 
