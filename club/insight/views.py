@@ -10,7 +10,7 @@ from flask_login import current_user
 from club.core import periods
 from club.core.access import requires
 from club.core.csvfile import csv_response
-from club.core.formatting import period_label
+from club.core.formatting import percent, period_label
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
@@ -78,9 +78,7 @@ def dashboard():
             (
                 segment.label,
                 segment.figures.retention.percent,
-                f"{segment.figures.retention.percent}%"
-                if segment.figures.retention.percent is not None
-                else "—",
+                percent(segment.figures.retention.percent),
             )
             for segment in board.segments
         ]
