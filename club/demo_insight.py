@@ -42,15 +42,15 @@ def play_insight(session: Session, *, manager: User, now: datetime) -> int:
             if day >= person.created_at.date() and chance.random() < keen * (1.4 - back / DAYS):
                 session.add(SignInDay(user_id=person.id, day=day, company_id=person.company_id))
     session.flush()
+    written = refresh(session, months=25, now=now)
     _potentials(session, chance, manager=manager, now=now)
-    return refresh(session, months=25, now=now)
+    return written
 
 
 def _potentials(session: Session, chance: random.Random, *, manager: User, now: datetime) -> None:
     """This year's and last year's potentials per company, in its invoices' currency;
     skipped where the survey's demo entered one already."""
-    # Purchases first: the estimates are a multiple of what the company bought.
-    refresh(session, months=25, now=now)
+    # The estimates are a multiple of what the company bought (the summaries, refreshed).
     year = periods.club_today(now).year
     companies = session.scalars(
         select(Company).where(Company.status == MembershipStatus.MEMBER).order_by(Company.id)

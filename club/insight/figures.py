@@ -78,7 +78,6 @@ class Figures:
     companies: int = 0  # members in the scope
     buyers: int = 0
     retention: Ratio = Ratio(0, 0)
-    churned: list[int] = field(default_factory=list)
     net: dict[str, Decimal] = field(default_factory=dict)
     invoices: dict[str, int] = field(default_factory=dict)
     frequency: dict[str, Decimal] = field(default_factory=dict)

@@ -16,8 +16,8 @@ from club.catalog.models import Privilege, Redemption, RedemptionStatus
 from club.core import periods
 from club.core.errors import ClubError
 from club.core.periods import Period
-from club.insight import charts, facts, figures
-from club.insight.facts import CompanyRow, Facts, Raw
+from club.insight import facts, figures
+from club.insight.facts import CompanyRow, Raw
 from club.insight.figures import Figures, Settings, SponsorFigure
 from club.members.models import Company
 from club.satisfaction import services as satisfaction
@@ -191,4 +191,3 @@ def trend(session: Session, period: Period, *, manager_id: int | None = None) ->
     )
 
 
-__all__ = ["Dashboard", "Facts", "charts", "dashboard", "settings"]

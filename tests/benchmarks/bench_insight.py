@@ -248,7 +248,122 @@ def _extras(loader, stamp, rng: random.Random, tiers: list[int], log) -> dict:
     return {"managers": managers, "club_manager": staff[-1][0]}
 
 
-def build(url: str, people: int, log) -> dict:
+def _club_without_ledger(people: int, log) -> dict:
+    """The benchmark club's companies, people and wallets, with no ledger: for timing the
+    dashboard at full size when building 5M entries would take too long (the points
+    summaries are then written directly, as the refresh would have made them)."""
+    import boards_data
+
+    from club.extensions import db
+    from club.members.services import hash_password
+
+    rng = random.Random(SEED)
+    loader = boards_data.Loader(db.engine)
+    stamp = boards_data.Stamps(db.engine.dialect.name)
+    companies = people // 10
+    loader.write(
+        "company",
+        (*boards_data.COMPANY_COLUMNS, "is_shown_on_boards"),
+        [
+            (
+                c,
+                f"Firma {c}",
+                f"{1_000_000_000 + c * 7919:010d}",
+                "PL",
+                "",
+                "",
+                "",
+                "member",
+                date(2023, 12, 1).isoformat() if c % 4 else date(2025, 3, 1).isoformat(),
+                stamp(0),
+                True,
+            )
+            for c in range(1, companies + 1)
+        ],
+    )
+    password = hash_password("benchmark password")
+    loader.write(
+        "user",
+        boards_data.USER_COLUMNS,
+        [
+            (
+                u,
+                f"person{u}@firma.example",
+                f"Person {u}",
+                password,
+                "account_holder" if u % 10 == 1 else "partner_staff",
+                (u - 1) // 10 + 1,
+                "pl",
+                True,
+                u % 50 != 0,
+                1,
+                stamp(0),
+            )
+            for u in range(1, companies * 10 + 1)
+        ],
+    )
+    loader.write(
+        "wallet",
+        boards_data.WALLET_COLUMNS,
+        [
+            (c, c, rng.randrange(20_000), rng.randrange(3_000), 0, 0, stamp(0), stamp(0))
+            for c in range(1, companies + 1)
+        ],
+    )
+    loader.commit()
+    loader.close()
+    log(f"  {companies:,} companies, {companies * 10:,} people, no ledger")
+    return {"entries": 0}
+
+
+def _points_without_ledger(companies: list[int]) -> None:
+    """Points summaries as a ledger of ~50 entries a person would give (not timed)."""
+    import boards_data
+
+    from club.extensions import db
+
+    rng = random.Random(SEED)
+    loader = boards_data.Loader(db.engine)
+    rows = []
+    for company_id in companies:
+        for offset in range(14):
+            month = _add_months(date(2025, 10, 1), offset)
+            earned = rng.randrange(200, 4000)
+            rows.append(
+                (
+                    company_id,
+                    month.isoformat(),
+                    "",
+                    earned,
+                    earned // 10,
+                    earned // 20,
+                    earned // 30,
+                    earned // 40,
+                    earned // 3,
+                )
+            )
+            if company_id % 7 == 0:
+                rows.append((company_id, month.isoformat(), "Philips", 300, 300, 0, 0, 0, 0))
+    loader.write(
+        "insight_points_month",
+        (
+            "company_id",
+            "month",
+            "sponsor",
+            "earned",
+            "campaign",
+            "bonus",
+            "expired",
+            "forfeited",
+            "spent",
+        ),
+        rows,
+    )
+    loader.commit()
+    loader.close()
+
+
+def build(url: str, people: int, log, *, ledger: bool = True) -> dict:
     import boards_app
     import boards_data
 
@@ -262,7 +377,10 @@ def build(url: str, people: int, log) -> dict:
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
-        built = boards_data.build(people, seed=7, log=log)
+        if ledger:
+            built = boards_data.build(people, seed=7, log=log)
+        else:
+            built = _club_without_ledger(people, log)
         result["entries"] = built.get("entries")
         with write_intent():
             tiers = [tier.id for tier in ensure_default_tiers(db.session)]
@@ -279,6 +397,12 @@ def build(url: str, people: int, log) -> dict:
             result["summary_rows"] = refresh(db.session, now=NOW)
             db.session.commit()
             result["refresh_seconds"] = round(time.perf_counter() - started, 1)
+        if not ledger:
+            from sqlalchemy import select
+
+            from club.members.models import Company
+
+            _points_without_ledger(list(db.session.scalars(select(Company.id))))
         boards_data.analyze(db.engine)
         db.session.remove()
         db.engine.dispose()
@@ -365,6 +489,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
     parser.add_argument(
+        "--no-ledger",
+        action="store_true",
+        help="Companies, people, invoices and summaries at full size but no ledger entries "
+        "(the points summaries written directly): the dashboard's time without the build.",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         default=None,
@@ -399,7 +529,7 @@ def main() -> None:
                     built = _reuse(url)
                 else:
                     log(f"{label}: building")
-                    built = build(url, args.people, log)
+                    built = build(url, args.people, log, ledger=not args.no_ledger)
                 log(f"{label}: {built}")
                 timed = measure(url, built, args.rounds)
                 for who, numbers in timed.items():
