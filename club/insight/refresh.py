@@ -89,12 +89,15 @@ def refresh_sales(session: Session, first: date, end: date, *, today: date) -> i
         .where(Invoice.period >= first, Invoice.period < end)
         .group_by(Invoice.company_id, Invoice.period, Invoice.currency)
     )
-    result = session.execute(
+    session.execute(
         insert(SalesMonth).from_select(
             ["company_id", "month", "currency", "invoices", "net_total", "due", "on_time"], rows
         )
     )
-    return max(result.rowcount, 0)
+    # Counted, not the driver's rowcount (psycopg gives -1 for INSERT ... SELECT here).
+    return session.scalar(
+        select(func.count()).where(SalesMonth.month >= first, SalesMonth.month < end)
+    )
 
 
 def refresh_points(session: Session, first: date, end: date) -> int:
@@ -139,7 +142,7 @@ def refresh_points(session: Session, first: date, end: date) -> int:
         .where(Entry.created_at >= bounds[0][0], Entry.created_at < bounds[-1][1])
         .group_by(Wallet.company_id, month, sponsor)
     )
-    result = session.execute(
+    session.execute(
         insert(PointsMonth).from_select(
             [
                 "company_id",
@@ -155,7 +158,9 @@ def refresh_points(session: Session, first: date, end: date) -> int:
             rows,
         )
     )
-    return max(result.rowcount, 0)
+    return session.scalar(
+        select(func.count()).where(PointsMonth.month >= first, PointsMonth.month < end)
+    )
 
 
 def refresh_activity(session: Session, first: date, end: date, *, today: date) -> int:

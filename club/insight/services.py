@@ -189,5 +189,3 @@ def trend(session: Session, period: Period, *, manager_id: int | None = None) ->
         buyers=[buyers.get(month, 0) for month in months],
         points=[moved.get(month, [0, 0, 0]) for month in months],
     )
-
-
