@@ -24,14 +24,15 @@ class SalesMonth(db.Model):
         CheckConstraint("due >= 0 AND due <= invoices", name="due_within_invoices"),
         CheckConstraint("on_time >= 0 AND on_time <= due", name="on_time_within_due"),
         CheckConstraint("length(currency) = 3", name="currency_iso4217"),
-        Index("ix_insight_sales_month_month", "month", "company_id"),
+        # Clustered by month on SQLite: the dashboard reads ranges of months.
+        {"sqlite_with_rowid": False},
     )
 
+    # The first day of the purchase month (Invoice.period).
+    month: Mapped[date] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
     )
-    # The first day of the purchase month (Invoice.period).
-    month: Mapped[date] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     # Invoices (credit notes not counted) and the net total (credit notes deducted).
     invoices: Mapped[int] = mapped_column(nullable=False, default=0)
@@ -55,13 +56,14 @@ class PointsMonth(db.Model):
             " AND forfeited >= 0 AND spent >= 0",
             name="counters_not_negative",
         ),
-        Index("ix_insight_points_month_month", "month", "company_id"),
+        # Clustered by month on SQLite: the dashboard reads ranges of months.
+        {"sqlite_with_rowid": False},
     )
 
+    month: Mapped[date] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
     )
-    month: Mapped[date] = mapped_column(primary_key=True)
     sponsor: Mapped[str] = mapped_column(String(120), primary_key=True, default="")
     earned: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     campaign: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
@@ -108,13 +110,14 @@ class ActivityMonth(db.Model):
             name="people_within_days",
         ),
         CheckConstraint("trained >= 0 AND trained <= staff", name="trained_within_staff"),
-        Index("ix_insight_activity_month_month", "month", "company_id"),
+        # Clustered by month on SQLite: the dashboard reads ranges of months.
+        {"sqlite_with_rowid": False},
     )
 
+    month: Mapped[date] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
     )
-    month: Mapped[date] = mapped_column(primary_key=True)
     sign_in_days: Mapped[int] = mapped_column(nullable=False, default=0)
     people_signed_in: Mapped[int] = mapped_column(nullable=False, default=0)
     staff: Mapped[int] = mapped_column(nullable=False, default=0)

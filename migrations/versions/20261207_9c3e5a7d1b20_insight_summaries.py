@@ -24,8 +24,8 @@ depends_on = None
 def upgrade():
     op.create_table(
         "insight_sales_month",
-        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("invoices", sa.Integer(), nullable=False),
         sa.Column("net_total", sa.Numeric(precision=16, scale=2), nullable=False),
@@ -51,14 +51,14 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "company_id", "month", "currency", name=op.f("pk_insight_sales_month")
+            "month", "company_id", "currency", name=op.f("pk_insight_sales_month")
         ),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_insight_sales_month_month", "insight_sales_month", ["month", "company_id"])
     op.create_table(
         "insight_points_month",
-        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("sponsor", sa.String(length=120), nullable=False),
         sa.Column("earned", sa.BigInteger(), nullable=False),
         sa.Column("campaign", sa.BigInteger(), nullable=False),
@@ -78,11 +78,9 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "company_id", "month", "sponsor", name=op.f("pk_insight_points_month")
+            "month", "company_id", "sponsor", name=op.f("pk_insight_points_month")
         ),
-    )
-    op.create_index(
-        "ix_insight_points_month_month", "insight_points_month", ["month", "company_id"]
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "insight_uplift",
@@ -109,8 +107,8 @@ def upgrade():
     )
     op.create_table(
         "insight_activity_month",
-        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
         sa.Column("sign_in_days", sa.Integer(), nullable=False),
         sa.Column("people_signed_in", sa.Integer(), nullable=False),
         sa.Column("staff", sa.Integer(), nullable=False),
@@ -129,10 +127,8 @@ def upgrade():
             name=op.f("fk_insight_activity_month_company_id_company"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("company_id", "month", name=op.f("pk_insight_activity_month")),
-    )
-    op.create_index(
-        "ix_insight_activity_month_month", "insight_activity_month", ["month", "company_id"]
+        sa.PrimaryKeyConstraint("month", "company_id", name=op.f("pk_insight_activity_month")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "insight_sign_in_day",
@@ -160,11 +156,8 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_insight_sign_in_day_day", table_name="insight_sign_in_day")
     op.drop_table("insight_sign_in_day")
-    op.drop_index("ix_insight_activity_month_month", table_name="insight_activity_month")
     op.drop_table("insight_activity_month")
     op.drop_index(op.f("ix_insight_uplift_complete_on"), table_name="insight_uplift")
     op.drop_table("insight_uplift")
-    op.drop_index("ix_insight_points_month_month", table_name="insight_points_month")
     op.drop_table("insight_points_month")
-    op.drop_index("ix_insight_sales_month_month", table_name="insight_sales_month")
     op.drop_table("insight_sales_month")

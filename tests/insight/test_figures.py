@@ -161,7 +161,7 @@ def _splits(db_session, board):
 
 
 def _the_summaries_and_the_trend(board, db_session):
-    october = db_session.get(SalesMonth, (board.churned[0].id, date(2026, 10, 1), "PLN"))
+    october = db_session.get(SalesMonth, (date(2026, 10, 1), board.churned[0].id, "PLN"))
     assert october is None  # C bought nothing in October
     trend = board.trend
     assert trend.months[0] == date(2025, 11, 1) and trend.months[-1] == date(2026, 10, 1)
