@@ -474,13 +474,20 @@ def churned(session: Session, period: Period, *, manager_id: int | None = None) 
     before = period.previous()
 
     def bought(p: Period):
-        return exists().where(
-            SalesMonth.company_id == Company.id,
+        in_period = and_(
             SalesMonth.month >= p.starts,
             SalesMonth.month < p.following_start,
             SalesMonth.invoices > 0,
         )
+        return func.max(case((in_period, 1), else_=0))
 
+    flags = (
+        select(SalesMonth.company_id)
+        .where(SalesMonth.month >= before.starts, SalesMonth.month < period.following_start)
+        .group_by(SalesMonth.company_id)
+        .having(bought(before) == 1, bought(period) == 0)
+        .subquery()
+    )
     rows = session.execute(
         _companies(
             select(
@@ -492,7 +499,7 @@ def churned(session: Session, period: Period, *, manager_id: int | None = None) 
             ),
             manager_id,
         )
-        .where(bought(before), ~bought(period))
+        .join(flags, flags.c.company_id == Company.id)
         .order_by(Company.name, Company.id)
     )
     return [CompanyRow(*row) for row in rows]
