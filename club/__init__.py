@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.purchases.views import bp as purchases_bp
     from club.rules.referral_views import bp as referrals_bp
     from club.rules.views import bp as rules_bp
+    from club.satisfaction.views import bp as satisfaction_bp
     from club.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
@@ -106,5 +107,6 @@ def _register_blueprints(app: Flask) -> None:
         privacy_bp,
         webhooks_bp,
         insight_bp,
+        satisfaction_bp,
     ):
         app.register_blueprint(blueprint)

@@ -32,6 +32,7 @@ from club.demo_rules import play_rules
 from club.learning.demo import play_courses
 from club.members.models import User
 from club.members.services import hash_password
+from club.satisfaction.demo import play_satisfaction
 
 DEMO_PASSWORD = "club-demo-2026"
 
@@ -106,6 +107,7 @@ def _load_demo(
     play_meetings(session, manager=manager, now=now)
     play_awards(session, now)
     play_rules(session, manager=manager, now=now)
+    play_satisfaction(session, manager=manager, now=now)
     # Last: the dashboard's summaries read everything played above.
     play_insight(session, manager=manager, now=now)
     return staff_logins + partner_logins, password

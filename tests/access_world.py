@@ -44,6 +44,8 @@ from club.purchases import services as purchases
 from club.purchases.csv_import import InvoiceRow
 from club.rules import services as rules
 from club.rules.models import RuleKind
+from club.satisfaction import services as satisfaction
+from club.satisfaction.models import CompanyPotential, Occasion, SurveyAnswer
 from club.webhooks import endpoints as webhooks
 from club.webhooks import outbox
 from club.webhooks.models import WebhookDelivery
@@ -125,12 +127,15 @@ class Side:
     reset_token: str = ""
     # An admission awaiting the club manager's approval.
     review_id: int = 0
+    # The satisfaction question: the holder's still open (asked when a redemption was
+    # fulfilled), the staff member's answered with a comment only managers read.
+    question_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def markers(self) -> tuple[str, ...]:
         """Texts only this company's people and its managers may read: a redemption's
         answers, a proposal's note, a correction's reason, an invited colleague's address."""
-        texts = [f"{what}-of-{self.name}" for what in ("brief", "wish", "adjustment")]
+        texts = [f"{what}-of-{self.name}" for what in ("brief", "wish", "adjustment", "nps")]
         return (*texts, self.invitee_email)
 
     @property
@@ -325,6 +330,20 @@ def _build_side(session: Session, world_parts: dict, name: str, company: Company
     session.commit()
     members.request_password_reset(session, email=staff.email, ip="192.0.2.1")
     side.reset_token = _link_token(session, "password/reset")
+    # The satisfaction question and the account manager's estimate of the company.
+    side.question_ids["holder"] = satisfaction.open_question(session, holder).id
+    asked = satisfaction.offer(session, staff, Occasion.MEETING, meeting.id)
+    satisfaction.answer(session, staff, asked, score=9, comment=f"nps-of-{name}")
+    side.question_ids["staff"] = asked.id
+    satisfaction.set_potential(
+        session,
+        company,
+        year=2026,
+        currency="PLN",
+        amount=Decimal("250000"),
+        actor=session.get(User, company.account_manager_id),
+    )
+    session.commit()
     review = AdmissionReview(company_id=company.id, points=150, reached_on=utcnow().date())
     session.add(review)
     session.commit()
@@ -512,6 +531,16 @@ def state_of(session: Session, side: Side) -> dict:
                 select(MembershipChange.id).where(MembershipChange.company_id == side.company_id)
             ).all(),
         ),
+        "satisfaction": session.execute(
+            select(SurveyAnswer.id, SurveyAnswer.answered_at, SurveyAnswer.is_dismissed)
+            .where(SurveyAnswer.company_id == side.company_id)
+            .order_by(SurveyAnswer.id)
+        ).all(),
+        "potentials": session.execute(
+            select(CompanyPotential.year, CompanyPotential.currency, CompanyPotential.amount)
+            .where(CompanyPotential.company_id == side.company_id)
+            .order_by(CompanyPotential.id)
+        ).all(),
         "certificates": session.execute(
             select(MembershipCertificate.id).where(
                 MembershipCertificate.company_id == side.company_id
@@ -603,6 +632,7 @@ ARGUMENTS: dict[str, Fill | dict[str, Fill]] = {
     "distinction_id": _private(lambda w, s, r: [s.distinction_id]),
     "token_id": _private(lambda w, s, r: [s.token_id]),
     "review_id": _private(lambda w, s, r: [s.review_id]),
+    "question_id": _private(lambda w, s, r: [s.question_ids[s.person(r)]]),
     # API only (bearer tokens): a company by its tax id, an invoice by its number.
     "tax_id": _private(lambda w, s, r: [s.tax_id]),
     "number": _private(lambda w, s, r: [s.invoice_number]),

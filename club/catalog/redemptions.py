@@ -38,6 +38,7 @@ from club.catalog.models import (
     RedemptionStatus,
 )
 from club.catalog.privileges import remaining, unavailable_reason
+from club.catalog.signals import redemption_fulfilled
 from club.consent import services as consent
 from club.core.clock import utcnow
 from club.core.errors import NotAllowed
@@ -373,6 +374,8 @@ def step(
     )
     if notify:
         _notify(session, redemption, to, note=note)
+    if to == RedemptionStatus.FULFILLED:
+        redemption_fulfilled.send(session, redemption=redemption, now=now)
     return redemption
 
 

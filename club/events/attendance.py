@@ -26,6 +26,7 @@ from club.events.models import (
     RegistrationStatus,
 )
 from club.events.registration import live_registration
+from club.events.signals import meeting_closed
 from club.ledger import services as ledger
 from club.members.models import User
 
@@ -158,6 +159,7 @@ def close_meeting(
         .order_by(Registration.id)
     ).all()
     attended = no_shows = awarded = 0
+    present = []
     for registration in seated:
         if registration.checked_in_at is None:
             registration.attendance = Attendance.NO_SHOW
@@ -165,6 +167,7 @@ def close_meeting(
             continue
         registration.attendance = Attendance.ATTENDED
         attended += 1
+        present.append(registration)
         if meeting.attendance_points and registration.company_id is not None:
             ledger.earn(
                 session,
@@ -189,6 +192,7 @@ def close_meeting(
         actor=actor,
         after={"attended": attended, "no_shows": no_shows, "points": awarded},
     )
+    meeting_closed.send(session, meeting=meeting, attended=present, now=now)
     return Closing(attended, no_shows, awarded)
 
 

@@ -14,3 +14,7 @@ _events = Namespace()
 registration_changed = _events.signal("registration-changed")
 """A registration was made (a seat or the waitlist), got a seat from the waitlist or was
 cancelled. Keywords: `registration` (flushed, its status the new one), `now`."""
+
+meeting_closed = _events.signal("meeting-closed")
+"""A meeting was closed: its attendance is final. Keywords: `meeting`, `attended` (the
+registrations marked attended), `now`."""

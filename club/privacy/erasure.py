@@ -30,6 +30,7 @@ from club.members.models import MembershipStatus, OneTimeLink, User, UserSession
 from club.members.sign_in import end_sessions
 from club.privacy.errors import ErasureRefused
 from club.privacy.models import Erasure
+from club.satisfaction.models import SurveyAnswer
 
 ERASED_ANSWER = "—"
 TOKEN_NAME = "Erased person's token"  # noqa: S105 (a name, not a secret)
@@ -149,6 +150,10 @@ def _blank_free_text(session: Session, person: User) -> None:
     )
     session.execute(
         update(RedemptionEvent).where(RedemptionEvent.actor_id == person.id).values(note="")
+    )
+    # The score stays in the club's NPS; the words were the person's.
+    session.execute(
+        update(SurveyAnswer).where(SurveyAnswer.user_id == person.id).values(comment=None)
     )
     for redemption in session.scalars(
         select(Redemption).where(Redemption.requested_by_id == person.id)

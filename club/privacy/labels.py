@@ -61,6 +61,12 @@ FIELD_LABELS = {
     "by_you": _l("By you"),
     "before": _l("Before"),
     "after": _l("After"),
+    "occasion": _l("Occasion"),
+    "asked_at": _l("Asked"),
+    "answered_at": _l("Answered"),
+    "score": _l("Score"),
+    "comment": _l("Comment"),
+    "is_dismissed": _l("Dismissed"),
 }
 
 

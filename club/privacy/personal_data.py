@@ -27,6 +27,7 @@ from club.learning.models import Attempt, Course, CoursePass, Lesson, LessonRead
 from club.ledger.explain import explain
 from club.ledger.models import Entry
 from club.members.models import OneTimeLink, User, UserSession
+from club.satisfaction.models import SurveyAnswer
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ TITLES = {
     "quiz_attempts": _l("Quiz attempts"),
     "course_passes": _l("Courses passed"),
     "meeting_registrations": _l("Meeting registrations"),
+    "satisfaction_answers": _l("Satisfaction questions"),
     "calendar_feed": _l("Calendar feed"),
     "leaderboards": _l("Leaderboard totals"),
     "acceptances": _l("Documents you accepted"),
@@ -214,6 +216,20 @@ def _club_life(session: Session, user: User) -> dict[str, list[dict]]:
                 "attendance": registration.attendance,
                 "rating": registration.rating,
                 "rating_comment": registration.rating_comment,
+            },
+        ),
+        "satisfaction_answers": _rows(
+            session,
+            select(SurveyAnswer)
+            .where(SurveyAnswer.user_id == user.id)
+            .order_by(SurveyAnswer.asked_at),
+            lambda answer: {
+                "occasion": answer.occasion_kind,
+                "asked_at": answer.asked_at,
+                "answered_at": answer.answered_at,
+                "score": answer.score,
+                "comment": answer.comment,
+                "is_dismissed": answer.is_dismissed,
             },
         ),
     }

@@ -6,3 +6,5 @@ Above catalog and events (it listens to their signals) and members; nothing belo
 imports it. The KPI dashboard reads it through `services.nps_summary` and
 `services.potentials`.
 """
+
+from club.satisfaction import listeners  # noqa: F401

@@ -8,9 +8,9 @@ class SatisfactionError(ClubError):
 
 
 class NotAsked(SatisfactionError):
-    """The question is not open for this person (answered, dismissed or someone else's)."""
+    """The question was already answered or dismissed (a second tab, a double click)."""
 
-    status_code = 404
+    status_code = 409
 
 
 class InvalidPotential(SatisfactionError):

@@ -39,10 +39,19 @@ class Occasion(enum.StrEnum):
     def label(self) -> str:
         return str(OCCASION_LABELS[self])
 
+    @property
+    def prompt(self) -> str:
+        """What the card reminds the person of."""
+        return str(OCCASION_PROMPTS[self])
+
 
 OCCASION_LABELS = {
     Occasion.REDEMPTION: _l("Privilege received"),
     Occasion.MEETING: _l("Meeting attended"),
+}
+OCCASION_PROMPTS = {
+    Occasion.REDEMPTION: _l("Your company recently received a privilege from the club."),
+    Occasion.MEETING: _l("You recently attended a club meeting."),
 }
 
 

@@ -13,14 +13,18 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from club.audit import services as audit
+from club.core import formatting
 from club.core.clock import utcnow
 from club.core.currencies import is_currency
+from club.core.errors import NotAllowed
 from club.core.periods import quarter_of
+from club.core.roles import Role
+from club.members.companies import visible_companies
 from club.members.models import Company, User
 from club.satisfaction.errors import InvalidPotential, NotAsked, SatisfactionError
 from club.satisfaction.models import (
@@ -90,42 +94,52 @@ def offer(
     return question
 
 
-def open_question(session: Session, person: User) -> SurveyAnswer | None:
-    """The question waiting on the person's home page, if any (the newest open one)."""
+def open_question(
+    session: Session, person: User, *, now: datetime | None = None
+) -> SurveyAnswer | None:
+    """The question waiting on the person's home page, if any (the newest open one).
+    A question waits through the quarter it was asked in and the next; older ones are
+    no longer shown (the occasion is long past)."""
     if not person.role.is_partner:
         return None
+    this_quarter = quarter_of(now or utcnow())
     return session.scalar(
         select(SurveyAnswer)
         .where(
             SurveyAnswer.user_id == person.id,
             SurveyAnswer.answered_at.is_(None),
             SurveyAnswer.is_dismissed.is_(False),
+            SurveyAnswer.quarter.in_([this_quarter.arg, this_quarter.previous().arg]),
         )
         .order_by(SurveyAnswer.asked_at.desc(), SurveyAnswer.id.desc())
         .limit(1)
     )
 
 
-def _own_open(session: Session, person: User, question_id: int) -> SurveyAnswer:
+def question_of(session: Session, person: User, question_id: int) -> SurveyAnswer | None:
+    """The person's own question, in any state; None for anyone else's (a 404)."""
     question = session.get(SurveyAnswer, question_id)
-    if question is None or question.user_id != person.id:
-        raise NotAsked(_("This question is not for you."))
+    return question if question is not None and question.user_id == person.id else None
+
+
+def _still_open(person: User, question: SurveyAnswer) -> None:
+    if question.user_id != person.id:
+        raise NotAllowed(_("This question is not for you."))
     if not question.is_open:
         raise NotAsked(_("This question was already answered or dismissed."))
-    return question
 
 
 def answer(
     session: Session,
     person: User,
-    question_id: int,
+    question: SurveyAnswer,
     *,
     score: int,
     comment: str | None = None,
     now: datetime | None = None,
 ) -> SurveyAnswer:
-    """Record the person's score (0-10) and optional comment."""
-    question = _own_open(session, person, question_id)
+    """Record the person's score (0-10) and optional comment, once."""
+    _still_open(person, question)
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
         raise SatisfactionError(_("Choose a score from 0 to 10."), field="score")
     comment = (comment or "").strip()
@@ -141,14 +155,20 @@ def answer(
     return question
 
 
-def dismiss(
-    session: Session, person: User, question_id: int, *, now: datetime | None = None
-) -> SurveyAnswer:
+def dismiss(session: Session, person: User, question: SurveyAnswer) -> SurveyAnswer:
     """The person would rather not answer: the card goes, and the quarter's ask is used."""
-    question = _own_open(session, person, question_id)
+    _still_open(person, question)
     question.is_dismissed = True
     session.flush()
     return question
+
+
+def portfolio_ids(session: Session, viewer: User) -> list[int] | None:
+    """The companies whose answers a supplier sees: None (all) for the club manager, the
+    portfolio for an account manager."""
+    if viewer.role == Role.CLUB_MANAGER:
+        return None
+    return list(session.scalars(visible_companies(viewer).with_only_columns(Company.id)))
 
 
 # --- the score -----------------------------------------------------------------------------
@@ -169,6 +189,12 @@ class NpsSummary:
     comments: list[tuple[datetime, int, str, str, Occasion]] = field(default_factory=list)
 
 
+def _ids(company_ids):
+    """Company ids as a list, or a SELECT of ids used as a subquery (a portfolio of
+    thousands need not travel as parameters)."""
+    return company_ids if isinstance(company_ids, Select) else list(company_ids)
+
+
 def nps_score(promoters: int, detractors: int, responses: int) -> int | None:
     if not responses:
         return None
@@ -185,7 +211,7 @@ def nps_summary(session: Session, start: datetime, end: datetime, company_ids=No
         SurveyAnswer.answered_at < end,
     ]
     if company_ids is not None:
-        where.append(SurveyAnswer.company_id.in_(list(company_ids)))
+        where.append(SurveyAnswer.company_id.in_(_ids(company_ids)))
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -232,7 +258,7 @@ def potentials(session: Session, company_ids, year: int) -> dict[int, list[tuple
     A company without an estimate is absent (missing, never zero)."""
     rows = session.execute(
         select(CompanyPotential.company_id, CompanyPotential.amount, CompanyPotential.currency)
-        .where(CompanyPotential.company_id.in_(list(company_ids)), CompanyPotential.year == year)
+        .where(CompanyPotential.company_id.in_(_ids(company_ids)), CompanyPotential.year == year)
         .order_by(CompanyPotential.company_id, CompanyPotential.currency)
     ).all()
     found: dict[int, list[tuple[Decimal, str]]] = {}
@@ -258,7 +284,10 @@ def check_potential(year: object, currency: object, amount: object) -> tuple[int
         raise InvalidPotential(_("Give the amount as a number."), field="amount")
     if amount <= 0 or amount > MAX_AMOUNT:
         raise InvalidPotential(
-            _("The amount must be above zero and at most %(most)s.", most=f"{MAX_AMOUNT:,}"),
+            _(
+                "The amount must be above zero and at most %(most)s.",
+                most=formatting.amount(MAX_AMOUNT),
+            ),
             field="amount",
         )
     if amount != amount.quantize(Decimal("0.01")):

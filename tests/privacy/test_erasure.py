@@ -21,6 +21,7 @@ from club.members.models import MembershipStatus, OneTimeLink, User, UserSession
 from club.privacy import erasure
 from club.privacy.errors import ErasureRefused
 from club.privacy.models import Erasure
+from club.satisfaction.models import SurveyAnswer
 from tests.conftest import login
 
 
@@ -51,6 +52,7 @@ def _rows_mentioning(db_session, *texts):
         (RedemptionEvent, lambda e: [e.note]),
         (ApiToken, lambda t: [t.name]),
         (Acceptance, lambda a: [a.ip_address or "", a.user_agent or ""]),
+        (SurveyAnswer, lambda a: [a.comment or ""]),
     ]
     for model, values in checks:
         for row in db_session.scalars(select(model)):
@@ -79,7 +81,14 @@ def _settle_redemptions(db_session, world, club):
 def test_erasing_the_staff_and_the_holder_of_a_company_that_left(client, db_session, world, club):
     staff = db_session.get(User, world.a.staff_id)
     holder = db_session.get(User, world.a.holder_id)
-    old_staff = (staff.name, staff.email, "wish-of-A", "comment-of-A", "browser-of-A-partner")
+    old_staff = (
+        staff.name,
+        staff.email,
+        "wish-of-A",
+        "comment-of-A",
+        "browser-of-A-partner",
+        "nps-of-A",
+    )
     old_holder = (holder.name, holder.email, "brief-of-A", "Token of A", "browser-of-A-account")
     _settle_redemptions(db_session, world, club)
     _leave(db_session, staff, club)

@@ -17,6 +17,7 @@ STAFF_SECTIONS = {
     "quiz_attempts",
     "course_passes",
     "meeting_registrations",
+    "satisfaction_answers",
     "calendar_feed",
     "leaderboards",
     "acceptances",
@@ -38,6 +39,7 @@ def test_each_kind_of_record_and_nothing_of_other_people(client, db_session, wor
     assert mine["meeting_registrations"][0]["rating_comment"] == "comment-of-A"
     assert mine["acceptances"][0]["user_agent"] == "browser-of-A-partner_staff"
     assert mine["wishes"][0]["note"] == "wish-of-A"
+    assert mine["satisfaction_answers"][0]["comment"] == "nps-of-A"
     theirs = personal_data(db_session, holder)
     assert {key for key in TITLES if theirs[key]} >= HOLDER_SECTIONS
     assert {row["answers"]["topic"] for row in theirs["redemptions"] if row["answers"]} == {
@@ -54,7 +56,7 @@ def test_each_kind_of_record_and_nothing_of_other_people(client, db_session, wor
         for other in others:
             assert other.email not in text, (person.name, other.email)
             assert f'"{other.name}"' not in text, (person.name, other.name)
-        for marker in ("brief-of-B", "wish-of-B", "comment-of-B", "browser-of-B"):
+        for marker in ("brief-of-B", "wish-of-B", "comment-of-B", "browser-of-B", "nps-of-B"):
             assert marker not in text
 
     # The same, as the person reads it and downloads it.
