@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export PORT
 
-.PHONY: run test bench bench-boards bench-tiers bench-portfolio lint format translations extract-messages clean
+.PHONY: run test bench bench-boards bench-tiers bench-portfolio bench-insight lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,7 @@ bench: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
 	$(BIN)/python tests/benchmarks/bench_tiers.py $(TIERS_ARGS)
 	$(BIN)/python tests/benchmarks/bench_portfolio.py $(PORTFOLIO_ARGS)
+	$(BIN)/python tests/benchmarks/bench_insight.py $(INSIGHT_ARGS)
 
 bench-boards: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_boards.py $(BOARDS_ARGS)
@@ -57,6 +58,10 @@ bench-tiers: $(STAMP) translations
 # databases; PORTFOLIO_ARGS, e.g. PORTFOLIO_ARGS="--companies 2000" for a quick run.
 bench-portfolio: $(STAMP) translations
 	$(BIN)/python tests/benchmarks/bench_portfolio.py $(PORTFOLIO_ARGS)
+
+# The KPI dashboard on the benchmark club; INSIGHT_ARGS, e.g. INSIGHT_ARGS="--people 20000".
+bench-insight: $(STAMP) translations
+	$(BIN)/python tests/benchmarks/bench_insight.py $(INSIGHT_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from club.events.manage_views import bp as events_manage_bp
     from club.events.views import bp as events_bp
     from club.health.views import bp as health_bp
+    from club.insight.views import bp as insight_bp
     from club.leaderboard.views import bp as leaderboard_bp
     from club.learning.manage_views import bp as learning_manage_bp
     from club.learning.views import bp as learning_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy_bp,
         webhooks_bp,
         relations_bp,
+        insight_bp,
         satisfaction_bp,
         branding_bp,
         portfolio_bp,

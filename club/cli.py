@@ -251,3 +251,25 @@ def import_invoices_command(path: Path, dry_run: bool, encoding: str | None) -> 
     for line, message in problems:
         click.echo(f"{path}:{line}: {message}", err=True)
     click.echo(f"{path}: {saved}; {rejected_rows} rows rejected")
+
+
+insight_cli = AppGroup("insight", help="The KPI dashboard's monthly summaries.")
+club_cli.add_command(insight_cli)
+
+
+@insight_cli.command("refresh")
+@click.option(
+    "--months",
+    type=click.IntRange(1, 240),
+    default=None,
+    help="How many months back to rewrite (the nightly job's 14 by default); more after "
+    "importing old invoices.",
+)
+def insight_refresh_command(months: int | None) -> None:
+    """Rewrite the dashboard's per-month summaries of invoices and points (idempotent)."""
+    from club.extensions import db
+    from club.insight.refresh import NIGHTLY_MONTHS, refresh
+
+    count = refresh(db.session, months=months or NIGHTLY_MONTHS)
+    db.session.commit()
+    click.echo(f"insight summaries: {count} rows")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from club.core import sealing
@@ -86,6 +87,18 @@ def _pixels(value: str) -> int:
             f"IMAGE_MAX_PIXELS={value!r} is not a pixel count: write e.g. 4096x4096 or 16777216."
         )
     return count
+
+
+def _decimal(env, name: str, default: str):
+    """A non-negative decimal setting, refused at start-up when it is not one."""
+    text = env.get(name, default).strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise ConfigError(f"{name}={text!r} is not a number of 0 or more, e.g. {default}.")
+    return value
 
 
 def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
@@ -230,4 +243,8 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
         # Account holders are reminded this many days before a payment window closes.
         "PAYMENT_REMINDER_DAYS": int(env.get("PAYMENT_REMINDER_DAYS", 5)),
+        # The KPI dashboard: what a point costs the supplier (in CLUB_CURRENCY) and the
+        # margin rate on net purchases, for the programme cost against margin.
+        "INSIGHT_POINT_VALUE": _decimal(env, "INSIGHT_POINT_VALUE", "1.00"),
+        "INSIGHT_MARGIN_PERCENT": _decimal(env, "INSIGHT_MARGIN_PERCENT", "20"),
     }

@@ -25,6 +25,7 @@ from club.core.database import holds_write_lock, write_intent
 from club.core.roles import PARTNER_ROLES, Role
 from club.demo_catalog import load_catalogue, play_redemptions
 from club.demo_events import play_meetings
+from club.demo_insight import play_insight
 from club.demo_members import COMPANIES, add_companies, add_supplier_staff, record_memberships
 from club.demo_portfolio import play_portfolio
 from club.demo_purchases import (
@@ -117,6 +118,7 @@ def _load_demo(
     play_an_import_with_mistakes(session, manager=manager, now=now)
     # Last: the health scores read everything above.
     play_portfolio(session, manager_email="am.nowak@club.example", now=now)
+    play_insight(session, manager=manager, now=now)
     return staff_logins + partner_logins, password
 
 

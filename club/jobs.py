@@ -18,6 +18,7 @@ from club.catalog import pools
 from club.core.clock import utcnow
 from club.core.periods import club_today
 from club.events.services import send_reminders
+from club.insight.refresh import refresh as refresh_insight_summaries
 from club.leaderboard.leagues import forget_leagues
 from club.leaderboard.rollups import compact_scores
 from club.ledger import services as ledger
@@ -162,6 +163,12 @@ def send_portfolio_digests(session: Session, *, now: datetime | None = None) -> 
     return send_digests(session, now=now)
 
 
+def refresh_insight(session: Session, *, now: datetime | None = None) -> int:
+    """Rewrite the KPI dashboard's per-month summaries of invoices and points for the
+    last months (late payments change them; old months stay as they were)."""
+    return refresh_insight_summaries(session, now=now)
+
+
 # Order matters when run together: close months before settling and expiring.
 JOBS: list[Job] = [
     Job("close-months", close_months, {"hour": 1, "minute": 5}),
@@ -181,6 +188,8 @@ JOBS: list[Job] = [
     Job("score-portfolios", score_portfolios, {"hour": 3, "minute": 30}),
     # Mondays, after the night's scores.
     Job("send-portfolio-digests", send_portfolio_digests, {"day_of_week": "mon", "hour": 7}),
+    # After the night's closing, settling and expiry: the dashboard reads the day before.
+    Job("refresh-insight", refresh_insight, {"hour": 2, "minute": 40}),
     Job("warn-expiring-points", warn_expiring, {"hour": 9, "minute": 0}),
     Job("remind-payments", remind_payments, {"hour": 9, "minute": 5}),
     # After midnight a code's last day has passed; the warning then counts what is left.

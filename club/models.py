@@ -8,6 +8,7 @@ from club.catalog.models import Privilege, Redemption, RedemptionEvent, Wish
 from club.consent.models import Acceptance, ConsentDocument
 from club.events import models as events_models  # noqa: F401
 from club.health.models import JobRun
+from club.insight import models as insight_models  # noqa: F401
 from club.leaderboard import models as leaderboard_models  # noqa: F401
 from club.learning import models as learning_models  # noqa: F401
 from club.ledger.models import Allocation, Entry, Hold, Lot, Wallet

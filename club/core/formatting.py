@@ -18,6 +18,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     format_currency,
     format_decimal,
+    format_percent,
     get_locale,
     get_timezone,
     to_user_timezone,
@@ -64,6 +65,14 @@ def format_locale() -> str:
     variant (English as en_GB by default: 6 Dec 2026, not Dec 6, 2026)."""
     language = str(get_locale())
     return current_app.config.get("FORMAT_LOCALES", {}).get(language, language)
+
+
+def percent(value: Decimal | int | float | None) -> str:
+    """A share given in percent, one decimal, in the viewer's notation (12,5%); a dash
+    when there is none (nothing to divide by)."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(value) / 100, format="#,##0.0%")
 
 
 def date_(value: date | datetime | None, fmt: str = "medium") -> str:
@@ -180,6 +189,7 @@ def init_app(app: Flask) -> None:
         points=points,
         amount=amount,
         money=money,
+        percent=percent,
         date=date_,
         datetime=datetime_,
         datetime_zoned=datetime_zoned,
