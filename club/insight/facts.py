@@ -307,35 +307,33 @@ def load(
             _add(raw.cofunded, currency, part)
             _add(sponsors.setdefault((sponsor, index), [0, {}])[1], currency, part)
 
-    # Sign-ins over the period; training as at its end (the row of its last month).
+    # Sign-ins over the period; training as at its end (the row of its last month): one
+    # pass over the activity summary.
     bucket = _bucket(ActivityMonth.month, months)
     last_months = {periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted)}
-    for segment, index, days, people in session.execute(
+    at_end = _bucket(ActivityMonth.month, [(m, periods.next_month(m)) for m in last_months])
+    ends = list(last_months.values())
+    for segment, index, end, days, people, staff, trained in session.execute(
         scoped(
             select(
                 key,
                 bucket,
+                at_end,
                 func.sum(ActivityMonth.sign_in_days),
                 func.sum(ActivityMonth.people_signed_in),
-            ).where(_within(ActivityMonth.month, months)),
-            ActivityMonth.company_id,
-        ).group_by(key, bucket)
-    ):
-        raw = raws[(segment, index)]
-        raw.sign_in_days, raw.people_signed_in = int(days or 0), int(people or 0)
-    for segment, month, staff, trained in session.execute(
-        scoped(
-            select(
-                key,
-                ActivityMonth.month,
                 func.sum(ActivityMonth.staff),
                 func.sum(ActivityMonth.trained),
-            ).where(ActivityMonth.month.in_(list(last_months))),
+            ).where(_within(ActivityMonth.month, months)),
             ActivityMonth.company_id,
-        ).group_by(key, ActivityMonth.month)
+        ).group_by(key, bucket, at_end)
     ):
-        raw = raws[(segment, last_months[month])]
-        raw.staff, raw.trained = int(staff or 0), int(trained or 0)
+        if index is not None:
+            raw = raws[(segment, index)]
+            raw.sign_in_days += int(days or 0)
+            raw.people_signed_in += int(people or 0)
+        if end is not None:
+            raw = raws[(segment, ends[end])]
+            raw.staff, raw.trained = int(staff or 0), int(trained or 0)
 
     # Meetings of the period: seats held, attended, no-shows.
     bucket = _bucket(Meeting.starts_at, moments)
