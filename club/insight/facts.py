@@ -129,19 +129,21 @@ class Facts:
         return total
 
 
-def _bucket(column, bounds: list[tuple]):
-    """The index of the period a value falls in (NULL outside them all)."""
+def _bucket(column, bounds: list[tuple | None]):
+    """The index of the period a value falls in (NULL outside them all; a period whose
+    bounds are None is not read)."""
     return case(
         *[
-            (and_(column >= start, column < end), index)
-            for index, (start, end) in enumerate(bounds)
+            (and_(column >= each[0], column < each[1]), index)
+            for index, each in enumerate(bounds)
+            if each is not None
         ],
         else_=None,
     )
 
 
-def _within(column, bounds: list[tuple]):
-    return or_(*[and_(column >= start, column < end) for start, end in bounds])
+def _within(column, bounds: list[tuple | None]):
+    return or_(*[and_(column >= each[0], column < each[1]) for each in bounds if each])
 
 
 def load(
@@ -159,6 +161,11 @@ def load(
     months = [(p.starts, p.following_start) for p in wanted]
     moments = [p.bounds() for p in wanted]
     count = len(wanted)
+    # Only the periods compared are shown; the others are there for retention, so the
+    # sums below skip their months (a month's dashboard reads three months, not five).
+    shown = [compared is None or p in compared for p in wanted]
+    shown_months = [each if keep else None for each, keep in zip(months, shown, strict=True)]
+    shown_moments = [each if keep else None for each, keep in zip(moments, shown, strict=True)]
     raws: dict[tuple, Raw] = defaultdict(Raw)
 
     def scoped(query, company_column):
@@ -185,7 +192,7 @@ def load(
         every_period(segment, lambda raw, o=int(owed or 0): setattr(raw, "liability", o))
 
     # Sales per currency.
-    bucket = _bucket(SalesMonth.month, months)
+    bucket = _bucket(SalesMonth.month, shown_months)
     for segment, index, currency, invoices, net, due, on_time, buyers in session.execute(
         scoped(
             select(
@@ -197,7 +204,7 @@ def load(
                 func.sum(SalesMonth.due),
                 func.sum(SalesMonth.on_time),
                 func.count(distinct(case((SalesMonth.invoices > 0, SalesMonth.company_id)))),
-            ).where(_within(SalesMonth.month, months)),
+            ).where(_within(SalesMonth.month, shown_months)),
             SalesMonth.company_id,
         ).group_by(key, bucket, SalesMonth.currency)
     ):
@@ -254,7 +261,7 @@ def load(
 
     # Points moved, and the campaign points sponsors fund.
     sponsors: dict[tuple[str, int], list] = {}
-    bucket = _bucket(PointsMonth.month, months)
+    bucket = _bucket(PointsMonth.month, shown_months)
     measures = ("earned", "campaign", "bonus", "expired", "forfeited", "spent")
     for segment, index, sponsor, *values in session.execute(
         scoped(
@@ -263,7 +270,7 @@ def load(
                 bucket,
                 PointsMonth.sponsor,
                 *(func.sum(getattr(PointsMonth, name)) for name in measures),
-            ).where(_within(PointsMonth.month, months)),
+            ).where(_within(PointsMonth.month, shown_months)),
             PointsMonth.company_id,
         ).group_by(key, bucket, PointsMonth.sponsor)
     ):
@@ -275,7 +282,7 @@ def load(
             sponsors.setdefault((sponsor, index), [0, {}])[0] += int(values[1] or 0)
 
     # Privileges fulfilled (returned goods not counted), and the sponsors' shares.
-    bucket = _bucket(Redemption.fulfilled_at, moments)
+    bucket = _bucket(Redemption.fulfilled_at, shown_moments)
     for segment, index, currency, sponsor, share, number, value in session.execute(
         scoped(
             select(
@@ -291,7 +298,7 @@ def load(
             .where(
                 Redemption.status == RedemptionStatus.FULFILLED,
                 Redemption.returned_at.is_(None),
-                _within(Redemption.fulfilled_at, moments),
+                _within(Redemption.fulfilled_at, shown_moments),
             ),
             Redemption.company_id,
         ).group_by(
@@ -307,38 +314,38 @@ def load(
             _add(raw.cofunded, currency, part)
             _add(sponsors.setdefault((sponsor, index), [0, {}])[1], currency, part)
 
-    # Sign-ins over the period; training as at its end (the row of its last month).
-    bucket = _bucket(ActivityMonth.month, months)
-    last_months = {periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted)}
-    for segment, index, days, people in session.execute(
+    # Sign-ins over the period; training as at its end (the row of its last month): one
+    # pass over the activity summary.
+    bucket = _bucket(ActivityMonth.month, shown_months)
+    last_months = {
+        periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted) if shown[i]
+    }
+    at_end = _bucket(ActivityMonth.month, [(m, periods.next_month(m)) for m in last_months])
+    ends = list(last_months.values())
+    for segment, index, end, days, people, staff, trained in session.execute(
         scoped(
             select(
                 key,
                 bucket,
+                at_end,
                 func.sum(ActivityMonth.sign_in_days),
                 func.sum(ActivityMonth.people_signed_in),
-            ).where(_within(ActivityMonth.month, months)),
-            ActivityMonth.company_id,
-        ).group_by(key, bucket)
-    ):
-        raw = raws[(segment, index)]
-        raw.sign_in_days, raw.people_signed_in = int(days or 0), int(people or 0)
-    for segment, month, staff, trained in session.execute(
-        scoped(
-            select(
-                key,
-                ActivityMonth.month,
                 func.sum(ActivityMonth.staff),
                 func.sum(ActivityMonth.trained),
-            ).where(ActivityMonth.month.in_(list(last_months))),
+            ).where(_within(ActivityMonth.month, shown_months)),
             ActivityMonth.company_id,
-        ).group_by(key, ActivityMonth.month)
+        ).group_by(key, bucket, at_end)
     ):
-        raw = raws[(segment, last_months[month])]
-        raw.staff, raw.trained = int(staff or 0), int(trained or 0)
+        if index is not None:
+            raw = raws[(segment, index)]
+            raw.sign_in_days += int(days or 0)
+            raw.people_signed_in += int(people or 0)
+        if end is not None:
+            raw = raws[(segment, ends[end])]
+            raw.staff, raw.trained = int(staff or 0), int(trained or 0)
 
     # Meetings of the period: seats held, attended, no-shows.
-    bucket = _bucket(Meeting.starts_at, moments)
+    bucket = _bucket(Meeting.starts_at, shown_moments)
     for segment, index, registered, attended, no_shows in session.execute(
         scoped(
             select(
@@ -352,7 +359,7 @@ def load(
             .where(
                 Registration.status == RegistrationStatus.REGISTERED,
                 Meeting.status != MeetingStatus.CANCELLED,
-                _within(Meeting.starts_at, moments),
+                _within(Meeting.starts_at, shown_moments),
             ),
             Registration.company_id,
         ).group_by(key, bucket)
@@ -433,7 +440,7 @@ def load(
             raws[(segment, index)].without_potential = int(missing or 0)
 
     # Satisfaction: answers per class (the survey's own thresholds).
-    bucket = _bucket(SurveyAnswer.answered_at, moments)
+    bucket = _bucket(SurveyAnswer.answered_at, shown_moments)
     for segment, index, answers, promoters, passives in session.execute(
         scoped(
             select(
@@ -445,7 +452,8 @@ def load(
                     case((SurveyAnswer.score.between(PASSIVE_MIN, PROMOTER_MIN - 1), 1), else_=0)
                 ),
             ).where(
-                SurveyAnswer.answered_at.is_not(None), _within(SurveyAnswer.answered_at, moments)
+                SurveyAnswer.answered_at.is_not(None),
+                _within(SurveyAnswer.answered_at, shown_moments),
             ),
             SurveyAnswer.company_id,
         ).group_by(key, bucket)
