@@ -104,8 +104,8 @@ OFFERS = """() => [
  .filter(([, url]) => url.startsWith(location.origin))"""
 
 
-# Paths of one endpoint a role tries before giving up (another company's objects answer
-# 403 or 404): those its own pages linked to come first.
+# Paths of one endpoint, among those a role's own pages linked to, it tries before giving
+# up (a failed load costs as much as a page).
 TRIES = 2
 
 
@@ -166,9 +166,11 @@ class Walk:
                     paths.append(path)
 
     def next_path(self, endpoint: str) -> str | None:
-        candidates = self.mine.get(endpoint, []) + self.found.get(endpoint, [])
-        tried = [path for path in dict.fromkeys(candidates) if path in self.tried]
-        if len(tried) >= TRIES:
+        """The next path to try: those the role's own pages linked to (TRIES of them), else
+        one another role found (it may be another company's object: 403 or 404)."""
+        own = self.mine.get(endpoint)
+        candidates, tries = (own, TRIES) if own else (self.found.get(endpoint, []), 1)
+        if sum(path in self.tried for path in candidates) >= tries:
             return None
         return next((path for path in candidates if path not in self.tried), None)
 
