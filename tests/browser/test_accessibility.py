@@ -8,10 +8,12 @@ checked. Endpoints with no argument are visited too, link or not. Each page is c
 where it is, in the viewer's language; axe-core (static/vendor/, version in its README)
 is injected by Playwright, outside the page's Content-Security-Policy.
 
-axe runs only on a page whose structure was not checked yet: a hash of its DOM without
-text or ids (tags, classes, roles, ARIA and form attributes, whether an element holds
-text; repeated siblings such as table rows counted once), so the same template seen by
-two roles, or a list of 3 and of 30 rows, costs one page load, not another axe run.
+axe runs only on a page with a part whose structure was not checked yet (the top bar,
+main, the dialog, the footer: a role's navigation is the same on all its pages): a hash
+of the part's DOM without text or ids (tags, classes, roles, ARIA and form attributes,
+whether an element holds text; repeated siblings such as table rows counted once), so
+the same template seen by two roles, or a list of 3 and of 30 rows, costs one page load,
+not another axe run.
 Every load still checks the console and that no link or button leads to a silent 403.
 
 The cost is one page load per endpoint and role, and one axe run per page structure (see
@@ -66,9 +68,10 @@ RUN_AXE = """async () => {
 LINKS = """() => [...document.querySelectorAll('a[href]:not([download])')]
   .map((a) => a.href).filter((href) => href.startsWith(location.origin))"""
 
-# The page's structure without its words: tag, classes and the attributes axe looks at,
-# whether the element holds text; children's shapes in first-seen order, each once (a
-# table of 3 rows and one of 30 have the same shape).
+# The structure of each part of the page (the top bar, main, the dialog, the footer: a
+# role's navigation is the same on all its pages) without its words: tag, classes and
+# the attributes axe looks at, whether the element holds text; children's shapes in
+# first-seen order, each once (a table of 3 rows and one of 30 have the same shape).
 SHAPE = """() => {
   const kept = ['role', 'type', 'href', 'for', 'alt', 'title', 'tabindex', 'hidden',
     'disabled', 'required', 'scope', 'lang', 'open', 'aria-label', 'aria-labelledby',
@@ -88,10 +91,13 @@ SHAPE = """() => {
     }
     return own + '(' + children.join(',') + ')';
   };
-  const text = shape(document.documentElement);
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash + ':' + text.length;
+  const hash = (text) => {
+    let h = 0;
+    for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    return h + ':' + text.length;
+  };
+  const lang = document.documentElement.lang + ' ';
+  return [...document.body.children].map((part) => hash(lang + shape(part)));
 }"""
 
 # What the page offers: links, forms and htmx requests, as [method, url].
@@ -119,7 +125,7 @@ class Walk:
     console: list[str] = field(default_factory=list)
     values: dict[str, list] = field(default_factory=dict)  # argument -> values seen in links
     built: set[str] = field(default_factory=set)
-    shapes: set[str] = field(default_factory=set)  # page structures axe has checked
+    shapes: set[str] = field(default_factory=set)  # structures of page parts axe checked
     # The role being walked: the endpoints it has done, the paths it tried, and the paths
     # its own pages linked to.
     done: set[str] = field(default_factory=set)
@@ -247,10 +253,10 @@ class Walk:
         # A part the page loads with htmx (hx-trigger="load") is checked once it is in:
         # while its request runs, its buttons are dimmed (busy, not a contrast fault).
         page.wait_for_function("() => !document.querySelector('.htmx-request')")
-        shape = page.evaluate(SHAPE)
-        if shape in self.shapes:
+        shapes = set(page.evaluate(SHAPE))
+        if shapes <= self.shapes:
             return
-        self.shapes.add(shape)
+        self.shapes |= shapes
         started = time.perf_counter()
         self.axe_runs += 1
         for violation in page.evaluate(RUN_AXE):
