@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from club.core import periods
 from club.core.access import requires
 from club.core.clock import utcnow
+from club.core.confirm import confirmation_page, question
 from club.core.forms import ROW_ACTION, apply_row_action, choices, fill_language_fields
 from club.core.home import home_card
 from club.core.htmx import render_page_or_fragment
@@ -210,12 +212,31 @@ def publish(meeting_id: int):
     return _action(meeting_id, services.publish, lambda _m: _("Published: members can register."))
 
 
+CANCEL_MEETING = question(
+    "events.cancel_meeting",
+    title=_l("Cancel this meeting?"),
+    consequence=_l(
+        "People registered or waiting: %(count)d. Each is e-mailed that the meeting is "
+        "cancelled, and calendars show it cancelled. This cannot be undone."
+    ),
+    action=_l("Cancel the meeting"),
+)
+
+
 @bp.post("/<int:meeting_id>/cancel")
 @requires(Role.CLUB_MANAGER)
 def cancel(meeting_id: int):
-    if request.form.get("confirm") != "yes":
-        flash(_("Tick the box to confirm the cancellation."), "error")
-        return redirect(url_for("events_manage.meeting", meeting_id=meeting_id))
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    seats = services.seats(db.session, meeting)
+    ask = confirmation_page(
+        CANCEL_MEETING,
+        back=url_for("events_manage.meeting", meeting_id=meeting_id),
+        count=seats.taken + seats.waiting,
+    )
+    if ask is not None:
+        return ask
     return _action(
         meeting_id,
         services.cancel_meeting,

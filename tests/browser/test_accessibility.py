@@ -1,17 +1,28 @@
 """Every page passes axe-core's WCAG 2 A and AA rules and logs no console error.
 
-One Chromium context per role walks the demo club from its home page, following links
-breadth-first, and checks ONE page per endpoint (the first role that reaches it: the
-anonymous visitor, then the club manager, the account manager, an account holder and a
-staff member). Endpoints with no argument are visited too, link or not. Each page is
-checked where it is, in the viewer's language; axe-core (static/vendor/, version in its
-README) is injected by Playwright, outside the page's Content-Security-Policy.
+One Chromium context per role (the anonymous visitor, the account manager, the club
+manager, an account holder and a staff member) walks the demo club from its home page,
+following links breadth-first, and loads EACH page it may see: one path per endpoint and
+role, so each role's own version of a page (home, meetings, companies, wallet...) is
+checked. Endpoints with no argument are visited too, link or not. Each page is checked
+where it is, in the viewer's language; axe-core (static/vendor/, version in its README)
+is injected by Playwright, outside the page's Content-Security-Policy.
 
-The cost is one page load and one axe run per endpoint (see the timing printed with -s).
+axe runs only on a page with a part whose structure was not checked yet (the top bar,
+main, the dialog, the footer: a role's navigation is the same on all its pages): a hash
+of the part's DOM without text or ids (tags, classes, roles, ARIA and form attributes,
+whether an element holds text; repeated siblings such as table rows counted once), so
+the same template seen by two roles, or a list of 3 and of 30 rows, costs one page load,
+not another axe run.
+Every load still checks the console and that no link or button leads to a silent 403.
+
+The cost is one page load per endpoint and role, and one axe run per page structure (see
+the timing printed with -s).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +68,38 @@ RUN_AXE = """async () => {
 LINKS = """() => [...document.querySelectorAll('a[href]:not([download])')]
   .map((a) => a.href).filter((href) => href.startsWith(location.origin))"""
 
+# The structure of each part of the page (the top bar, main, the dialog, the footer: a
+# role's navigation is the same on all its pages) without its words: tag, classes and
+# the attributes axe looks at, whether the element holds text; children's shapes in
+# first-seen order, each once (a table of 3 rows and one of 30 have the same shape).
+SHAPE = """() => {
+  const kept = ['role', 'type', 'href', 'for', 'alt', 'title', 'tabindex', 'hidden',
+    'disabled', 'required', 'scope', 'lang', 'open', 'aria-label', 'aria-labelledby',
+    'aria-describedby', 'aria-hidden', 'aria-live', 'aria-current', 'aria-expanded'];
+  const shape = (element) => {
+    let own = element.localName + '.' + [...element.classList].sort().join('.');
+    for (const name of kept) {
+      if (!element.hasAttribute(name)) continue;
+      own += ' ' + name;
+      if (name !== 'href') own += '=' + element.getAttribute(name).replace(/[0-9]+/g, '#');
+    }
+    if ([...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) own += ' T';
+    const children = [];
+    for (const child of element.children) {
+      const s = shape(child);
+      if (!children.includes(s)) children.push(s);
+    }
+    return own + '(' + children.join(',') + ')';
+  };
+  const hash = (text) => {
+    let h = 0;
+    for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    return h + ':' + text.length;
+  };
+  const lang = document.documentElement.lang + ' ';
+  return [...document.body.children].map((part) => hash(lang + shape(part)));
+}"""
+
 # What the page offers: links, forms and htmx requests, as [method, url].
 OFFERS = """() => [
   ...[...document.querySelectorAll('a[href]')].map((a) => ['GET', a.href]),
@@ -67,16 +110,31 @@ OFFERS = """() => [
  .filter(([, url]) => url.startsWith(location.origin))"""
 
 
+# Paths of one endpoint, among those a role's own pages linked to, it tries before giving
+# up (a failed load costs as much as a page).
+TRIES = 2
+
+
 @dataclass
 class Walk:
     app: Flask
     adapter: MapAdapter
-    checked: dict[str, str] = field(default_factory=dict)  # endpoint -> the path checked
+    checked: dict[str, str] = field(default_factory=dict)  # endpoint -> first path checked
     found: dict[str, list[str]] = field(default_factory=dict)  # endpoint -> paths seen
     problems: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     values: dict[str, list] = field(default_factory=dict)  # argument -> values seen in links
     built: set[str] = field(default_factory=set)
+    shapes: set[str] = field(default_factory=set)  # structures of page parts axe checked
+    # The role being walked: the endpoints it has done, the paths it tried, and the paths
+    # its own pages linked to.
+    done: set[str] = field(default_factory=set)
+    tried: set[str] = field(default_factory=set)
+    mine: dict[str, list[str]] = field(default_factory=dict)
+    loads: int = 0
+    refused: int = 0
+    axe_runs: int = 0
+    axe_seconds: float = 0.0
 
     def endpoint(self, url: str) -> tuple[str | None, str]:
         parts = urlsplit(url)
@@ -108,31 +166,44 @@ class Walk:
 
     def note(self, url: str) -> None:
         endpoint, path = self.endpoint(url)
-        if endpoint and endpoint not in self.checked:
-            paths = self.found.setdefault(endpoint, [])
-            if path not in paths:
-                paths.append(path)
+        if endpoint and endpoint not in self.done:
+            for paths in (self.found.setdefault(endpoint, []), self.mine.setdefault(endpoint, [])):
+                if path not in paths:
+                    paths.append(path)
+
+    def next_path(self, endpoint: str) -> str | None:
+        """The next path to try: those the role's own pages linked to (TRIES of them), else
+        one another role found (it may be another company's object: 403 or 404)."""
+        own = self.mine.get(endpoint)
+        candidates, tries = (own, TRIES) if own else (self.found.get(endpoint, []), 1)
+        if sum(path in self.tried for path in candidates) >= tries:
+            return None
+        return next((path for path in candidates if path not in self.tried), None)
 
     def run(self, page, role: Role | None) -> None:
         """Check every page found so far that `role` may see, and those its pages link to."""
-        self.visit(page, "/", role, always=True)
+        self.done, self.tried, self.mine = set(), set(), {}
+        self.visit(page, "/", role)
         while True:
             todo = [
-                (endpoint, paths)
-                for endpoint, paths in self.found.items()
-                if endpoint not in self.checked and paths and self.allowed(endpoint, role)
+                (endpoint, path)
+                for endpoint in list(self.found)
+                if endpoint not in self.done
+                and self.allowed(endpoint, role)
+                and (path := self.next_path(endpoint))
             ]
             if not todo and not self.build(role):
                 return
-            for _endpoint, paths in todo:
-                self.visit(page, paths.pop(0), role)
+            for endpoint, path in todo:
+                if endpoint not in self.done:
+                    self.visit(page, path, role)
 
     def build(self, role: Role | None) -> bool:
         """Pages no link led to (a role's button on a page another role checked): their
         URLs from argument values seen in other links. False when nothing new is left."""
         added = False
         for rule in self.app.url_map.iter_rules():
-            if rule.endpoint in self.checked or "GET" not in rule.methods or not rule.arguments:
+            if rule.endpoint in self.done or "GET" not in rule.methods or not rule.arguments:
                 continue
             if not self.allowed(rule.endpoint, role) or rule.endpoint.startswith("api."):
                 continue
@@ -153,35 +224,51 @@ class Walk:
                     added = True
         return added
 
-    def visit(self, page, path: str, role: Role | None, always: bool = False) -> None:
+    def visit(self, page, path: str, role: Role | None) -> None:
         endpoint, path = self.endpoint(path)
+        self.tried.add(path)
         errors_before = len(self.console)
+        self.loads += 1
         try:
             response = page.goto(path)
         except PlaywrightError as error:
             if "Download is starting" not in str(error):
                 raise
-            self.checked[endpoint] = path  # a file, not a page
+            self.mark(endpoint, path)  # a file, not a page
             return
         if response is None or not response.ok or response.request.redirected_from:
             # Not this object for this role (Chromium logs the 403/404 it got): another
             # path or role may do.
             del self.console[errors_before:]
+            self.refused += 1
             return
         if "text/html" not in (response.headers.get("content-type") or ""):
-            self.checked[endpoint] = path
+            self.mark(endpoint, path)
             return
         for link in page.evaluate(LINKS):
             self.note(link)
         for method, url in page.evaluate(OFFERS):
             self.check_offer(path, method, url, role)
-        if endpoint in self.checked and always:
+        self.mark(endpoint, path)
+        # A part the page loads with htmx (hx-trigger="load") is checked once it is in:
+        # while its request runs, its buttons are dimmed (busy, not a contrast fault).
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        shapes = set(page.evaluate(SHAPE))
+        if shapes <= self.shapes:
             return
-        self.checked[endpoint] = path
+        self.shapes |= shapes
+        started = time.perf_counter()
+        self.axe_runs += 1
         for violation in page.evaluate(RUN_AXE):
             self.problems.append(
-                f"{path} [{violation['id']}] {violation['help']}: {violation['nodes']}"
+                f"{path} ({role}) [{violation['id']}] {violation['help']}: {violation['nodes']}"
             )
+        self.axe_seconds += time.perf_counter() - started
+
+    def mark(self, endpoint: str | None, path: str) -> None:
+        if endpoint:
+            self.done.add(endpoint)
+            self.checked.setdefault(endpoint, path)
 
 
 STATIC = AXE.parents[1]
@@ -199,6 +286,20 @@ def _serve_static(route) -> None:
     )
 
 
+# The club's colours and the tiers' badges (stylesheets the app writes): fetched once for
+# the whole walk, not on every page load.
+APP_STYLESHEETS = re.compile(r"^https?://[^/]+/(club|tiers)\.css(\?.*)?$")
+
+
+def _serve_app_stylesheet(route, cache: dict) -> None:
+    url = route.request.url
+    if url not in cache:
+        response = route.fetch()
+        cache[url] = (response.body(), response.headers.get("content-type", "text/css"))
+    body, content_type = cache[url]
+    route.fulfill(body=body, content_type=content_type)
+
+
 def axe_violations(page) -> list[str]:
     """axe-core's WCAG 2 A/AA violations on the page as it is (for other browser tests)."""
     if not page.evaluate("typeof axe !== 'undefined'"):
@@ -211,6 +312,7 @@ def test_every_page_passes_axe_and_logs_no_error(browser, live_server, browser_a
     started = time.perf_counter()
     walk = Walk(browser_app, browser_app.url_map.bind("127.0.0.1"))
     pages = set()
+    stylesheets: dict = {}
     for rule in browser_app.url_map.iter_rules():
         endpoint, _ = walk.endpoint(rule.rule) if not rule.arguments else (None, "")
         if endpoint and "GET" in rule.methods:
@@ -228,6 +330,7 @@ def test_every_page_passes_axe_and_logs_no_error(browser, live_server, browser_a
         # with the server (a request through the app each), the walk's largest cost after
         # axe itself.
         context.route("**/static/**", _serve_static)
+        context.route(APP_STYLESHEETS, lambda route: _serve_app_stylesheet(route, stylesheets))
         page = context.new_page()
         page.on(
             "console",
@@ -249,7 +352,9 @@ def test_every_page_passes_axe_and_logs_no_error(browser, live_server, browser_a
 
     missed = sorted(pages - set(walk.checked))
     print(
-        f"\naxe: {len(walk.checked)} pages in {time.perf_counter() - started:.1f}s;"
+        f"\naxe: {len(walk.checked)} endpoints, {walk.loads} loads ({walk.refused} refused),"
+        f" {walk.axe_runs} axe runs ({walk.axe_seconds:.1f}s)"
+        f" in {time.perf_counter() - started:.1f}s;"
         f" not reached by a link ({len(missed)}): {', '.join(missed)}"
     )
     assert not walk.problems, "axe-core found violations:\n" + "\n".join(walk.problems)

@@ -297,7 +297,7 @@ def test_calendars_see_changes_and_cancellations_of_the_same_event(
         data=_meeting_form(starts_at=starts, ends_at=ends, capacity="5"),
     )
     assert moved.status_code == 302
-    client.post(f"/manage/meetings/{meeting.id}/cancel", data={"confirm": "yes"})
+    client.post(f"/manage/meetings/{meeting.id}/cancel", data={"confirmed": "1"})
     client.post("/logout")
     login(client, club.staff)
     page = client.post("/meetings/calendar").get_data(as_text=True)
@@ -310,12 +310,26 @@ def test_calendars_see_changes_and_cancellations_of_the_same_event(
     assert services.local(db_session.get(Meeting, meeting.id)).strftime("%Y-%m-%dT%H:%M") == starts
 
 
-def test_cancelling_a_meeting_needs_the_confirmation_box(client, db_session, club, make_meeting):
+def test_cancelling_a_meeting_is_confirmed_first_naming_who_is_told(
+    client, db_session, club, make_meeting
+):
     meeting = make_meeting(capacity=5)
+    services.register(db_session, meeting, club.staff, actor=club.staff)
+    db_session.commit()
     login(client, club.club_manager)
-    client.post(f"/manage/meetings/{meeting.id}/cancel")
+    form = client.get(f"/manage/meetings/{meeting.id}").get_data(as_text=True)
+    assert 'data-confirm="People registered or waiting: 1.' in form
+    assert 'name="confirm"' not in form  # no tick box any more
+    asked = client.post(f"/manage/meetings/{meeting.id}/cancel")
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "People registered or waiting: 1." in page and 'name="confirmed"' in page
     db_session.refresh(meeting)
     assert meeting.status == MeetingStatus.PUBLISHED
+    done = client.post(f"/manage/meetings/{meeting.id}/cancel", data={"confirmed": "1"})
+    assert done.status_code == 302
+    db_session.refresh(meeting)
+    assert meeting.status == MeetingStatus.CANCELLED
 
 
 def test_meeting_times_name_the_club_zone(client, db_session, club, make_meeting):
