@@ -6,7 +6,7 @@ account manager or pilot group. Reads only; the summaries it reads are refreshed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -20,6 +20,8 @@ from club.insight import facts, figures
 from club.insight.facts import CompanyRow, Raw
 from club.insight.figures import Figures, Settings, SponsorFigure
 from club.members.models import Company
+from club.purchases.defaults import main_currency
+from club.rules import services as rules
 from club.satisfaction import services as satisfaction
 from club.satisfaction.services import NpsSummary
 
@@ -31,15 +33,11 @@ class UnknownSplit(ClubError):
 
 
 def settings() -> Settings:
-    """The value of a point (INSIGHT_POINT_VALUE, in CLUB_CURRENCY) and the margin rate
-    (INSIGHT_MARGIN_PERCENT), from the configuration."""
-    config = current_app.config
-    try:
-        value = Decimal(str(config.get("INSIGHT_POINT_VALUE", "1.00")))
-        margin = Decimal(str(config.get("INSIGHT_MARGIN_PERCENT", "20")))
-    except InvalidOperation as error:
-        raise RuntimeError("INSIGHT_POINT_VALUE and INSIGHT_MARGIN_PERCENT are numbers") from error
-    return Settings(value, config.get("CLUB_CURRENCY", "PLN"), margin)
+    """The value of a point (the one the sponsor report uses too, in the club's main
+    currency) and the margin rate (INSIGHT_MARGIN_PERCENT); the configuration checked
+    both at start-up."""
+    margin = Decimal(str(current_app.config.get("INSIGHT_MARGIN_PERCENT", "20")))
+    return Settings(rules.point_value(), main_currency(), margin)
 
 
 @dataclass(frozen=True)
