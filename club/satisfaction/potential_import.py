@@ -21,6 +21,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from club.members.models import Company, User
+from club.purchases.csv_text import delimiter_of
 from club.satisfaction import services
 from club.satisfaction.errors import InvalidPotential
 from club.satisfaction.models import CompanyPotential
@@ -56,9 +57,7 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         return [], [(1, str(_l("The file is empty: the first line names the columns.")))]
-    header_line = lines[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(lines[0]))
     header = [name.strip().lower() for name in next(reader)]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
