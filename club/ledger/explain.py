@@ -149,7 +149,8 @@ def _bonus_rule(entry: Entry) -> str:
         "%(rule)s (version %(version)s): %(document)s.",
         rule=names.get(language) or names.get("en") or "?",
         version=details.get("version", "?"),
-        document=details.get("document") or "?",
+        # The sentence ends in a period: a document named "... Sp. z o.o." keeps one.
+        document=(details.get("document") or "?").rstrip("."),
     )
     if details.get("amount") is not None:
         text += " " + _(

@@ -31,3 +31,14 @@ def test_frozen_points_name_the_day_as_the_reader_writes_it(app):
     )
     with app.test_request_context("/"), force_locale("en"):
         assert "frozen since 1 Mar 2026" in explain(entry)
+
+
+def test_a_rule_line_ends_in_one_period_when_the_document_ends_in_one(app):
+    entry = Entry(
+        kind=EntryKind.EARN,
+        amount=10,
+        source_type="bonus_rule",
+        details={"names": {"en": "E-invoices"}, "version": 2, "document": "Report Sp. z o.o."},
+    )
+    with app.test_request_context("/"), force_locale("en"):
+        assert explain(entry) == "E-invoices (version 2): Report Sp. z o.o."
