@@ -141,6 +141,8 @@ def _data(*, day: date, start: time, hours: float, zone: str, texts: str, **fiel
         "speakers": [],
     }
     values.update(fields)
+    # By name: written when the club's language is known (in the app), not at import.
+    values["speakers"] = [_speaker(name) for name in values["speakers"]]
     return MeetingData(
         starts_at=starts,
         ends_at=starts + timedelta(hours=hours),
@@ -194,7 +196,7 @@ BREAKFAST = {
     "capacity": 12,
     "seats_per_company": 2,
     "attendance_points": 40,
-    "speakers": [_speaker("Katarzyna Wiśniewska"), _speaker("Marek Zieliński")],
+    "speakers": ["Katarzyna Wiśniewska", "Marek Zieliński"],
 }
 
 
@@ -243,7 +245,7 @@ def _took_place(session: Session, manager: User, now: datetime, today: date, pol
             place="Ресторан «Пушкин», Тверской бульвар 26А, Москва",
             capacity=20,
             attendance_points=50,
-            speakers=[_speaker("Анна Соколова")],
+            speakers=["Анна Соколова"],
         ),
     )
     seated = _register_all(session, evening, russian, at=now - timedelta(days=60))
@@ -269,7 +271,7 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
             capacity=16,
             seats_per_company=3,
             attendance_points=80,
-            speakers=[_speaker("Anna Nowak")],
+            speakers=["Anna Nowak"],
         ),
     )
     _register_all(session, academy, polish[2:6], at=now - timedelta(days=10))

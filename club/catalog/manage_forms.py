@@ -138,7 +138,7 @@ class VariantForm(Form):
     """One size or colour of a good: a row of its list editor; an empty row is left out.
     The names match Variant's columns, so a privilege being edited fills the rows."""
 
-    label = StringField(_l("Name"), validators=[Optional(), Length(max=80)], filters=[strip])
+    label = StringField(_l("Variant"), validators=[Optional(), Length(max=80)], filters=[strip])
     stock = IntegerField(
         _l("Units in stock"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
