@@ -117,3 +117,12 @@ def test_the_list_editors_in_three_languages_on_a_phone(page, browser_app, artif
             expect(speaker.locator(".lang-marker")).to_have_count(0)
         _fits(page)
         speaker.screenshot(path=artifacts / f"editors-speaker-page-{language}.png")
+
+    # On a desktop a row's fields share a line; each language's block spans the row.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/manage/meetings/{ids['draft']}/edit")
+    speakers = page.locator("#speakers-editor")
+    name, role = (speakers.locator(f"input[name='speakers-0-{n}']") for n in ("name", "role"))
+    assert name.bounding_box()["y"] == role.bounding_box()["y"]
+    _fits(page)
+    speakers.screenshot(path=artifacts / "editors-speakers-desktop-ru.png")
