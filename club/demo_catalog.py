@@ -392,11 +392,54 @@ def _texts(key: str) -> dict[str, dict[str, str]]:
     return texts
 
 
+# The brief questions in the other languages, by their English text.
+QUESTION_LABELS = {
+    "The client (company and industry)": (
+        "Klient (firma i branża)",
+        "Клиент (компания и отрасль)",
+    ),
+    "What the client needs": ("Czego potrzebuje klient", "Что нужно клиенту"),
+    "When you need it": ("Na kiedy tego potrzebujesz", "К какому сроку это нужно"),
+    "Your web site": ("Twoja strona internetowa", "Ваш сайт"),
+    "Topic": ("Temat", "Тема"),
+    "Length in words": ("Długość w słowach", "Объём в словах"),
+    "Region and customer group": ("Region i grupa klientów", "Регион и группа клиентов"),
+    "How many people": ("Ile osób", "Сколько человек"),
+    "Where": ("Gdzie", "Где"),
+    "Which products": ("Które produkty", "Какие товары"),
+    "Traveller's full name (as in the passport)": (
+        "Imię i nazwisko podróżnego (jak w paszporcie)",
+        "Полное имя путешественника (как в паспорте)",
+    ),
+    "Preferred dates": ("Preferowane terminy", "Желаемые даты"),
+    "Invoice note (optional)": (
+        "Uwaga na fakturze (opcjonalnie)",
+        "Примечание к счёту (необязательно)",
+    ),
+    "Shop or showroom address": ("Adres sklepu lub salonu", "Адрес магазина или салона"),
+}
+# Not yet translated into one language: its readers see the club language's, marked.
+PARTLY_TRANSLATED_QUESTION = "Shop or showroom address"
+
+
+def _brief(questions: list[dict]) -> list[dict]:
+    """The questions with their label in English, Polish and Russian."""
+    brief = []
+    for question in questions:
+        english = question["label"]
+        polish, russian = QUESTION_LABELS[english]
+        labels = {"en": english, "pl": polish, "ru": russian}
+        if english == PARTLY_TRANSLATED_QUESTION:
+            del labels[next(lang for lang in ("ru", "en") if lang != club_language())]
+        brief.append({**{k: v for k, v in question.items() if k != "label"}, "labels": labels})
+    return brief
+
+
 def load_catalogue(session: Session, *, manager: User, now: datetime) -> list[Privilege]:
     made = []
     for key, category, points, value, lead, extra in PRIVILEGES:
         fields = dict(extra)
-        fields.setdefault("brief", [])
+        fields["brief"] = _brief(fields.get("brief", []))
         fields["texts"] = _texts(key)
         made.append(
             catalog.save_privilege(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from club.core.languages import club_language
 from club.core.periods import club_today
 from club.events import services
-from club.events.services import MeetingData
+from club.events.services import MeetingData, SpeakerData
 from club.members.models import Company, MembershipStatus, User
 
 # Each meeting's title, theme and description in the club's three languages.
@@ -141,12 +141,52 @@ def _data(*, day: date, start: time, hours: float, zone: str, texts: str, **fiel
         "speakers": [],
     }
     values.update(fields)
+    # By name: written when the club's language is known (in the app), not at import.
+    values["speakers"] = [_speaker(name) for name in values["speakers"]]
     return MeetingData(
         starts_at=starts,
         ends_at=starts + timedelta(hours=hours),
         timezone=zone,
         **values,
     )
+
+
+# Each speaker's role and short bio in the club's languages (the academy's speaker is
+# not yet translated into one of them: its readers see the club language's, marked).
+SPEAKERS = {
+    "Katarzyna Wiśniewska": {
+        "pl": ("Kierownik klubu", "Prowadzi klub partnerów od jego założenia."),
+        "en": ("Club manager", "Has run the partner club since it was founded."),
+        "ru": ("Руководитель клуба", "Ведёт партнёрский клуб с момента его основания."),
+    },
+    "Marek Zieliński": {
+        "pl": ("Projektant oświetlenia", "Od 15 lat projektuje oświetlenie biur."),
+        "en": ("Lighting designer", "Has designed office lighting for 15 years."),
+        "ru": ("Светодизайнер", "15 лет проектирует освещение офисов."),
+    },
+    "Анна Соколова": {
+        "pl": ("Menedżerka ds. partnerów", ""),
+        "en": ("Partner manager", ""),
+        "ru": ("Менеджер по работе с партнёрами", ""),
+    },
+    "Anna Nowak": {
+        "pl": ("Projektantka wnętrz handlowych", "Sklepy w 12 krajach."),
+        "en": ("Retail interior designer", "Shops in 12 countries."),
+        "ru": ("Дизайнер торговых интерьеров", "Магазины в 12 странах."),
+    },
+}
+PARTLY_TRANSLATED_SPEAKER = "Anna Nowak"
+
+
+def _speaker(name: str) -> SpeakerData:
+    """A speaker with the role and bio in the club language and the others."""
+    club = club_language()
+    written = dict(SPEAKERS[name])
+    if name == PARTLY_TRANSLATED_SPEAKER:
+        del written[next(lang for lang in ("ru", "en") if lang != club)]
+    role, bio = written.pop(club)
+    texts = {language: {"role": r, "bio": b} for language, (r, b) in written.items()}
+    return SpeakerData(name, role, bio, texts)
 
 
 BREAKFAST = {
@@ -156,10 +196,7 @@ BREAKFAST = {
     "capacity": 12,
     "seats_per_company": 2,
     "attendance_points": 40,
-    "speakers": [
-        ("Katarzyna Wiśniewska", "Kierownik klubu", "Prowadzi klub partnerów od jego założenia."),
-        ("Marek Zieliński", "Projektant oświetlenia", "Od 15 lat projektuje oświetlenie biur."),
-    ],
+    "speakers": ["Katarzyna Wiśniewska", "Marek Zieliński"],
 }
 
 
@@ -208,7 +245,7 @@ def _took_place(session: Session, manager: User, now: datetime, today: date, pol
             place="Ресторан «Пушкин», Тверской бульвар 26А, Москва",
             capacity=20,
             attendance_points=50,
-            speakers=[("Анна Соколова", "Менеджер по работе с партнёрами", "")],
+            speakers=["Анна Соколова"],
         ),
     )
     seated = _register_all(session, evening, russian, at=now - timedelta(days=60))
@@ -234,7 +271,7 @@ def _planned(session: Session, manager: User, now: datetime, today: date, polish
             capacity=16,
             seats_per_company=3,
             attendance_points=80,
-            speakers=[("Anna Nowak", "Projektantka wnętrz handlowych", "Sklepy w 12 krajach.")],
+            speakers=["Anna Nowak"],
         ),
     )
     _register_all(session, academy, polish[2:6], at=now - timedelta(days=10))

@@ -684,10 +684,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- the catalogue ---------------------------------------------------------------------
 
+# As stored: each question's label by language (the club language, English in the tests).
 BRIEF = [
-    {"key": "site", "label": "Your web site", "type": "url", "required": True},
-    {"key": "topic", "label": "Topic", "type": "text", "required": True},
-    {"key": "words", "label": "Length in words", "type": "number", "required": False},
+    {"key": "site", "labels": {"en": "Your web site"}, "type": "url", "required": True},
+    {"key": "topic", "labels": {"en": "Topic"}, "type": "text", "required": True},
+    {"key": "words", "labels": {"en": "Length in words"}, "type": "number", "required": False},
 ]
 
 

@@ -1,11 +1,12 @@
-"""The migration of issue 19 moves what privileges and meetings say to the club language."""
+"""The migrations of issue 19 move what privileges, meetings and their speakers and brief
+questions say to the club language (and back down)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from club.catalog.models import Privilege
@@ -15,6 +16,7 @@ from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.one_database("sqlite")
 BEFORE = "0404108d3e14"  # the head before the texts in each language
+BEFORE_SPEAKERS = "9c3e5a7d1b20"  # the head before speakers' and questions' languages
 
 
 @pytest.mark.slow
@@ -39,7 +41,7 @@ def test_existing_privileges_and_meetings_are_written_in_the_club_language(tmp_p
                     is_pilot_only=False,
                     lead_time_days=1,
                     delivers_at_once=False,
-                    brief=[],
+                    brief=[{"key": "site", "label": "Сайт", "type": "url", "required": True}],
                     position=1,
                     created_at=now,
                     updated_at=now,
@@ -66,6 +68,12 @@ def test_existing_privileges_and_meetings_are_written_in_the_club_language(tmp_p
                     created_at=now,
                 )
             )
+            connection.execute(
+                text(
+                    "INSERT INTO meeting_speaker (meeting_id, position, name, role, bio) VALUES "
+                    "(1, 0, 'Анна', 'Дизайнер', ''), (1, 1, 'Ян', '', '')"
+                )
+            )
         upgrade()
         with db.engine.connect() as connection:
             privilege = connection.execute(
@@ -74,6 +82,16 @@ def test_existing_privileges_and_meetings_are_written_in_the_club_language(tmp_p
             meeting = connection.execute(
                 text("SELECT language, title, theme, description FROM meeting_text")
             ).all()
+            speakers = connection.execute(
+                text("SELECT speaker_id, language, role, bio FROM meeting_speaker_text")
+            ).all()
+            brief = connection.execute(Privilege.__table__.select()).one().brief
+        downgrade(revision=BEFORE_SPEAKERS)
+        with db.engine.connect() as connection:
+            brief_down = connection.execute(Privilege.__table__.select()).one().brief
         db.engine.dispose()
+    assert speakers == [(1, "ru", "Дизайнер", "")]  # Ян has nothing to translate
+    assert brief == [{"key": "site", "labels": {"ru": "Сайт"}, "type": "url", "required": True}]
+    assert brief_down == [{"key": "site", "type": "url", "required": True, "label": "Сайт"}]
     assert privilege == [("ru", "Старая привилегия", "Кратко", "Всё")]
     assert meeting == [("ru", "Вечер", "Тема", "Описание")]

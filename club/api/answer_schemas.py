@@ -175,9 +175,16 @@ class EntryPage(BaseModel):
     entries: list[Entry]
 
 
+Language = Literal["en", "pl", "ru"]
+
+
 class BriefQuestion(BaseModel):
-    key: str
-    label: str
+    key: str = Field(description="Names the answer in `answers` when redeeming.")
+    label: str = Field(description="In `language`.")
+    language: Language = Field(
+        description="The language of `label`: the request's (Accept-Language) when the "
+        "question is written in it, else the club's language (CLUB_LANGUAGE)."
+    )
     type: Literal[catalog.QUESTION_TYPES]  # type: ignore[valid-type]
     required: bool
 
@@ -186,9 +193,6 @@ class Variant(BaseModel):
     id: int
     label: str
     in_stock: int
-
-
-Language = Literal["en", "pl", "ru"]
 
 
 class Privilege(BaseModel):

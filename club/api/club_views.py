@@ -25,6 +25,17 @@ from club.members.standing import sees_pilot_only
 # --- the catalogue, for an account holder's personal token ------------------------------
 
 
+def _question_json(question: dict) -> answer_schemas.BriefQuestion:
+    label, shown = catalog.question_label(question)  # Accept-Language, else the club's
+    return answer_schemas.BriefQuestion(
+        key=question["key"],
+        label=label,
+        language=shown.language,
+        type=question.get("type", "text"),
+        required=question.get("required", True),
+    )
+
+
 def _privilege_json(privilege, *, today) -> answer_schemas.Privilege:
     text = privilege.localized  # Accept-Language, else the club's language
     left = catalog.remaining(db.session, privilege, today=today)
@@ -46,15 +57,7 @@ def _privilege_json(privilege, *, today) -> answer_schemas.Privilege:
         lead_time_days=privilege.lead_time_days,
         left_this_quarter=left.this_quarter,
         in_stock=left.in_stock,
-        brief=[
-            answer_schemas.BriefQuestion(
-                key=question["key"],
-                label=question["label"],
-                type=question.get("type", "text"),
-                required=question.get("required", True),
-            )
-            for question in privilege.brief
-        ],
+        brief=[_question_json(question) for question in privilege.brief],
         available=catalog.unavailable_reason(privilege, today=today) is None,
     )
 

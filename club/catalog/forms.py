@@ -10,7 +10,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from club.catalog.goods import Delivery
 from club.catalog.models import PrivilegeKind
+from club.catalog.privileges import question_label
 from club.core.forms import choices
+from club.core.languages import with_marker
 
 INPUT_KINDS = {"date": {"type": "date"}, "number": {"inputmode": "decimal"}}
 FIELD_TYPES = {
@@ -43,7 +45,7 @@ def redeem_form_class(privilege):
             RedeemForm,
             f"q_{question['key']}",
             field_class(
-                question["label"],
+                with_marker(*question_label(question)),
                 validators=[Optional(), Length(max=2000)],
                 render_kw=render_kw,
             ),

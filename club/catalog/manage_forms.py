@@ -32,11 +32,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from club.catalog.errors import CatalogError
 from club.catalog.models import Category, PrivilegeKind
 from club.catalog.pictures import max_megabytes
+from club.catalog.privileges import MAX_LABEL_LENGTH
 from club.core.formatting import plain_amount
 from club.core.forms import NUMERIC, add_language_fields, choices, language_texts, strip
+from club.core.languages import LANGUAGES, club_language
 from club.extensions import db
 from club.members.tiers import tier_choices
 
@@ -88,9 +89,12 @@ MAX_QUESTIONS = 20
 
 class QuestionForm(Form):
     """One question of a privilege's brief: a row of its list editor; a row without a
-    label is left out. The key names the answer in exports; empty, one is made up."""
+    label is left out. The key names the answer in exports; empty, one is made up.
+    `label` is the club language's; `label_en`, `label_ru`... the other languages'."""
 
-    label = StringField(_l("Question"), validators=[Optional(), Length(max=200)], filters=[strip])
+    label = StringField(
+        _l("Question"), validators=[Optional(), Length(max=MAX_LABEL_LENGTH)], filters=[strip]
+    )
     type = SelectField(_l("Answer"), default="text", choices=choices(QUESTION_TYPE_LABELS.items()))
     required = BooleanField(_l("Required"), default=True)
     key = StringField(
@@ -101,6 +105,45 @@ class QuestionForm(Form):
             Regexp(r"^[a-z][a-z0-9_]*$", message=_l("a-z, 0-9 and _, starting with a letter.")),
         ],
         filters=[strip, lambda value: value.lower() if isinstance(value, str) else value],
+    )
+
+    def labels(self) -> dict[str, str]:
+        """The question in each language it is written in."""
+        return {
+            language: text
+            for language, text in {
+                club_language(): self.label.data,
+                **{
+                    language: values["label"]
+                    for language, values in language_texts(self, ("label",)).items()
+                },
+            }.items()
+            if text
+        }
+
+
+add_language_fields(
+    QuestionForm,
+    {
+        "label": lambda _language: StringField(
+            _l("Question"), validators=[Optional(), Length(max=MAX_LABEL_LENGTH)], filters=[strip]
+        )
+    },
+)
+
+MAX_VARIANTS = 50
+
+
+class VariantForm(Form):
+    """One size or colour of a good: a row of its list editor; an empty row is left out.
+    The names match Variant's columns, so a privilege being edited fills the rows."""
+
+    label = StringField(_l("Variant"), validators=[Optional(), Length(max=80)], filters=[strip])
+    stock = IntegerField(
+        _l("Units in stock"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        widget=TextInput(),
+        render_kw=NUMERIC,
     )
 
 
@@ -179,11 +222,7 @@ class PrivilegeForm(FlaskForm):
     parcel_size = StringField(
         _l("Parcel size"), validators=[Optional(), Length(max=40)], filters=[strip]
     )
-    variants = TextAreaField(
-        _l("Variants"),
-        validators=[Optional(), Length(max=5_000)],
-        render_kw={"rows": 3, "placeholder": "M | 10"},
-    )
+    variants = FieldList(FormField(VariantForm), min_entries=1, max_entries=MAX_VARIANTS)
     delivers_at_once = BooleanField(_l("Give the code at once, without approval"))
     pool_threshold = IntegerField(
         _l("Warn when fewer codes are left than"),
@@ -196,8 +235,6 @@ class PrivilegeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices((kind.value, kind.label) for kind in PrivilegeKind)
-        if isinstance(self.variants.data, list):  # from the privilege being edited
-            self.variants.data = "\n".join(f"{v.label} | {v.stock}" for v in self.variants.data)
         self.category.choices = choices((category.value, category.label) for category in Category)
         self.min_tier_id.choices = tier_choices(db.session, _("Every member"))
         if isinstance(self.min_tier_id.data, int):  # from the privilege being edited
@@ -205,6 +242,47 @@ class PrivilegeForm(FlaskForm):
         self.image.label.text = _(
             "Picture (PNG, JPEG or WebP, up to %(size)s MB)", size=max_megabytes()
         )
+
+    def fill_brief(self, brief: list[dict]) -> None:
+        """Show a privilege's questions: each label in its language's field."""
+        rows = []
+        for question in brief:
+            labels = question.get("labels") or {}
+            row = {name: question.get(name) for name in ("key", "type", "required")}
+            row["label"] = labels.get(club_language(), "")
+            row.update({f"label_{language}": labels.get(language, "") for language in LANGUAGES})
+            rows.append(row)
+        self.brief.process(None, rows)
+
+    def validate_brief(self, field):
+        for entry in field.entries:
+            if not entry.form.label.data and entry.form.labels():
+                entry.form.label.errors = [
+                    *entry.form.label.errors,
+                    _("Write the question in the club language too."),
+                ]
+                raise ValidationError(_("Each question needs its text in the club language."))
+
+    def validate_variants(self, field):
+        for entry in field.entries:
+            row = entry.form
+            if row.errors:
+                continue
+            if not row.label.data and row.stock.data is not None:
+                row.label.errors = [*row.label.errors, _("Give the variant a name.")]
+            elif row.label.data and row.stock.data is None:
+                row.stock.errors = [*row.stock.errors, _("Give the units in stock (0 or more).")]
+            else:
+                continue
+            raise ValidationError(_("Each variant needs a name and its units in stock."))
+
+    def variant_rows(self) -> list[tuple[str, int]]:
+        """(name, stock) of the rows with a name, in order."""
+        return [
+            (entry.form.label.data, entry.form.stock.data)
+            for entry in self.variants.entries
+            if entry.form.label.data
+        ]
 
     def validate_sponsor_share_percent(self, field):
         if field.data and not self.sponsor.data:
@@ -229,7 +307,7 @@ class PrivilegeForm(FlaskForm):
             "parcel_size": self.parcel_size.data or None,
             "delivers_at_once": self.delivers_at_once.data,
             "pool_threshold": self.pool_threshold.data,
-            "variants": parse_variants(self.variants.data or ""),
+            "variants": self.variant_rows(),
             "points_cost": self.points_cost.data,
             "money_value": self.money_value.data,
             "currency": self.currency.data,
@@ -248,13 +326,13 @@ class PrivilegeForm(FlaskForm):
     def brief_questions(self) -> list[dict]:
         """The rows with a question, in order, for the service to check; a row without a
         key gets q1, q2, ... (the first not taken)."""
-        rows = [entry.form for entry in self.brief.entries if entry.form.label.data]
+        rows = [entry.form for entry in self.brief.entries if entry.form.labels()]
         taken = {row.key.data for row in rows if row.key.data}
         numbers = (f"q{n}" for n in range(1, 10 * MAX_QUESTIONS) if f"q{n}" not in taken)
         return [
             {
                 "key": row.key.data or next(numbers),
-                "label": row.label.data,
+                "labels": row.labels(),
                 "type": row.type.data,
                 "required": bool(row.required.data),
             }
@@ -277,22 +355,6 @@ add_language_fields(
         ),
     },
 )
-
-
-def parse_variants(text: str) -> list[tuple[str, int]]:
-    """`label | stock` lines into a good's variants; blank lines are skipped."""
-    variants = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        label, _bar, stock = (part.strip() for part in line.rpartition("|"))
-        if not _bar or not stock.isdigit() or not label:
-            raise CatalogError(
-                _("Line %(line)d: write name | stock, e.g. XL | 10.", line=number),
-                field="variants",
-            )
-        variants.append((label, int(stock)))
-    return variants
 
 
 class ReorderForm(FlaskForm):

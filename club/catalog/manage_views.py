@@ -91,8 +91,9 @@ def _privilege_form_page(privilege: Privilege | None):
     form = PrivilegeForm(obj=privilege)
     if privilege is not None and not form.is_submitted():
         fill_language_fields(form, privilege, TEXT_FIELDS)  # each language as written
+        form.fill_brief(privilege.brief)
     if apply_row_action(form, request.form.get(ROW_ACTION)):
-        return _privilege_form(form, privilege, 200)  # a brief question added or removed
+        return _privilege_form(form, privilege, 200)  # a question or variant added or removed
     if not form.validate_on_submit():
         return _privilege_form(form, privilege, 422 if form.is_submitted() else 200)
     on_refusal(lambda error: _privilege_form(form, privilege, 422), form=form)

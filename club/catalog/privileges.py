@@ -23,7 +23,16 @@ from club.catalog.models import (
     Variant,
 )
 from club.core.clock import utcnow
-from club.core.languages import checked_texts, club_language, texts_text, write_texts
+from club.core.languages import (
+    LANGUAGES,
+    Shown,
+    checked_texts,
+    club_language,
+    in_viewer_language,
+    language_name,
+    texts_text,
+    write_texts,
+)
 from club.core.periods import quarter_of
 from club.members.models import Company, User
 from club.members.standing import reaches
@@ -123,8 +132,13 @@ def remaining(session: Session, privilege: Privilege, *, today: date) -> Remaini
 # --- the brief ------------------------------------------------------------------------
 
 
+MAX_LABEL_LENGTH = 200
+
+
 def check_brief_definition(brief) -> list[dict]:
-    """Validate the questions the club manager wrote for a privilege."""
+    """Validate the questions the club manager wrote for a privilege. Each question's
+    label is kept in each club language, `"labels": {"pl": ..., "en": ...}`; the club
+    language's is needed. A plain `"label"` is the club language's (older callers)."""
     if not isinstance(brief, list):
         raise CatalogError(_("The brief must be a list of questions."), field="brief")
     keys = set()
@@ -133,11 +147,19 @@ def check_brief_definition(brief) -> list[dict]:
         if not isinstance(question, dict):
             raise CatalogError(_("Each question needs a key and a label."), field="brief")
         key = str(question.get("key", "")).strip()
-        label = str(question.get("label", "")).strip()
+        labels = _labels(question)
         kind = question.get("type", "text")
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key) or not label or key in keys:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key) or not labels or key in keys:
             raise CatalogError(
                 _("Each question needs a unique key (a-z, 0-9, _) and a label."), field="brief"
+            )
+        if not labels.get(club_language()):
+            raise CatalogError(
+                _(
+                    "Each question needs its text in the club language (%(language)s).",
+                    language=language_name(club_language()),
+                ),
+                field="brief",
             )
         if kind not in QUESTION_TYPES:
             raise CatalogError(
@@ -147,12 +169,38 @@ def check_brief_definition(brief) -> list[dict]:
         cleaned.append(
             {
                 "key": key,
-                "label": label[:200],
+                "labels": labels,
                 "type": kind,
                 "required": bool(question.get("required", True)),
             }
         )
     return cleaned
+
+
+def _labels(question: dict) -> dict[str, str]:
+    """A question's labels by language, stripped, the empty ones left out."""
+    given = question.get("labels") or {}
+    if not isinstance(given, dict):
+        raise CatalogError(_("Each question needs a key and a label."), field="brief")
+    if "label" in question and not given.get(club_language()):
+        given = {**given, club_language(): question["label"]}
+    labels = {}
+    for language, text in given.items():
+        if language not in LANGUAGES:
+            raise CatalogError(_("The portal has no such language."), field="brief")
+        text = str(text or "").strip()
+        if len(text) > MAX_LABEL_LENGTH:
+            raise CatalogError(
+                _("At most %(num)d characters.", num=MAX_LABEL_LENGTH), field="brief"
+            )
+        if text:
+            labels[language] = text
+    return dict(sorted(labels.items()))
+
+
+def question_label(question: dict) -> tuple[str, Shown]:
+    """A brief question's label in the viewer's language, else the club's, and which."""
+    return in_viewer_language(question.get("labels") or {})
 
 
 # --- the club manager's catalogue -------------------------------------------------------

@@ -46,6 +46,7 @@ from club.core.clock import utcnow
 from club.core.confirm import confirmation_page, question
 from club.core.formatting import points as points_text
 from club.core.htmx import render_page_or_fragment
+from club.core.languages import with_marker
 from club.core.periods import club_today
 from club.core.refusals import on_refusal
 from club.core.roles import ALL_ROLES, Role
@@ -283,7 +284,12 @@ def _proposals_waiting():
     def open_proposals() -> int:
         return services.open_wish_count(db.session, current_user.company_id)
 
-    return {"open_proposals": open_proposals}
+    return {"open_proposals": open_proposals, "brief_label": brief_label}
+
+
+def brief_label(question: dict):
+    """A brief question's label for a page: the viewer's language, else marked."""
+    return with_marker(*services.question_label(question))
 
 
 def _steps(redemption: Redemption) -> tuple:

@@ -15,6 +15,7 @@ from babel import Locale
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy.ext.hybrid import hybrid_property
 
 from club.core.errors import ClubError
@@ -106,6 +107,8 @@ class Translated:
     """
 
     TEXT_FIELDS: tuple[str, ...] = ()
+    # The field a language's text cannot be without; None: a text with any field is kept.
+    TEXT_REQUIRED: str | None = "title"
     texts: Any
 
     @property
@@ -147,16 +150,18 @@ def write_texts(
     owner: Translated, text_class: type, texts: Mapping[str, Mapping[str, str]] | None
 ) -> None:
     """Keep `owner.texts` as given: the club language's row follows the base columns;
-    each other language is written when it has a title and removed when its title is
-    empty. `texts=None` leaves the other languages alone."""
+    each other language is written when it has a title (`TEXT_REQUIRED`; without one,
+    any field) and removed when it has none. `texts=None` leaves the other languages
+    alone."""
     default = club_language()
     wanted = {default: {name: getattr(owner, f"base_{name}") or "" for name in owner.TEXT_FIELDS}}
     for language, values in (texts or {}).items():
         if language != default and language in LANGUAGES:
             wanted[language] = {name: (values.get(name) or "") for name in owner.TEXT_FIELDS}
     rows = {text.language: text for text in owner.texts}
+    required = owner.TEXT_REQUIRED
     for language, values in wanted.items():
-        if not values.get("title"):
+        if not (values.get(required) if required else any(values.values())):
             if language in rows and texts is not None:
                 owner.texts.remove(rows[language])
             continue
@@ -169,10 +174,13 @@ def write_texts(
 
 
 def checked_texts(
-    texts: Mapping[str, Mapping[str, object]], limits: Mapping[str, int]
+    texts: Mapping[str, Mapping[str, object]],
+    limits: Mapping[str, int],
+    *,
+    title_needed: bool = True,
 ) -> dict[str, dict[str, str]]:
     """Each language's fields, stripped and within `limits` (the first field, the title,
-    is needed once a language has any text)."""
+    is needed once a language has any text, unless `title_needed` is False)."""
     title = next(iter(limits))
     checked: dict[str, dict[str, str]] = {}
     for language, values in texts.items():
@@ -184,13 +192,34 @@ def checked_texts(
                 raise ClubError(
                     _("At most %(num)d characters.", num=limit), field=f"{name}_{language}"
                 )
-        if any(row.values()) and not row[title]:
+        if title_needed and any(row.values()) and not row[title]:
             raise ClubError(
                 _("Give a title in this language too, or leave it empty."),
                 field=f"{title}_{language}",
             )
         checked[language] = row
     return checked
+
+
+def in_viewer_language(by_language: Mapping[str, str]) -> tuple[str, Shown]:
+    """One short text kept as `{"pl": ..., "en": ...}` (a brief question's label): the
+    viewer's, else the club's, else any; with the language it is shown in."""
+    wanted, default = viewer_language(), club_language()
+    for language in (wanted, default, *sorted(by_language)):
+        if by_language.get(language):
+            return by_language[language], Shown(language, wanted)
+    return "", Shown(wanted, wanted)
+
+
+def with_marker(text: str, shown: Shown) -> Markup:
+    """`text` for a page; when it is not in the viewer's language, in a span that says its
+    language, followed by the "shown in Polish" marker (as `_macros/languages.html`)."""
+    if not shown.is_fallback:
+        return escape(text)
+    return Markup(
+        '<span lang="{language}">{text}</span>'
+        ' <span class="lang-marker" data-language="{language}">{marker}</span>'
+    ).format(language=shown.language, text=text, marker=shown.marker)
 
 
 def texts_text(owner: Translated) -> str:

@@ -31,18 +31,60 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from club.core.forms import NUMERIC, add_language_fields, choices, language_texts, strip
+from club.core.languages import LANGUAGES
 from club.events.models import AUDIENCE_LABELS, FORMAT_LABELS
-from club.events.services import MAX_SPEAKERS, MeetingData
+from club.events.services import MAX_SPEAKERS, SPEAKER_LIMITS, MeetingData, SpeakerData
 
 MINUTES = ["%Y-%m-%dT%H:%M"]
 
 
 class SpeakerForm(Form):
-    """One speaker: a row of the speakers' list editor; a row without a name is left out."""
+    """One speaker: a row of the speakers' list editor; a row without a name is left out.
+    The role and bio are the club language's; `role_en`, `bio_en`... the other languages'."""
 
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
-    role = StringField(_l("Role"), validators=[Optional(), Length(max=200)], filters=[strip])
-    bio = StringField(_l("Short bio"), validators=[Optional(), Length(max=500)], filters=[strip])
+    role = StringField(
+        _l("Role"), validators=[Optional(), Length(max=SPEAKER_LIMITS["role"])], filters=[strip]
+    )
+    bio = StringField(
+        _l("Short bio"), validators=[Optional(), Length(max=SPEAKER_LIMITS["bio"])], filters=[strip]
+    )
+
+    def has_text(self) -> bool:
+        """A role or a bio in any language."""
+        names = [*SPEAKER_TEXTS, *(f"{n}_{lang}" for n in SPEAKER_TEXTS for lang in LANGUAGES)]
+        return any(getattr(self, name).data for name in names)
+
+
+SPEAKER_TEXTS = ("role", "bio")
+add_language_fields(
+    SpeakerForm,
+    {
+        "role": lambda _language: StringField(
+            _l("Role"),
+            validators=[Optional(), Length(max=SPEAKER_LIMITS["role"])],
+            filters=[strip],
+        ),
+        "bio": lambda _language: StringField(
+            _l("Short bio"),
+            validators=[Optional(), Length(max=SPEAKER_LIMITS["bio"])],
+            filters=[strip],
+        ),
+    },
+)
+
+
+def speaker_rows(speakers) -> list[dict]:
+    """The meeting's speakers as rows of the editor: each language as written."""
+    rows = []
+    for speaker in speakers:
+        row = {"name": speaker.name, "role": speaker.base_role, "bio": speaker.base_bio}
+        for language in LANGUAGES:
+            text = speaker.text_in(language) or {}
+            for name in SPEAKER_TEXTS:
+                row[f"{name}_{language}"] = text.get(name, "")
+        rows.append(row)
+    return rows
 
 
 class MeetingForm(FlaskForm):
@@ -103,14 +145,19 @@ class MeetingForm(FlaskForm):
 
     def validate_speakers(self, field):
         for entry in field.entries:
-            if not entry.form.name.data and (entry.form.role.data or entry.form.bio.data):
+            if not entry.form.name.data and entry.form.has_text():
                 entry.form.name.errors = [*entry.form.name.errors, _("Give the speaker's name.")]
                 raise ValidationError(_("Each speaker needs a name."))
 
-    def parsed_speakers(self) -> list[tuple[str, str, str]]:
-        """(name, role, bio) of the rows with a name, in order."""
+    def parsed_speakers(self) -> list[SpeakerData]:
+        """The rows with a name, in order, with the other languages' role and bio."""
         return [
-            (entry.form.name.data, entry.form.role.data or "", entry.form.bio.data or "")
+            SpeakerData(
+                name=entry.form.name.data,
+                role=entry.form.role.data or "",
+                bio=entry.form.bio.data or "",
+                texts=language_texts(entry.form, SPEAKER_TEXTS),
+            )
             for entry in self.speakers.entries
             if entry.form.name.data
         ]

@@ -20,7 +20,7 @@ from club.core.htmx import render_page_or_fragment
 from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.events import services
-from club.events.forms import TEXT_FIELDS, MeetingForm, SearchForm, WalkInForm
+from club.events.forms import TEXT_FIELDS, MeetingForm, SearchForm, WalkInForm, speaker_rows
 from club.events.models import Meeting, MeetingStatus, Registration, RegistrationStatus
 from club.extensions import db
 from club.members.forms import ConfirmForm
@@ -97,9 +97,7 @@ def _form(meeting: Meeting | None = None) -> MeetingForm:
                     "format": meeting.format.value,
                     "theme": meeting.theme,
                     "description": meeting.description,
-                    "speakers": [
-                        {"name": s.name, "role": s.role, "bio": s.bio} for s in meeting.speakers
-                    ],
+                    "speakers": speaker_rows(meeting.speakers),
                     "starts_at": services.local(meeting).replace(tzinfo=None),
                     "ends_at": services.local(meeting, meeting.ends_at).replace(tzinfo=None),
                     "timezone": meeting.timezone,

@@ -171,8 +171,12 @@ class Meeting(Translated, db.Model):
         return self.format == MeetingFormat.WEBINAR or (bool(self.online_url) and not self.place)
 
 
-class Speaker(db.Model):
+class Speaker(Translated, db.Model):
+    """A speaker of a meeting: the name as written, the role and bio in each language."""
+
     __tablename__ = "meeting_speaker"
+    TEXT_FIELDS = ("role", "bio")
+    TEXT_REQUIRED = None  # a speaker may have neither: a language's row is kept if it has one
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
@@ -180,10 +184,45 @@ class Speaker(db.Model):
     )
     position: Mapped[int] = mapped_column(nullable=False, default=0)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
+    # The club language's text; `texts` has it in each language, `speaker.role` the viewer's.
+    base_role: Mapped[str] = mapped_column("role", String(200), nullable=False, default="")
+    base_bio: Mapped[str] = mapped_column("bio", Text, nullable=False, default="")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="speakers")
+    texts: Mapped[list[SpeakerText]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="SpeakerText.language"
+    )
+
+    role = translated("role")
+    bio = translated("bio")
+
+    @property
+    def has_text(self) -> bool:
+        """Whether the speaker has a role or a bio in any language (else no marker)."""
+        return any(text.role or text.bio for text in self.texts) or bool(
+            self.base_role or self.base_bio
+        )
+
+
+class SpeakerText(db.Model):
+    """A speaker's role and bio in one language."""
+
+    __tablename__ = "meeting_speaker_text"
+    __table_args__ = (
+        UniqueConstraint("speaker_id", "language", name="uq_meeting_speaker_text_language"),
+        CheckConstraint("language IN ('en', 'pl', 'ru')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_speaker.id", ondelete="CASCADE"), nullable=False
+    )
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
     role: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
-    meeting: Mapped[Meeting] = relationship(back_populates="speakers")
+    def __repr__(self) -> str:
+        return f"<SpeakerText {self.speaker_id} {self.language}>"
 
 
 class MeetingText(db.Model):

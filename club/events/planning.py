@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from club.audit import services as audit
 from club.core.clock import utcnow
-from club.core.languages import checked_texts, texts_text, write_texts
+from club.core.errors import ClubError
+from club.core.languages import checked_texts, club_language, texts_text, write_texts
 from club.events.errors import MeetingError
 from club.events.mails import tell
 from club.events.meetings import lock_meeting
@@ -26,6 +27,7 @@ from club.events.models import (
     MeetingText,
     Registration,
     Speaker,
+    SpeakerText,
 )
 from club.events.registration import LIVE, promote_waiting
 from club.members.models import Company, User
@@ -33,6 +35,18 @@ from club.members.models import Company, User
 # A copied meeting moves one quarter on, to the same weekday and hour.
 COPY_SHIFT = timedelta(weeks=13)
 MAX_SPEAKERS = 6
+SPEAKER_LIMITS = {"role": 200, "bio": 500}
+
+
+@dataclass
+class SpeakerData:
+    """One speaker as the form gives it: the role and bio in the club language, and in
+    the other languages `texts` ({"en": {"role": ..., "bio": ...}}; None: none)."""
+
+    name: str
+    role: str = ""
+    bio: str = ""
+    texts: dict[str, dict[str, str]] | None = None
 
 
 @dataclass
@@ -56,7 +70,8 @@ class MeetingData:
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     attendance_points: int
-    speakers: list[tuple[str, str, str]]  # (name, role, bio)
+    # SpeakerData, or (name, role, bio) in the club language only
+    speakers: list[SpeakerData | tuple[str, str, str]]
     is_pilot_only: bool = False
     # The other club languages: {"pl": {"title": ..., "theme": ..., "description": ...}};
     # the fields above are the club language's. None leaves them as they are.
@@ -103,6 +118,41 @@ def _check(data: MeetingData) -> None:
         )
     if len(data.speakers) > MAX_SPEAKERS:
         raise MeetingError(_("At most %(count)d speakers.", count=MAX_SPEAKERS), field="speakers")
+
+
+def _speakers(data: MeetingData) -> list[Speaker]:
+    """The speakers with a name, in order, each with its role and bio in each language
+    (within SPEAKER_LIMITS); MeetingError names what is wrong."""
+    speakers = []
+    for given in data.speakers:
+        if not isinstance(given, SpeakerData):
+            given = SpeakerData(*given)
+        name = given.name.strip()
+        if not name:
+            if (
+                given.role.strip()
+                or given.bio.strip()
+                or any(
+                    any(str(value or "").strip() for value in values.values())
+                    for values in (given.texts or {}).values()
+                )
+            ):
+                raise MeetingError(_("Each speaker needs a name."), field="speakers")
+            continue
+        if len(name) > 120:
+            raise MeetingError(_("At most %(num)d characters.", num=120), field="speakers")
+        written = {club_language(): {"role": given.role, "bio": given.bio}}
+        for language, values in (given.texts or {}).items():
+            written.setdefault(language, values)
+        try:
+            texts = checked_texts(written, SPEAKER_LIMITS, title_needed=False)
+        except ClubError as error:
+            raise MeetingError(f"{name}: {error.message}", field="speakers") from None
+        base = texts.pop(club_language())
+        speaker = Speaker(position=len(speakers), name=name, **base)
+        write_texts(speaker, SpeakerText, texts)
+        speakers.append(speaker)
+    return speakers
 
 
 # Changes that people's calendars must pick up.
@@ -155,6 +205,7 @@ def save_meeting(
     or a new start, lies in the future."""
     _check(data)
     texts = checked_texts(data.texts, TEXT_LIMITS) if data.texts is not None else None
+    speakers = _speakers(data)
     if meeting is not None:
         meeting = lock_meeting(session, meeting.id)
         if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.DONE):
@@ -181,11 +232,7 @@ def save_meeting(
         if calendar_changed:
             meeting.sequence += 1
     meeting.invited_companies = companies
-    meeting.speakers = [
-        Speaker(position=index, name=name.strip(), role=role.strip(), bio=bio.strip())
-        for index, (name, role, bio) in enumerate(data.speakers)
-        if name.strip()
-    ]
+    meeting.speakers = speakers
     write_texts(meeting, MeetingText, texts)
     session.flush()
     after = {key: _plain(value) for key, value in values.items()}
@@ -251,7 +298,14 @@ def copy_meeting(session: Session, original: Meeting, *, actor: User) -> Meeting
         created_by_id=actor.id,
     )
     copy.speakers = [
-        Speaker(position=s.position, name=s.name, role=s.role, bio=s.bio) for s in original.speakers
+        Speaker(
+            position=s.position,
+            name=s.name,
+            role=s.base_role,
+            bio=s.base_bio,
+            texts=[SpeakerText(language=t.language, role=t.role, bio=t.bio) for t in s.texts],
+        )
+        for s in original.speakers
     ]
     copy.invited_companies = list(original.invited_companies)
     copy.texts = [

@@ -94,8 +94,8 @@ def test_create_a_privilege_with_every_field(manager, db_session):
         date(2026, 12, 31),
     )
     assert privilege.brief == [
-        {"key": "site", "label": "Your web site", "type": "url", "required": True},
-        {"key": "when", "label": "Preferred date", "type": "date", "required": False},
+        {"key": "site", "labels": {"en": "Your web site"}, "type": "url", "required": True},
+        {"key": "when", "labels": {"en": "Preferred date"}, "type": "date", "required": False},
     ]
     listing = manager.get("/manage/privileges").get_data(as_text=True)
     assert "Product photography" in listing and "PLN1,200.50" in listing
@@ -111,8 +111,8 @@ def test_a_question_without_a_key_gets_one(manager, db_session):
     assert manager.post("/manage/privileges/new", data=data).status_code == 302
     privilege = db_session.scalar(select(Privilege))
     assert privilege.brief == [
-        {"key": "q2", "label": "Topic", "type": "text", "required": True},
-        {"key": "q1", "label": "Colours", "type": "text", "required": False},
+        {"key": "q2", "labels": {"en": "Topic"}, "type": "text", "required": True},
+        {"key": "q1", "labels": {"en": "Colours"}, "type": "text", "required": False},
     ]
     assert privilege.sponsor is None
 
@@ -165,7 +165,7 @@ def test_edit_shows_the_brief_as_rows_and_saves(manager, db_session, make_privil
     db_session.refresh(privilege)
     assert privilege.title == "Copywriting Pro" and privilege.slug == "copywriting"
     assert privilege.brief == [
-        {"key": "topic", "label": "Topic", "type": "textarea", "required": True}
+        {"key": "topic", "labels": {"en": "Topic"}, "type": "textarea", "required": True}
     ]
 
 
