@@ -27,10 +27,12 @@ Definitions (the page and the README say the same, a line each):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from club.core.formatting import date_
 from club.core.periods import Period
 from club.insight.facts import Facts, Raw
 
@@ -107,6 +109,11 @@ class Figures:
     registered: int = 0
     attended: int = 0
     no_shows: int = 0
+
+    @property
+    def churned(self) -> int:
+        """Companies that bought in the previous period and not in this one."""
+        return int(self.retention.whole) - int(self.retention.part)
 
     @property
     def cost_of_revenue(self) -> Ratio:
@@ -222,6 +229,24 @@ def split_label(split: str) -> str:
         "manager": _("Account manager"),
         "pilot": _("Pilot group"),
     }[split]
+
+
+def split_definition(split: str, as_of: date | None) -> str:
+    """The split's one-line definition: segments are as the refresh read them."""
+    dimension = {
+        "tier": _("their tier"),
+        "country": _("their country"),
+        "manager": _("their account manager"),
+        "pilot": _("the pilot group or not"),
+    }[split]
+    if as_of is None:
+        return _("Companies by %(dimension)s; not summarised yet.", dimension=dimension)
+    return _(
+        "Companies by %(dimension)s, segments as of %(date)s: as each company was when the "
+        "nightly refresh last summarised the period.",
+        dimension=dimension,
+        date=date_(as_of),
+    )
 
 
 def segment_label(facts: Facts, key) -> tuple:

@@ -93,6 +93,12 @@ KPIS: list[Kpi] = [
         lambda f, n, s: _ratio(f.retention),
     ),
     Kpi(
+        "churned",
+        _l("Churned companies"),
+        _l("Companies that bought in the previous period and not in this one."),
+        lambda f, n, s: points(f.churned),
+    ),
+    Kpi(
         "net",
         _l("Net purchases"),
         _l("Invoices less credit notes, per currency (never added across currencies)."),
@@ -231,7 +237,18 @@ SPLIT_KPIS = [
     kpi
     for kpi in KPIS
     if kpi.key
-    in ("buyers", "retention", "net", "basket", "on_time", "wallet", "cost", "liability", "nps")
+    in (
+        "buyers",
+        "retention",
+        "churned",
+        "net",
+        "basket",
+        "on_time",
+        "wallet",
+        "cost",
+        "liability",
+        "nps",
+    )
 ]
 
 
