@@ -233,20 +233,31 @@ def split_label(split: str) -> str:
 
 def split_definition(split: str, as_of: date | None) -> str:
     """The split's one-line definition: segments are as the refresh read them."""
-    dimension = {
-        "tier": _("their tier"),
-        "country": _("their country"),
-        "manager": _("their account manager"),
-        "pilot": _("the pilot group or not"),
-    }[split]
     if as_of is None:
-        return _("Companies by %(dimension)s; not summarised yet.", dimension=dimension)
-    return _(
-        "Companies by %(dimension)s, segments as of %(date)s: as each company was when the "
-        "nightly refresh last summarised the period.",
-        dimension=dimension,
-        date=date_(as_of),
-    )
+        return _("Not summarised yet: the nightly refresh fills these figures.")
+    day = date_(as_of)
+    return {
+        "tier": _(
+            "Companies by tier, segments as of %(date)s: each company's tier when the "
+            "nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "country": _(
+            "Companies by country, segments as of %(date)s: each company's country when the "
+            "nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "manager": _(
+            "Companies by account manager, segments as of %(date)s: each company's account "
+            "manager when the nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "pilot": _(
+            "The pilot group against the rest, segments as of %(date)s: each company's "
+            "pilot flag when the nightly refresh last summarised the period.",
+            date=day,
+        ),
+    }[split]
 
 
 def segment_label(facts: Facts, key) -> tuple:
