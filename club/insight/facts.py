@@ -191,22 +191,29 @@ def load(
             query = query.where(model.account_manager_id == manager_id)
         return query, column
 
-    def every_period(segment, apply) -> None:
-        for index in range(count):
-            apply(raws[(segment, index)])
-
-    # Members and what they owe in points now (the same in every period).
-    member = case((Company.status == MembershipStatus.MEMBER, 1), else_=0)
-    for segment, members in session.execute(
-        _companies(select(key, func.sum(member)), manager_id).group_by(key)
+    # Members, what they owe in points now (the same in every period) and the members
+    # without a potential for each period's year: one pass over the companies.
+    years = sorted({p.year for p in wanted})
+    member = Company.status == MembershipStatus.MEMBER
+    columns = [
+        func.sum(case((member, 1), else_=0)),
+        func.sum(func.coalesce(Wallet.available + Wallet.pending, 0)),
+    ]
+    for year in years:
+        has_potential = exists().where(
+            CompanyPotential.company_id == Company.id, CompanyPotential.year == year
+        )
+        columns.append(func.sum(case((and_(member, ~has_potential), 1), else_=0)))
+    for segment, members, owed, *missing in session.execute(
+        _companies(select(key, *columns), manager_id)
+        .outerjoin(Wallet, Wallet.company_id == Company.id)  # one wallet a company at most
+        .group_by(key)
     ):
-        every_period(segment, lambda raw, m=int(members or 0): setattr(raw, "members", m))
-    for segment, owed in session.execute(
-        scoped(
-            select(key, func.sum(Wallet.available + Wallet.pending)), Wallet.company_id
-        ).group_by(key)
-    ):
-        every_period(segment, lambda raw, o=int(owed or 0): setattr(raw, "liability", o))
+        without = dict(zip(years, missing, strict=True))
+        for index, p in enumerate(wanted):
+            raw = raws[(segment, index)]
+            raw.members, raw.liability = int(members or 0), int(owed or 0)
+            raw.without_potential = int(without[p.year] or 0)
 
     # Sales per currency, and the part of the companies that have a potential.
     bucket = _bucket(SegmentSales.month, months)
@@ -385,8 +392,7 @@ def load(
                 ]
 
     # Share of wallet: purchases of the companies with a potential for the period's year
-    # against those potentials, pro rata; the members without one counted (now).
-    years = sorted({p.year for p in wanted})
+    # against those potentials, pro rata (the members without one: counted above).
     query, column = summed(
         SegmentPotential,
         SegmentPotential.year,
@@ -409,18 +415,6 @@ def load(
                 currency: [sold.get(currency, ZERO), potential * p.months / 12]
                 for currency, potential in amounts.items()
             }
-    for year in years:
-        has_potential = exists().where(
-            CompanyPotential.company_id == Company.id, CompanyPotential.year == year
-        )
-        for segment, missing in session.execute(
-            _companies(select(key, func.count(Company.id)), manager_id)
-            .where(Company.status == MembershipStatus.MEMBER, ~has_potential)
-            .group_by(key)
-        ):
-            for index, p in enumerate(wanted):
-                if p.year == year:
-                    raws[(segment, index)].without_potential = int(missing or 0)
 
     # Satisfaction: answers per class (the survey's own thresholds).
     bucket = _bucket(SurveyAnswer.answered_at, moments)

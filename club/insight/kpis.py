@@ -240,7 +240,6 @@ SPLIT_KPIS = [
     in (
         "buyers",
         "retention",
-        "churned",
         "net",
         "basket",
         "on_time",
