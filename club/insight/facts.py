@@ -1,10 +1,10 @@
 """What the dashboard reads, added up in SQL per segment of the chosen split and per
 period. The whole club (or portfolio) is the sum of its segments, since every company is
-in exactly one. Sales, buyers and retention, points, sign-ins, training, potentials and
-uplift come from the per-segment summaries (club.insight.segments: a few hundred rows a
-month whatever the number of companies, segments as of the last refresh); members, the
-points owed, the companies without a potential, privileges, meetings and answers from
-the live tables (per company now; one row per company at most, or small tables).
+in exactly one. Sales, buyers and retention, points, sign-ins, training, potentials,
+members, the points they owe and uplift come from the per-segment summaries
+(club.insight.segments: a few hundred rows a month whatever the number of companies,
+segments as of the last refresh); privileges, meetings and answers from their own small
+tables, per company now.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from club.catalog.models import Privilege, Redemption, RedemptionStatus
@@ -27,15 +27,15 @@ from club.insight.models import (
     Churned,
     SegmentActivity,
     SegmentBuyers,
+    SegmentCompanies,
     SegmentPoints,
     SegmentPotential,
     SegmentSales,
     SegmentUplift,
 )
 from club.insight.segments import ANY_CURRENCY
-from club.ledger.models import Wallet
-from club.members.models import Company, MembershipStatus, Tier, User
-from club.satisfaction.models import CompanyPotential, SurveyAnswer
+from club.members.models import Company, Tier, User
+from club.satisfaction.models import SurveyAnswer
 from club.satisfaction.services import PASSIVE_MIN, PROMOTER_MIN
 
 ZERO = Decimal("0")
@@ -191,29 +191,29 @@ def load(
             query = query.where(model.account_manager_id == manager_id)
         return query, column
 
-    # Members, what they owe in points now (the same in every period) and the members
-    # without a potential for each period's year: one pass over the companies.
+    # Members, what they owe in points (the latest refresh's, the same in every period)
+    # and the members without a potential for each period's year.
     years = sorted({p.year for p in wanted})
-    member = Company.status == MembershipStatus.MEMBER
-    columns = [
-        func.sum(case((member, 1), else_=0)),
-        func.sum(func.coalesce(Wallet.available + Wallet.pending, 0)),
-    ]
-    for year in years:
-        has_potential = exists().where(
-            CompanyPotential.company_id == Company.id, CompanyPotential.year == year
-        )
-        columns.append(func.sum(case((and_(member, ~has_potential), 1), else_=0)))
-    for segment, members, owed, *missing in session.execute(
-        _companies(select(key, *columns), manager_id)
-        .outerjoin(Wallet, Wallet.company_id == Company.id)  # one wallet a company at most
-        .group_by(key)
+    latest = select(func.max(SegmentCompanies.year)).scalar_subquery()
+    query, column = summed(
+        SegmentCompanies,
+        SegmentCompanies.year,
+        SegmentCompanies.year == latest,
+        func.sum(SegmentCompanies.members),
+        func.sum(SegmentCompanies.owed_points),
+        func.sum(SegmentCompanies.without_potential),
+    )
+    for segment, year, is_latest, members, owed, missing in session.execute(
+        query.where(
+            or_(SegmentCompanies.year.in_(years), SegmentCompanies.year == latest)
+        ).group_by(column, SegmentCompanies.year)
     ):
-        without = dict(zip(years, missing, strict=True))
         for index, p in enumerate(wanted):
             raw = raws[(segment, index)]
-            raw.members, raw.liability = int(members or 0), int(owed or 0)
-            raw.without_potential = int(without[p.year] or 0)
+            if is_latest:
+                raw.members, raw.liability = int(members or 0), int(owed or 0)
+            if p.year == year:
+                raw.without_potential = int(missing or 0)
 
     # Sales per currency, and the part of the companies that have a potential.
     bucket = _bucket(SegmentSales.month, months)

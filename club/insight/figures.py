@@ -18,7 +18,8 @@ Definitions (the page and the README say the same, a line each):
   date; points forfeited: pending purchase points lost to late payment;
 - programme cost: privileges fulfilled (money value, less the sponsors' shares), plus
   campaign and bonus points given at the value of a point, against revenue and margin;
-- liability: available and pending points now, at the value of a point; breakage:
+- liability: available and pending points at the nightly refresh, at the value of a
+  point; breakage:
   expired / earned; redemption rate: spent / earned (points, in the period);
 - engagement: days people signed in, staff with a passed course / all staff, seats held
   at meetings, attended and no-shows.

@@ -185,7 +185,7 @@ KPIS: list[Kpi] = [
     Kpi(
         "liability",
         _l("Points liability"),
-        _l("Available and pending points now, at the value of a point."),
+        _l("Available and pending points at the nightly refresh, at the value of a point."),
         lambda f, n, s: [points(f.liability_points), money(f.liability_value, s.currency)],
         now_only=True,
     ),

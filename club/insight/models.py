@@ -299,6 +299,26 @@ class SegmentUplift(SegmentColumns, db.Model):
     companies: Mapped[int] = mapped_column(nullable=False)
 
 
+class SegmentCompanies(SegmentColumns, db.Model):
+    """A segment's companies as the refresh found them: the members, the points they owe
+    (available and pending) and the members without a potential for `year` (a row per
+    year refreshed; members and points are the same in each, the day's snapshot)."""
+
+    __tablename__ = "insight_segment_companies"
+    __table_args__ = (
+        CheckConstraint(
+            "members >= 0 AND without_potential >= 0 AND without_potential <= members",
+            name="counts_within_members",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(nullable=False, index=True)
+    members: Mapped[int] = mapped_column(nullable=False)
+    without_potential: Mapped[int] = mapped_column(nullable=False)
+    owed_points: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class Churned(db.Model):
     """A company that bought in the period before a month, quarter or year (`starts` its
     first day) and not in it: the dashboard's list, written by the refresh, with the

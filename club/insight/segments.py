@@ -31,13 +31,15 @@ from club.insight.models import (
     SalesMonth,
     SegmentActivity,
     SegmentBuyers,
+    SegmentCompanies,
     SegmentPoints,
     SegmentPotential,
     SegmentSales,
     SegmentUplift,
     Uplift,
 )
-from club.members.models import Company
+from club.ledger.models import Wallet
+from club.members.models import Company, MembershipStatus
 from club.satisfaction.models import CompanyPotential
 
 DIMENSIONS = ("tier_id", "country", "account_manager_id", "is_pilot")
@@ -56,7 +58,9 @@ def refresh_segments(session: Session, first: date, end: date, *, today: date) -
     written = _sales(session, first, end, today)
     written += _points(session, first, end, today)
     written += _activity(session, first, end, today)
-    written += _potentials(session, first.year, periods.add_months(end, -1).year, today)
+    last_year = periods.add_months(end, -1).year
+    written += _potentials(session, first.year, last_year, today)
+    written += _companies(session, first.year, last_year, today)
     written += _uplift(session, today)
     written += _buyers(session, first, end, today)
     return written
@@ -155,6 +159,37 @@ def _potentials(session: Session, first_year: int, last_year: int, today: date) 
     )
     columns = ["year", "currency", "potential", "companies"]
     return _rewrite(session, SegmentPotential, columns, rows)
+
+
+def _companies(session: Session, first_year: int, last_year: int, today: date) -> int:
+    """Per year: the members, the points they owe now and the members without a
+    potential for the year."""
+    session.execute(
+        delete(SegmentCompanies).where(SegmentCompanies.year.between(first_year, last_year))
+    )
+    dimensions = _dimensions()
+    member = Company.status == MembershipStatus.MEMBER
+    written = 0
+    for year in range(first_year, last_year + 1):
+        has_potential = exists().where(
+            CompanyPotential.company_id == Company.id, CompanyPotential.year == year
+        )
+        rows = (
+            select(
+                *dimensions,
+                literal(today),
+                literal(year),
+                func.sum(case((member, 1), else_=0)),
+                func.sum(case((and_(member, ~has_potential), 1), else_=0)),
+                func.sum(func.coalesce(Wallet.available + Wallet.pending, 0)),
+            )
+            .select_from(Company)
+            .outerjoin(Wallet, Wallet.company_id == Company.id)  # one a company at most
+            .group_by(*dimensions)
+        )
+        columns = ["year", "members", "without_potential", "owed_points"]
+        written += _rewrite(session, SegmentCompanies, columns, rows)
+    return written
 
 
 def _uplift(session: Session, today: date) -> int:

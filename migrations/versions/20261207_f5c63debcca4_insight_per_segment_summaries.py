@@ -1,5 +1,6 @@
 """insight: per-segment summaries (sales, points, activity, buyers and retention per
-month, quarter and year, potentials, uplift) and the churned companies per period
+month, quarter and year, potentials, companies, uplift) and the churned companies per
+period
 
 Issue #18 (the dashboard's 300 ms aim). New tables only; the next `refresh-insight` run
 (or `flask club insight refresh --months N`) fills them.
@@ -128,6 +129,41 @@ def upgrade():
     )
     with op.batch_alter_table("insight_segment_buyers", schema=None) as batch_op:
         batch_op.create_index("ix_insight_segment_buyers_period", ["kind", "starts"], unique=False)
+
+    op.create_table(
+        "insight_segment_companies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("members", sa.Integer(), nullable=False),
+        sa.Column("without_potential", sa.Integer(), nullable=False),
+        sa.Column("owed_points", sa.BigInteger(), nullable=False),
+        sa.Column("tier_id", sa.Integer(), nullable=True),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("account_manager_id", sa.Integer(), nullable=True),
+        sa.Column("is_pilot", sa.Boolean(), nullable=False),
+        sa.Column("refreshed_on", sa.Date(), nullable=False),
+        sa.CheckConstraint(
+            "members >= 0 AND without_potential >= 0 AND without_potential <= members",
+            name=op.f("ck_insight_segment_companies_counts_within_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_manager_id"],
+            ["user.id"],
+            name=op.f("fk_insight_segment_companies_account_manager_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tier_id"],
+            ["tier.id"],
+            name=op.f("fk_insight_segment_companies_tier_id_tier"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_insight_segment_companies")),
+    )
+    with op.batch_alter_table("insight_segment_companies", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_insight_segment_companies_year"), ["year"], unique=False
+        )
 
     op.create_table(
         "insight_segment_points",
@@ -311,6 +347,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_insight_segment_points_month"))
 
     op.drop_table("insight_segment_points")
+    with op.batch_alter_table("insight_segment_companies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_insight_segment_companies_year"))
+
+    op.drop_table("insight_segment_companies")
     with op.batch_alter_table("insight_segment_buyers", schema=None) as batch_op:
         batch_op.drop_index("ix_insight_segment_buyers_period")
 
