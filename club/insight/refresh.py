@@ -1,6 +1,8 @@
 """Refreshing the insight's per-month summaries from invoices and the ledger.
 
-The dashboard reads these small tables instead of millions of ledger entries and invoices.
+These per-company tables replace millions of ledger entries and invoices; the dashboard
+reads the per-segment summaries made from them at the end of each refresh
+(club.insight.segments), a few hundred rows whatever the number of companies.
 The `refresh-insight` job rewrites the recent months every night (late payments change
 the on-time counts of months back; a month's points are final once it is over); `flask
 club insight refresh --months N` rewrites more after an import of old invoices. Each
