@@ -32,6 +32,7 @@ from club.demo_purchases import (
     DemoClock,
     play_a_year_of_purchases,
     play_an_import_with_mistakes,
+    play_history_before_admission,
 )
 from club.demo_rules import play_rules
 from club.learning.demo import play_courses
@@ -95,6 +96,8 @@ def _load_demo(
 
     manager = staff["manager@club.example"]
     play_a_year_of_purchases(session, clock, companies, manager)
+    # The ERP history of the members admitted the year before: the dashboard's uplift.
+    play_history_before_admission(session, clock, companies)
     # Suspended after its last month went unpaid (points frozen, forfeited six months on);
     # the German partner left long ago, past the freeze.
     record_memberships(

@@ -8,7 +8,7 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.core import periods
@@ -16,6 +16,7 @@ from club.core.roles import PARTNER_ROLES
 from club.insight.models import SalesMonth, SignInDay
 from club.insight.refresh import refresh
 from club.members.models import Company, MembershipStatus, User
+from club.purchases.models import Invoice
 from club.satisfaction import services as satisfaction
 from club.satisfaction.models import CompanyPotential
 
@@ -42,7 +43,10 @@ def play_insight(session: Session, *, manager: User, now: datetime) -> int:
             if day >= person.created_at.date() and chance.random() < keen * (1.4 - back / DAYS):
                 session.add(SignInDay(user_id=person.id, day=day, company_id=person.company_id))
     session.flush()
-    written = refresh(session, months=25, now=now)
+    # Every month with invoices, the history before the demo year included.
+    earliest = session.scalar(select(func.min(Invoice.period)))
+    months = periods.months_between(earliest, today) + 1 if earliest else 1
+    written = refresh(session, months=max(months, 25), now=now)
     _potentials(session, chance, manager=manager, now=now)
     return written
 

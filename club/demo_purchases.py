@@ -15,10 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from club.core.periods import add_months, club_today, club_zone, month_of, month_start, next_month
+from club.core.periods import (
+    add_months,
+    club_today,
+    club_zone,
+    month_of,
+    month_start,
+    months_between,
+    next_month,
+)
 from club.demo_members import COMPANIES
 from club.jobs import requalify_companies
 from club.ledger import services as ledger
@@ -26,6 +34,7 @@ from club.members import standing
 from club.members.models import Company, MembershipStatus, User
 from club.members.tiers import ensure_default_tiers
 from club.purchases import services as purchases
+from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
 SEED = 2026
 MONTHS = 12  # of invoices, ending with the month before `now`
@@ -392,3 +401,85 @@ def _welcomed(clock: DemoClock) -> str:
     ]
     before = [member for member in members if member[1] <= moment] or members
     return min(before, key=lambda member: abs((member[1] - moment).days))[0]
+
+
+# The members admitted in the 12 months before the demo year: the supplier's ERP history
+# of their purchases from 12 months before admission to the demo year, imported when the
+# club began (no points: the club rewards purchases from the demo year on), so that the
+# dashboard shows an uplift after admission with companies behind it. Before admission
+# they bought this share of their average month of the demo year, after it about that.
+HISTORY_BEFORE = (0.70, 0.90)
+HISTORY_AFTER = (0.95, 1.10)
+
+
+def _usual_month(session: Session, company: Company) -> float:
+    """The company's average month of the demo year (net, over the months it bought in)."""
+    total, months = session.execute(
+        select(func.sum(Invoice.net_amount), func.count(distinct(Invoice.period))).where(
+            Invoice.company_id == company.id
+        )
+    ).one()
+    return float(total or 0) / months if months else 0.0
+
+
+def play_history_before_admission(
+    session: Session, clock: DemoClock, companies: dict[str, Company]
+) -> list[str]:
+    """Two invoices a month for each such member, paid on time, and their months closed
+    and settled at no points (so the month-closing job leaves them); returns the names.
+    Played after the demo year, whose purchases set the scale."""
+    rng = random.Random(SEED + 18)
+    first = clock.months[0]
+    imported_at = clock.at(first - timedelta(days=12), 9)
+    names = []
+    invoices: list[Invoice] = []
+    months: list[PurchaseMonth] = []
+    for name, buyer in BUYERS.items():
+        company = companies[name]
+        if company.status != MembershipStatus.MEMBER or company.joined_on is None:
+            continue
+        admitted = month_start(company.joined_on)
+        if not add_months(first, -12) <= admitted < first:
+            continue
+        usual = _usual_month(session, company)
+        if not usual:
+            continue
+        names.append(name)
+        for offset in range(-12, months_between(admitted, first)):
+            period = add_months(admitted, offset)
+            share = rng.uniform(*(HISTORY_BEFORE if offset < 0 else HISTORY_AFTER))
+            total = _money(usual * share)
+            first_part = _money(float(total) * rng.uniform(0.35, 0.65))
+            for number, amount in enumerate((first_part, total - first_part), start=9001):
+                issue = business_day_in_month(period.replace(day=rng.randint(3, 26)))
+                terms = buyer.terms[0]
+                invoices.append(
+                    Invoice(
+                        number=f"FV/{period:%Y/%m}/{number + 10 * len(names):04d}",
+                        company_id=company.id,
+                        kind=InvoiceKind.INVOICE,
+                        issue_date=issue,
+                        period=period,
+                        due_date=issue + timedelta(days=terms),
+                        net_amount=amount,
+                        currency=buyer.currency,
+                        paid_date=next_business_day(issue + timedelta(days=rng.randint(3, terms))),
+                        created_at=imported_at,
+                        updated_at=imported_at,
+                    )
+                )
+            months.append(
+                PurchaseMonth(
+                    company_id=company.id,
+                    period=period,
+                    currency=buyer.currency,
+                    rate=RATES[buyer.currency],
+                    grace_days=purchases.DEFAULT_GRACE_DAYS,
+                    net_total=total,
+                    closed_at=imported_at,
+                    settled_at=imported_at,
+                )
+            )
+    session.add_all(invoices + months)
+    session.flush()
+    return names

@@ -21,7 +21,7 @@ from club.catalog.models import (
     VoucherCode,
 )
 from club.core.clock import as_utc
-from club.core.periods import club_today, month_start
+from club.core.periods import add_months, club_today, month_start, months_between
 from club.demo import DEMO_PASSWORD, load_demo
 from club.demo_purchases import SEED, WELCOME_BONUS, DemoClock, plan_purchases
 from club.events.models import MeetingText
@@ -99,6 +99,28 @@ def test_a_year_loaded_on_new_years_day_in_warsaw(db_session):
     _shows_a_year_of_purchases(db_session, now)
 
 
+def _shows_the_history_before_admission(db_session, history, year_start) -> None:
+    """Paid invoices of members admitted in the year before, from 12 months before their
+    admission; their months closed and settled at no points."""
+    by_company = {invoice.company for invoice in history}
+    assert len(by_company) >= 2
+    for company in by_company:
+        admitted = month_start(company.joined_on)
+        assert add_months(year_start, -12) <= admitted < year_start
+        assert {invoice.period for invoice in history if invoice.company == company} == {
+            add_months(admitted, offset)
+            for offset in range(-12, months_between(admitted, year_start))
+        }
+    assert all(invoice.paid_date <= invoice.due_date for invoice in history)
+    months = db_session.scalars(
+        select(PurchaseMonth).where(PurchaseMonth.period < year_start)
+    ).all()
+    assert {(m.company_id, m.period) for m in months} == {
+        (invoice.company_id, invoice.period) for invoice in history
+    }
+    assert all(m.earned == 0 and m.settled_at is not None for m in months)
+
+
 def _shows_a_year_of_purchases(db_session, now: datetime) -> None:
     assert verify(db_session).problems == []
     kinds = Counter(db_session.scalars(select(Entry.kind)))
@@ -107,9 +129,15 @@ def _shows_a_year_of_purchases(db_session, now: datetime) -> None:
 
     # Invoices: a year of them, ending with the month before now, numbered; Polish
     # partners in PLN, Russian ones in RUB, each currency's months counted on their own.
-    invoices = db_session.scalars(select(Invoice)).all()
-    periods = sorted({invoice.period for invoice in invoices})
+    # Before that year, only the ERP history of the members admitted the year before.
     this_month = month_start(club_today(now))
+    year_start = add_months(this_month, -12)
+    everything = db_session.scalars(select(Invoice)).all()
+    invoices = [invoice for invoice in everything if invoice.period >= year_start]
+    _shows_the_history_before_admission(
+        db_session, [invoice for invoice in everything if invoice.period < year_start], year_start
+    )
+    periods = sorted({invoice.period for invoice in invoices})
     assert len(periods) == 12 and periods[-1] == month_start(this_month - timedelta(days=1))
     assert 250 <= len(invoices) <= 700
     assert {invoice.currency for invoice in invoices} == {"PLN", "RUB"}

@@ -1,9 +1,10 @@
 """What the dashboard reads, added up in SQL per segment of the chosen split and per
-period: a few dozen rows whatever the size of the club. The whole club (or portfolio) is
-the sum of its segments, since every company is in exactly one. Sales, points, sign-ins
-and training come from the per-month summaries (club.insight.refresh); privileges,
-wallets, meetings, potentials, answers and uplift from tables small enough to aggregate
-directly.
+period. The whole club (or portfolio) is the sum of its segments, since every company is
+in exactly one. Sales, buyers and retention, points, sign-ins, training, potentials,
+members, the points they owe and uplift come from the per-segment summaries
+(club.insight.segments: a few hundred rows a month whatever the number of companies,
+segments as of the last refresh); privileges, meetings and answers from their own small
+tables, per company now.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from club.catalog.models import Privilege, Redemption, RedemptionStatus
@@ -21,13 +22,24 @@ from club.core import periods
 from club.core.periods import Period
 from club.core.roles import Role
 from club.events.models import Attendance, Meeting, MeetingStatus, Registration, RegistrationStatus
-from club.insight.models import ActivityMonth, PointsMonth, SalesMonth, Uplift
-from club.ledger.models import Wallet
-from club.members.models import Company, MembershipStatus, Tier, User
-from club.satisfaction.models import CompanyPotential, SurveyAnswer
+from club.insight import segments
+from club.insight.models import (
+    Churned,
+    SegmentActivity,
+    SegmentBuyers,
+    SegmentCompanies,
+    SegmentPoints,
+    SegmentPotential,
+    SegmentSales,
+    SegmentUplift,
+)
+from club.insight.segments import ANY_CURRENCY
+from club.members.models import Company, Tier, User
+from club.satisfaction.models import SurveyAnswer
 from club.satisfaction.services import PASSIVE_MIN, PROMOTER_MIN
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 KEYS = {
     "tier": Company.tier_id,
     "country": Company.country,
@@ -113,6 +125,8 @@ class Facts:
     managers: dict[int, str]
     # (sponsor, period index) -> [campaign points, {currency: co-funded value}]
     sponsors: dict[tuple[str, int], list]
+    # The day the segments of the first period were read (its last refresh; None: never).
+    as_of: date | None = None
 
     def index(self, period: Period) -> int:
         return self.periods.index(period)
@@ -151,138 +165,132 @@ def load(
     wanted: list[Period],
     split: str,
     *,
-    compared: list[Period] | None = None,
     manager_id: int | None = None,
 ) -> Facts:
-    """The sums of the periods `wanted` (distinct, of one kind, each one's previous one
-    among them), per segment of `split`, for every company or an account manager's
-    portfolio."""
+    """The sums of the periods `wanted` (distinct, of one kind), per segment of `split`,
+    for every company or an account manager's portfolio."""
     key = KEYS[split]
+    name = key.key
     months = [(p.starts, p.following_start) for p in wanted]
     moments = [p.bounds() for p in wanted]
     count = len(wanted)
-    # Only the periods compared are shown; the others are there for retention, so the
-    # sums below skip their months (a month's dashboard reads three months, not five).
-    shown = [compared is None or p in compared for p in wanted]
-    shown_months = [each if keep else None for each, keep in zip(months, shown, strict=True)]
-    shown_moments = [each if keep else None for each, keep in zip(moments, shown, strict=True)]
     raws: dict[tuple, Raw] = defaultdict(Raw)
 
     def scoped(query, company_column):
+        """A query of a live table, per company now."""
         query = query.join(Company, Company.id == company_column)
         if manager_id is not None:
             query = query.where(Company.account_manager_id == manager_id)
         return query
 
-    def every_period(segment, apply) -> None:
-        for index in range(count):
-            apply(raws[(segment, index)])
+    def summed(model, *columns):
+        """A query of a per-segment summary: the segment's key as refreshed, then `columns`."""
+        column = getattr(model, name)
+        query = select(column, *columns)
+        if manager_id is not None:
+            query = query.where(model.account_manager_id == manager_id)
+        return query, column
 
-    # Members and what they owe in points now (the same in every period).
-    member = case((Company.status == MembershipStatus.MEMBER, 1), else_=0)
-    for segment, members in session.execute(
-        _companies(select(key, func.sum(member)), manager_id).group_by(key)
+    # Members, what they owe in points (the latest refresh's, the same in every period)
+    # and the members without a potential for each period's year.
+    years = sorted({p.year for p in wanted})
+    latest = select(func.max(SegmentCompanies.year)).scalar_subquery()
+    query, column = summed(
+        SegmentCompanies,
+        SegmentCompanies.year,
+        SegmentCompanies.year == latest,
+        func.sum(SegmentCompanies.members),
+        func.sum(SegmentCompanies.owed_points),
+        func.sum(SegmentCompanies.without_potential),
+    )
+    for segment, year, is_latest, members, owed, missing in session.execute(
+        query.where(
+            or_(SegmentCompanies.year.in_(years), SegmentCompanies.year == latest)
+        ).group_by(column, SegmentCompanies.year)
     ):
-        every_period(segment, lambda raw, m=int(members or 0): setattr(raw, "members", m))
-    for segment, owed in session.execute(
-        scoped(
-            select(key, func.sum(Wallet.available + Wallet.pending)), Wallet.company_id
-        ).group_by(key)
-    ):
-        every_period(segment, lambda raw, o=int(owed or 0): setattr(raw, "liability", o))
+        for index, p in enumerate(wanted):
+            raw = raws[(segment, index)]
+            if is_latest:
+                raw.members, raw.liability = int(members or 0), int(owed or 0)
+            if p.year == year:
+                raw.without_potential = int(missing or 0)
 
-    # Sales per currency.
-    bucket = _bucket(SalesMonth.month, shown_months)
-    for segment, index, currency, invoices, net, due, on_time, buyers in session.execute(
-        scoped(
-            select(
-                key,
-                bucket,
-                SalesMonth.currency,
-                func.sum(SalesMonth.invoices),
-                func.sum(SalesMonth.net_total),
-                func.sum(SalesMonth.due),
-                func.sum(SalesMonth.on_time),
-                func.count(distinct(case((SalesMonth.invoices > 0, SalesMonth.company_id)))),
-            ).where(_within(SalesMonth.month, shown_months)),
-            SalesMonth.company_id,
-        ).group_by(key, bucket, SalesMonth.currency)
+    # Sales per currency, and the part of the companies that have a potential.
+    bucket = _bucket(SegmentSales.month, months)
+    query, column = summed(
+        SegmentSales,
+        bucket,
+        SegmentSales.currency,
+        func.sum(SegmentSales.invoices),
+        func.sum(SegmentSales.net_total),
+        func.sum(SegmentSales.due),
+        func.sum(SegmentSales.on_time),
+        func.sum(SegmentSales.potential_net),
+    )
+    with_potential: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
+    for segment, index, currency, invoices, net, due, on_time, potential_net in session.execute(
+        query.where(_within(SegmentSales.month, months)).group_by(
+            column, bucket, SegmentSales.currency
+        )
     ):
         raw = raws[(segment, index)]
         _add(raw.invoices, currency, int(invoices or 0))
-        _add(raw.net, currency, Decimal(net or 0).quantize(Decimal("0.01")))
-        _add(raw.buyers_in, currency, int(buyers or 0))
+        _add(raw.net, currency, _cents(net))
         raw.due += int(due or 0)
         raw.on_time += int(on_time or 0)
+        _add(with_potential[(segment, index)], currency, _cents(potential_net))
 
-    # Buyers and retention: per company, whether it bought in each period.
-    flags = (
-        select(
-            SalesMonth.company_id.label("company_id"),
-            *[
-                func.max(
-                    case(
-                        (
-                            and_(
-                                SalesMonth.month >= start,
-                                SalesMonth.month < end,
-                                SalesMonth.invoices > 0,
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ).label(f"bought_{index}")
-                for index, (start, end) in enumerate(months)
-            ],
-        )
-        .where(_within(SalesMonth.month, months))
-        .group_by(SalesMonth.company_id)
-        .subquery()
+    # Buyers and retention, counted per company by the refresh for each period.
+    index_of = {(p.kind, p.starts): index for index, p in enumerate(wanted)}
+    query, column = summed(
+        SegmentBuyers,
+        SegmentBuyers.kind,
+        SegmentBuyers.starts,
+        SegmentBuyers.currency,
+        func.sum(SegmentBuyers.buyers),
+        func.sum(SegmentBuyers.retained),
+        func.sum(SegmentBuyers.base),
     )
-    previous = {
-        index: wanted.index(p.previous())
-        for index, p in enumerate(wanted)
-        if p.previous() in wanted
-    }
-    columns = [func.sum(flags.c[f"bought_{index}"]) for index in range(count)]
-    for index, before in previous.items():
-        columns.append(func.sum(flags.c[f"bought_{index}"] * flags.c[f"bought_{before}"]))
-        columns.append(func.sum(flags.c[f"bought_{before}"]))
-    for segment, *sums in session.execute(
-        scoped(select(key, *columns).select_from(flags), flags.c.company_id).group_by(key)
+    for segment, kind, starts, currency, buyers, retained, base in session.execute(
+        query.where(
+            or_(
+                *[
+                    and_(SegmentBuyers.kind == p.kind, SegmentBuyers.starts == p.starts)
+                    for p in wanted
+                ]
+            )
+        ).group_by(column, SegmentBuyers.kind, SegmentBuyers.starts, SegmentBuyers.currency)
     ):
-        for index in range(count):
-            raws[(segment, index)].buyers = int(sums[index] or 0)
-        for position, index in enumerate(previous):
-            raw = raws[(segment, index)]
-            raw.retained = int(sums[count + 2 * position] or 0)
-            raw.base = int(sums[count + 2 * position + 1] or 0)
+        raw = raws[(segment, index_of[(kind, starts)])]
+        if currency == ANY_CURRENCY:
+            raw.buyers, raw.retained, raw.base = int(buyers), int(retained), int(base)
+        else:
+            _add(raw.buyers_in, currency, int(buyers))
 
     # Points moved, and the campaign points sponsors fund.
     sponsors: dict[tuple[str, int], list] = {}
-    bucket = _bucket(PointsMonth.month, shown_months)
+    bucket = _bucket(SegmentPoints.month, months)
     measures = ("earned", "campaign", "bonus", "expired", "forfeited", "spent")
+    query, column = summed(
+        SegmentPoints,
+        bucket,
+        SegmentPoints.sponsor,
+        *(func.sum(getattr(SegmentPoints, measure)) for measure in measures),
+    )
     for segment, index, sponsor, *values in session.execute(
-        scoped(
-            select(
-                key,
-                bucket,
-                PointsMonth.sponsor,
-                *(func.sum(getattr(PointsMonth, name)) for name in measures),
-            ).where(_within(PointsMonth.month, shown_months)),
-            PointsMonth.company_id,
-        ).group_by(key, bucket, PointsMonth.sponsor)
+        query.where(_within(SegmentPoints.month, months)).group_by(
+            column, bucket, SegmentPoints.sponsor
+        )
     ):
         raw = raws[(segment, index)]
-        for name, value in zip(measures, values, strict=True):
-            setattr(raw, name, getattr(raw, name) + int(value or 0))
+        for measure, value in zip(measures, values, strict=True):
+            setattr(raw, measure, getattr(raw, measure) + int(value or 0))
         if sponsor:
             raw.sponsored += int(values[1] or 0)
             sponsors.setdefault((sponsor, index), [0, {}])[0] += int(values[1] or 0)
 
     # Privileges fulfilled (returned goods not counted), and the sponsors' shares.
-    bucket = _bucket(Redemption.fulfilled_at, shown_moments)
+    bucket = _bucket(Redemption.fulfilled_at, moments)
     for segment, index, currency, sponsor, share, number, value in session.execute(
         scoped(
             select(
@@ -298,7 +306,7 @@ def load(
             .where(
                 Redemption.status == RedemptionStatus.FULFILLED,
                 Redemption.returned_at.is_(None),
-                _within(Redemption.fulfilled_at, shown_moments),
+                _within(Redemption.fulfilled_at, moments),
             ),
             Redemption.company_id,
         ).group_by(
@@ -306,35 +314,30 @@ def load(
         )
     ):
         raw = raws[(segment, index)]
-        value = Decimal(value or 0).quantize(Decimal("0.01"))
+        value = _cents(value)
         raw.privileges += number
         _add(raw.privilege_value, currency, value)
         if sponsor and share:
-            part = (value * share / 100).quantize(Decimal("0.01"))
+            part = (value * share / 100).quantize(CENT)
             _add(raw.cofunded, currency, part)
             _add(sponsors.setdefault((sponsor, index), [0, {}])[1], currency, part)
 
-    # Sign-ins over the period; training as at its end (the row of its last month): one
-    # pass over the activity summary.
-    bucket = _bucket(ActivityMonth.month, shown_months)
-    last_months = {
-        periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted) if shown[i]
-    }
-    at_end = _bucket(ActivityMonth.month, [(m, periods.next_month(m)) for m in last_months])
+    # Sign-ins over the period; training as at its end (the row of its last month).
+    bucket = _bucket(SegmentActivity.month, months)
+    last_months = {periods.add_months(p.following_start, -1): i for i, p in enumerate(wanted)}
+    at_end = _bucket(SegmentActivity.month, [(m, periods.next_month(m)) for m in last_months])
     ends = list(last_months.values())
+    query, column = summed(
+        SegmentActivity,
+        bucket,
+        at_end,
+        func.sum(SegmentActivity.sign_in_days),
+        func.sum(SegmentActivity.people_signed_in),
+        func.sum(SegmentActivity.staff),
+        func.sum(SegmentActivity.trained),
+    )
     for segment, index, end, days, people, staff, trained in session.execute(
-        scoped(
-            select(
-                key,
-                bucket,
-                at_end,
-                func.sum(ActivityMonth.sign_in_days),
-                func.sum(ActivityMonth.people_signed_in),
-                func.sum(ActivityMonth.staff),
-                func.sum(ActivityMonth.trained),
-            ).where(_within(ActivityMonth.month, shown_months)),
-            ActivityMonth.company_id,
-        ).group_by(key, bucket, at_end)
+        query.where(_within(SegmentActivity.month, months)).group_by(column, bucket, at_end)
     ):
         if index is not None:
             raw = raws[(segment, index)]
@@ -345,7 +348,7 @@ def load(
             raw.staff, raw.trained = int(staff or 0), int(trained or 0)
 
     # Meetings of the period: seats held, attended, no-shows.
-    bucket = _bucket(Meeting.starts_at, shown_moments)
+    bucket = _bucket(Meeting.starts_at, moments)
     for segment, index, registered, attended, no_shows in session.execute(
         scoped(
             select(
@@ -359,7 +362,7 @@ def load(
             .where(
                 Registration.status == RegistrationStatus.REGISTERED,
                 Meeting.status != MeetingStatus.CANCELLED,
-                _within(Meeting.starts_at, shown_moments),
+                _within(Meeting.starts_at, moments),
             ),
             Registration.company_id,
         ).group_by(key, bucket)
@@ -371,76 +374,50 @@ def load(
     # Uplift: the companies whose year after admission ended by each period's end.
     columns = []
     for p in wanted:
-        done = and_(Uplift.complete_on <= p.following_start, Uplift.before_total > 0)
+        done = SegmentUplift.complete_on <= p.following_start
         columns += [
-            func.sum(case((done, Uplift.before_total), else_=0)),
-            func.sum(case((done, Uplift.after_total), else_=0)),
-            func.sum(case((done, 1), else_=0)),
+            func.sum(case((done, SegmentUplift.before_total), else_=0)),
+            func.sum(case((done, SegmentUplift.after_total), else_=0)),
+            func.sum(case((done, SegmentUplift.companies), else_=0)),
         ]
-    for segment, currency, *sums in session.execute(
-        scoped(select(key, Uplift.currency, *columns), Uplift.company_id).group_by(
-            key, Uplift.currency
-        )
-    ):
+    query, column = summed(SegmentUplift, SegmentUplift.currency, *columns)
+    for segment, currency, *sums in session.execute(query.group_by(column, SegmentUplift.currency)):
         for index in range(count):
             before, after, companies = sums[3 * index : 3 * index + 3]
             if companies:
                 raws[(segment, index)].uplift[currency] = [
-                    Decimal(before).quantize(Decimal("0.01")),
-                    Decimal(after).quantize(Decimal("0.01")),
+                    _cents(before),
+                    _cents(after),
                     int(companies),
                 ]
 
     # Share of wallet: purchases of the companies with a potential for the period's year
-    # (for the periods compared only: the others are there for retention).
-    for index, p in enumerate(wanted):
-        if compared is not None and p not in compared:
-            continue
-        sold = (
-            select(
-                SalesMonth.company_id,
-                SalesMonth.currency,
-                func.sum(SalesMonth.net_total).label("net"),
-            )
-            .where(SalesMonth.month >= p.starts, SalesMonth.month < p.following_start)
-            .group_by(SalesMonth.company_id, SalesMonth.currency)
-            .subquery()
+    # against those potentials, pro rata (the members without one: counted above).
+    query, column = summed(
+        SegmentPotential,
+        SegmentPotential.year,
+        SegmentPotential.currency,
+        func.sum(SegmentPotential.potential),
+    )
+    potentials: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
+    for segment, year, currency, potential in session.execute(
+        query.where(SegmentPotential.year.in_(years)).group_by(
+            column, SegmentPotential.year, SegmentPotential.currency
         )
-        for segment, currency, potential, net in session.execute(
-            scoped(
-                select(
-                    key,
-                    CompanyPotential.currency,
-                    func.sum(CompanyPotential.amount),
-                    func.sum(func.coalesce(sold.c.net, 0)),
-                )
-                .outerjoin(
-                    sold,
-                    and_(
-                        sold.c.company_id == CompanyPotential.company_id,
-                        sold.c.currency == CompanyPotential.currency,
-                    ),
-                )
-                .where(CompanyPotential.year == p.year),
-                CompanyPotential.company_id,
-            ).group_by(key, CompanyPotential.currency)
-        ):
-            raws[(segment, index)].wallet[currency] = [
-                Decimal(net or 0).quantize(Decimal("0.01")),
-                Decimal(potential or 0) * p.months / 12,
-            ]
-        has_potential = exists().where(
-            CompanyPotential.company_id == Company.id, CompanyPotential.year == p.year
-        )
-        for segment, missing in session.execute(
-            _companies(select(key, func.count(Company.id)), manager_id)
-            .where(Company.status == MembershipStatus.MEMBER, ~has_potential)
-            .group_by(key)
-        ):
-            raws[(segment, index)].without_potential = int(missing or 0)
+    ):
+        potentials[(segment, year)][currency] = Decimal(potential or 0)
+    for (segment, year), amounts in potentials.items():
+        for index, p in enumerate(wanted):
+            if p.year != year:
+                continue
+            sold = with_potential.get((segment, index), {})
+            raws[(segment, index)].wallet = {
+                currency: [sold.get(currency, ZERO), potential * p.months / 12]
+                for currency, potential in amounts.items()
+            }
 
     # Satisfaction: answers per class (the survey's own thresholds).
-    bucket = _bucket(SurveyAnswer.answered_at, shown_moments)
+    bucket = _bucket(SurveyAnswer.answered_at, moments)
     for segment, index, answers, promoters, passives in session.execute(
         scoped(
             select(
@@ -453,7 +430,7 @@ def load(
                 ),
             ).where(
                 SurveyAnswer.answered_at.is_not(None),
-                _within(SurveyAnswer.answered_at, shown_moments),
+                _within(SurveyAnswer.answered_at, moments),
             ),
             SurveyAnswer.company_id,
         ).group_by(key, bucket)
@@ -467,7 +444,20 @@ def load(
     managers = dict(
         session.execute(select(User.id, User.name).where(User.role == Role.ACCOUNT_MANAGER)).all()
     )
-    return Facts(list(wanted), split, dict(raws), keys, tiers, managers, sponsors)
+    return Facts(
+        list(wanted),
+        split,
+        dict(raws),
+        keys,
+        tiers,
+        managers,
+        sponsors,
+        segments.as_of(session, wanted[0]),
+    )
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
 
 
 def _companies(query, manager_id: int | None):
@@ -477,40 +467,34 @@ def _companies(query, manager_id: int | None):
     return query
 
 
-def churned(session: Session, period: Period, *, manager_id: int | None = None) -> list[CompanyRow]:
-    """The companies that bought in the previous period and not in this one."""
-    before = period.previous()
-
-    def bought(p: Period):
-        in_period = and_(
-            SalesMonth.month >= p.starts,
-            SalesMonth.month < p.following_start,
-            SalesMonth.invoices > 0,
+def churned(
+    session: Session,
+    period: Period,
+    *,
+    manager_id: int | None = None,
+    limit: int | None = None,
+) -> tuple[list[CompanyRow], int]:
+    """The companies that bought in the previous period and not in this one (as the last
+    refresh found them, in the portfolio as it was then), by name: the first `limit` of
+    them, and how many there are."""
+    query = (
+        select(
+            Company.id,
+            Company.name,
+            Company.country,
+            Company.tier_id,
+            Company.account_manager_id,
         )
-        return func.max(case((in_period, 1), else_=0))
-
-    flags = (
-        select(SalesMonth.company_id)
-        .where(SalesMonth.month >= before.starts, SalesMonth.month < period.following_start)
-        .group_by(SalesMonth.company_id)
-        .having(bought(before) == 1, bought(period) == 0)
-        .subquery()
+        .join(Churned, Churned.company_id == Company.id)
+        .where(Churned.kind == period.kind, Churned.starts == period.starts)
     )
-    rows = session.execute(
-        _companies(
-            select(
-                Company.id,
-                Company.name,
-                Company.country,
-                Company.tier_id,
-                Company.account_manager_id,
-            ),
-            manager_id,
-        )
-        .join(flags, flags.c.company_id == Company.id)
-        .order_by(Company.name, Company.id)
-    )
-    return [CompanyRow(*row) for row in rows]
+    if manager_id is not None:  # the portfolio as the refresh found it, as the figures
+        query = query.where(Churned.account_manager_id == manager_id)
+    ordered = query.order_by(Company.name, Company.id).limit(limit)
+    rows = [CompanyRow(*row) for row in session.execute(ordered)]
+    if limit is None or len(rows) < limit:
+        return rows, len(rows)
+    return rows, session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 def monthly_trend(
@@ -519,41 +503,43 @@ def monthly_trend(
     """Per month from `first` to `end` (exclusive): net purchases by currency, companies
     that bought, and points [earned, spent, expired]."""
 
-    def portfolio(column) -> list:
-        if manager_id is None:
-            return []
-        return [column.in_(select(Company.id).where(Company.account_manager_id == manager_id))]
+    def portfolio(model) -> list:
+        return [] if manager_id is None else [model.account_manager_id == manager_id]
 
-    within = (SalesMonth.month >= first, SalesMonth.month < end, *portfolio(SalesMonth.company_id))
     net: dict[date, dict[str, Decimal]] = defaultdict(dict)
     for month, currency, total in session.execute(
-        select(SalesMonth.month, SalesMonth.currency, func.sum(SalesMonth.net_total))
-        .where(*within)
-        .group_by(SalesMonth.month, SalesMonth.currency)
+        select(SegmentSales.month, SegmentSales.currency, func.sum(SegmentSales.net_total))
+        .where(SegmentSales.month >= first, SegmentSales.month < end, *portfolio(SegmentSales))
+        .group_by(SegmentSales.month, SegmentSales.currency)
     ):
-        net[month][currency] = Decimal(total or 0).quantize(Decimal("0.01"))
-    buyers = dict(
-        session.execute(
-            select(SalesMonth.month, func.count(distinct(SalesMonth.company_id)))
-            .where(*within, SalesMonth.invoices > 0)
-            .group_by(SalesMonth.month)
-        ).all()
-    )
+        net[month][currency] = _cents(total)
+    buyers = {
+        month: int(count or 0)
+        for month, count in session.execute(
+            select(SegmentBuyers.starts, func.sum(SegmentBuyers.buyers))
+            .where(
+                SegmentBuyers.kind == "month",
+                SegmentBuyers.currency == ANY_CURRENCY,
+                SegmentBuyers.starts >= first,
+                SegmentBuyers.starts < end,
+                *portfolio(SegmentBuyers),
+            )
+            .group_by(SegmentBuyers.starts)
+        )
+    }
     moved = {
         month: [int(earned or 0), int(spent or 0), int(expired or 0)]
         for month, earned, spent, expired in session.execute(
             select(
-                PointsMonth.month,
-                func.sum(PointsMonth.earned),
-                func.sum(PointsMonth.spent),
-                func.sum(PointsMonth.expired),
+                SegmentPoints.month,
+                func.sum(SegmentPoints.earned),
+                func.sum(SegmentPoints.spent),
+                func.sum(SegmentPoints.expired),
             )
             .where(
-                PointsMonth.month >= first,
-                PointsMonth.month < end,
-                *portfolio(PointsMonth.company_id),
+                SegmentPoints.month >= first, SegmentPoints.month < end, *portfolio(SegmentPoints)
             )
-            .group_by(PointsMonth.month)
+            .group_by(SegmentPoints.month)
         )
     }
     return net, buyers, moved

@@ -18,7 +18,8 @@ Definitions (the page and the README say the same, a line each):
   date; points forfeited: pending purchase points lost to late payment;
 - programme cost: privileges fulfilled (money value, less the sponsors' shares), plus
   campaign and bonus points given at the value of a point, against revenue and margin;
-- liability: available and pending points now, at the value of a point; breakage:
+- liability: available and pending points at the nightly refresh, at the value of a
+  point; breakage:
   expired / earned; redemption rate: spent / earned (points, in the period);
 - engagement: days people signed in, staff with a passed course / all staff, seats held
   at meetings, attended and no-shows.
@@ -27,10 +28,12 @@ Definitions (the page and the README say the same, a line each):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from club.core.formatting import date_
 from club.core.periods import Period
 from club.insight.facts import Facts, Raw
 
@@ -107,6 +110,11 @@ class Figures:
     registered: int = 0
     attended: int = 0
     no_shows: int = 0
+
+    @property
+    def churned(self) -> int:
+        """Companies that bought in the previous period and not in this one."""
+        return int(self.retention.whole) - int(self.retention.part)
 
     @property
     def cost_of_revenue(self) -> Ratio:
@@ -221,6 +229,35 @@ def split_label(split: str) -> str:
         "country": _("Country"),
         "manager": _("Account manager"),
         "pilot": _("Pilot group"),
+    }[split]
+
+
+def split_definition(split: str, as_of: date | None) -> str:
+    """The split's one-line definition: segments are as the refresh read them."""
+    if as_of is None:
+        return _("Not summarised yet: the nightly refresh fills these figures.")
+    day = date_(as_of)
+    return {
+        "tier": _(
+            "Companies by tier, segments as of %(date)s: each company's tier when the "
+            "nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "country": _(
+            "Companies by country, segments as of %(date)s: each company's country when the "
+            "nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "manager": _(
+            "Companies by account manager, segments as of %(date)s: each company's account "
+            "manager when the nightly refresh last summarised the period.",
+            date=day,
+        ),
+        "pilot": _(
+            "The pilot group against the rest, segments as of %(date)s: each company's "
+            "pilot flag when the nightly refresh last summarised the period.",
+            date=day,
+        ),
     }[split]
 
 

@@ -93,6 +93,12 @@ KPIS: list[Kpi] = [
         lambda f, n, s: _ratio(f.retention),
     ),
     Kpi(
+        "churned",
+        _l("Churned companies"),
+        _l("Companies that bought in the previous period and not in this one."),
+        lambda f, n, s: points(f.churned),
+    ),
+    Kpi(
         "net",
         _l("Net purchases"),
         _l("Invoices less credit notes, per currency (never added across currencies)."),
@@ -179,7 +185,7 @@ KPIS: list[Kpi] = [
     Kpi(
         "liability",
         _l("Points liability"),
-        _l("Available and pending points now, at the value of a point."),
+        _l("Available and pending points at the nightly refresh, at the value of a point."),
         lambda f, n, s: [points(f.liability_points), money(f.liability_value, s.currency)],
         now_only=True,
     ),
@@ -231,7 +237,17 @@ SPLIT_KPIS = [
     kpi
     for kpi in KPIS
     if kpi.key
-    in ("buyers", "retention", "net", "basket", "on_time", "wallet", "cost", "liability", "nps")
+    in (
+        "buyers",
+        "retention",
+        "net",
+        "basket",
+        "on_time",
+        "wallet",
+        "cost",
+        "liability",
+        "nps",
+    )
 ]
 
 

@@ -1,6 +1,8 @@
 """Refreshing the insight's per-month summaries from invoices and the ledger.
 
-The dashboard reads these small tables instead of millions of ledger entries and invoices.
+These per-company tables replace millions of ledger entries and invoices; the dashboard
+reads the per-segment summaries made from them at the end of each refresh
+(club.insight.segments), a few hundred rows whatever the number of companies.
 The `refresh-insight` job rewrites the recent months every night (late payments change
 the on-time counts of months back; a month's points are final once it is over); `flask
 club insight refresh --months N` rewrites more after an import of old invoices. Each
@@ -33,6 +35,7 @@ from club.core import periods
 from club.core.clock import utcnow
 from club.core.roles import Role
 from club.insight.models import ActivityMonth, PointsMonth, SalesMonth, SignInDay, Uplift
+from club.insight.segments import refresh_segments
 from club.learning.models import CoursePass
 from club.ledger.models import Entry, EntryKind, Wallet
 from club.members.models import Company, User
@@ -47,8 +50,9 @@ CAMPAIGN_SOURCE = "bonus_rule"
 
 
 def refresh(session: Session, *, months: int = NIGHTLY_MONTHS, now: datetime | None = None) -> int:
-    """Rewrite the last `months` months of sales and points, then every uplift. Returns
-    the number of summary rows written."""
+    """Rewrite the last `months` months of sales and points, then every uplift, then the
+    per-segment summaries the dashboard reads (club.insight.segments: from the start of
+    the first month's year). Returns the number of summary rows written."""
     now = now or utcnow()
     today = periods.club_today(now)
     first = periods.add_months(periods.month_start(today), -(months - 1))
@@ -57,6 +61,7 @@ def refresh(session: Session, *, months: int = NIGHTLY_MONTHS, now: datetime | N
     written += refresh_points(session, first, end)
     written += refresh_activity(session, first, end, today=today)
     written += refresh_uplift(session, today=today)
+    written += refresh_segments(session, first, end, today=today)
     return written
 
 

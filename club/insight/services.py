@@ -6,6 +6,7 @@ account manager or pilot group. Reads only; the summaries it reads are refreshed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -26,6 +27,7 @@ from club.satisfaction import services as satisfaction
 from club.satisfaction.services import NpsSummary
 
 TOP_PRIVILEGES = 5
+CHURNED_SHOWN = 50  # on the page; the CSV lists them all
 
 
 class UnknownSplit(ClubError):
@@ -55,7 +57,9 @@ class Dashboard:
     nps: list[NpsSummary]
     split: str
     segments: list[Segment]
-    churned: list[CompanyRow]
+    churned: list[CompanyRow]  # the first ones by name (all for the export)
+    churned_count: int
+    as_of: date | None  # the day the segments were read (the last refresh of the period)
     sponsors: list[SponsorFigure]
     top_privileges: list[tuple[str, int, Decimal, str]]
     trend: Trend
@@ -72,28 +76,25 @@ class Trend:
     points: list[list[int]]  # per month: earned, spent, expired
 
 
-def _wanted(period: Period) -> list[Period]:
-    compared = [period, period.previous(), period.a_year_before()]
-    wanted: list[Period] = []
-    for each in compared:
-        for needed in (each, each.previous()):
-            if needed not in wanted:
-                wanted.append(needed)
-    return wanted
-
-
 def dashboard(
-    session: Session, period: Period, *, split: str = "tier", manager_id: int | None = None
+    session: Session,
+    period: Period,
+    *,
+    split: str = "tier",
+    manager_id: int | None = None,
+    churned_limit: int | None = None,
 ) -> Dashboard:
     """Every figure of `period` and the two it is compared with. `manager_id`: an account
-    manager's portfolio only."""
+    manager's portfolio only; `churned_limit`: how many churned companies to list (None:
+    all; the page shows CHURNED_SHOWN)."""
     if split not in figures.SPLITS:
         raise UnknownSplit("unknown split")
     if period.kind not in ("month", "quarter", "year"):
         raise periods.InvalidPeriod("a month, a quarter or a year")
     config = settings()
     compared = [period, period.previous(), period.a_year_before()]
-    found = facts.load(session, _wanted(period), split, compared=compared, manager_id=manager_id)
+    # A year's previous period is also the year before: each period read once.
+    found = facts.load(session, list(dict.fromkeys(compared)), split, manager_id=manager_id)
     overall = [figures.compute(found.raw(each, everyone=True), each, config) for each in compared]
     # The comments are read for the period itself only; the rest from the sums.
     scope = None
@@ -103,6 +104,9 @@ def dashboard(
         )
     nps = [satisfaction.nps_summary(session, *period.bounds(), scope)]
     nps += [_nps(found.raw(each, everyone=True)) for each in compared[1:]]
+    churned, churned_count = facts.churned(
+        session, period, manager_id=manager_id, limit=churned_limit
+    )
     segments = [
         Segment(
             label,
@@ -118,7 +122,9 @@ def dashboard(
         nps=nps,
         split=split,
         segments=segments,
-        churned=facts.churned(session, period, manager_id=manager_id),
+        churned=churned,
+        churned_count=churned_count,
+        as_of=found.as_of,
         sponsors=figures.sponsors(found, period, config),
         top_privileges=top_privileges(session, period, manager_id=manager_id),
         trend=trend(session, period, manager_id=manager_id),

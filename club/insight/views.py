@@ -15,7 +15,7 @@ from club.core.refusals import on_refusal
 from club.core.roles import Role
 from club.extensions import db
 from club.insight import charts, kpis, services
-from club.insight.figures import SPLITS, split_label
+from club.insight.figures import SPLITS, split_definition, split_label
 
 bp = Blueprint("insight", __name__, url_prefix="/insight")
 FIRST_YEAR = 2000
@@ -37,10 +37,16 @@ def _split() -> str:
     return split if split in SPLITS else "tier"
 
 
-def _dashboard():
+def _dashboard(*, every_churned: bool = False):
     period, split = _period(), _split()
     manager_id = current_user.id if current_user.role == Role.ACCOUNT_MANAGER else None
-    return services.dashboard(db.session, period, split=split, manager_id=manager_id)
+    return services.dashboard(
+        db.session,
+        period,
+        split=split,
+        manager_id=manager_id,
+        churned_limit=None if every_churned else services.CHURNED_SHOWN,
+    )
 
 
 def _choices(period: periods.Period) -> list[periods.Period]:
@@ -90,6 +96,7 @@ def dashboard():
         split_kpis=kpis.SPLIT_KPIS,
         split_rows=kpis.split_rows(board),
         split_name=split_label(board.split),
+        split_definition=split_definition(board.split, board.as_of),
         splits=[(name, split_label(name)) for name in SPLITS],
         choices=_choices(board.period),
         month_labels=month_labels,
@@ -156,7 +163,7 @@ def trend_csv():
 @bp.get("/churned.csv")
 @requires(Role.CLUB_MANAGER, Role.ACCOUNT_MANAGER)
 def churned_csv():
-    board = _dashboard()
+    board = _dashboard(every_churned=True)
     header = [_("Company"), _("Country"), _("Tier"), _("Account manager")]
     rows = [
         [

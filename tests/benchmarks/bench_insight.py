@@ -13,7 +13,8 @@ database when a server answers at 127.0.0.1:5432; CLUB_TEST_PG_URL overrides):
    2026, ~5 a company a month, skewed, a tenth of the companies in EUR, ~8% paid late),
    20 account managers, tiers, three countries, a pilot tenth, potentials for four
    companies in five, sign-in days (about two a person a month) and NPS answers;
-2. the nightly job `refresh-insight` (14 months of summaries), timed;
+2. the nightly job `refresh-insight` (14 months of per-company summaries, then the
+   per-segment summaries the dashboard reads), timed;
 3. server time of GET /insight/ through the Flask test client, signed in as the club
    manager (periods cycling: months, quarters, the year; splits cycling) and as an
    account manager: p50 / p95 / max over --rounds requests each.
@@ -403,6 +404,17 @@ def build(url: str, people: int, log, *, ledger: bool = True) -> dict:
             from club.members.models import Company
 
             _points_without_ledger(list(db.session.scalars(select(Company.id))))
+            # The per-segment summaries again, over the points just written.
+            from club.core import periods
+            from club.insight.refresh import NIGHTLY_MONTHS
+            from club.insight.segments import refresh_segments
+
+            today = periods.club_today(NOW)
+            first = periods.add_months(periods.month_start(today), -(NIGHTLY_MONTHS - 1))
+            db.session.rollback()  # the read above saw the database before the loader wrote
+            with write_intent():
+                refresh_segments(db.session, first, periods.next_month(today), today=today)
+                db.session.commit()
         boards_data.analyze(db.engine)
         db.session.remove()
         db.engine.dispose()

@@ -11,6 +11,8 @@ from club.core import periods
 from club.insight import services
 from club.insight.figures import Ratio
 from club.insight.models import SalesMonth, Uplift
+from club.insight.refresh import refresh
+from tests.insight.conftest import REFRESHED
 
 OCTOBER = periods.month(2026, 10)
 
@@ -168,3 +170,40 @@ def _the_summaries_and_the_trend(board, db_session):
     assert trend.net["PLN"][-2:] == [Decimal("2300.00"), Decimal("3600.00")]
     assert trend.buyers[-2:] == [3, 3]
     assert trend.points[-1] == [1450, 400, 50]
+
+
+def test_periods_of_several_months_and_segments_as_of_the_refresh(history, db_session):
+    # A year counts each company once, not once a month: in 2025 A bought in January and
+    # September, C in August: 2 buyers (3 if monthly counts were added up).
+    year = services.dashboard(db_session, periods.year(2026), split="manager")
+    now, before, _year = year.overall
+    assert (now.buyers, before.buyers) == (4, 2)
+    assert now.retention == Ratio(2, 2) and now.churned == 0  # A and C bought again
+    assert year.churned == [] and year.churned_count == 0
+    # Q4 against Q3: A, B and C bought in Q3 (each in September), A, B and D in Q4.
+    quarter = services.dashboard(db_session, periods.quarter(2026, 4), split="manager")
+    now = quarter.overall[0]
+    assert now.buyers == 3 and now.retention == Ratio(2, 3) and now.churned == 1
+    assert [company.name for company in quarter.churned] == ["Churned Co"]
+    # Two PLN invoices of two companies (A's credit note is not one), two RUB of one.
+    assert now.frequency == {"PLN": Decimal("0.33"), "RUB": Decimal("0.67")}
+    by_manager = {segment.label: segment.figures for segment in quarter.segments}
+    assert by_manager["No account manager"].churned == 1
+    assert quarter.as_of == date(2026, 11, 10)
+    # The page lists the first churned companies; the count says how many there are.
+    listed = services.dashboard(db_session, OCTOBER, churned_limit=0)
+    assert (listed.churned, listed.churned_count) == ([], 1)
+
+    # Segments are as the refresh read them: C moved to A's manager shows there only
+    # once the months are summarised again.
+    history.c.account_manager_id = history.club.account_manager.id
+    db_session.flush()
+    manager = history.club.account_manager.id
+    portfolio = services.dashboard(db_session, OCTOBER, manager_id=manager)
+    assert portfolio.overall[0].retention == Ratio(1, 1) and portfolio.churned_count == 0
+    assert portfolio.overall[0].companies == 1  # members too, as the refresh found them
+    refresh(db_session, months=3, now=REFRESHED)
+    portfolio = services.dashboard(db_session, OCTOBER, manager_id=manager)
+    assert portfolio.overall[0].retention == Ratio(1, 2) and portfolio.churned_count == 1
+    assert portfolio.overall[0].companies == 2
+    assert portfolio.overall[0].net == {"PLN": Decimal("2400.00")}
