@@ -113,8 +113,15 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
         # statement line (ledger entry) per company and batch (engine.award_many). One
         # query, read a batch at a time (each batch's earnings are written meanwhile: the
         # invoices still to come name other sources, and award_many re-checks them).
+        # On SQLite `company_id + 0`: the same order, but SQLite then reads the table in
+        # its own order and sorts what matches, instead of walking the company index and
+        # jumping to each row (ten times slower on an imported month). PostgreSQL plans
+        # the order itself.
+        company = Invoice.company_id
+        if session.get_bind().dialect.name == "sqlite":
+            company = company + 0
         found = session.execute(
-            query.order_by(Invoice.company_id, Invoice.id).execution_options(yield_per=BATCH)
+            query.order_by(company, Invoice.id).execution_options(yield_per=BATCH)
         )
         for invoices in found.partitions():
             facts = []
