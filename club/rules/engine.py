@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
+from club.core.database import one_of
 from club.core.periods import Period, month_of, quarter_of, year_of
 from club.ledger import services as ledger
 from club.ledger.bulk import insert_many
@@ -260,14 +261,15 @@ def _chunks(ids: list) -> list[list]:
 
 def _audience(session: Session, rule: Rule, company_ids: list[int]):
     """applies_to for many companies: the companies and their tiers read once."""
-    companies: dict[int, tuple] = {}  # id: (status, is_pilot), as rows
-    for ids in _chunks(company_ids):
-        companies.update(
-            (company_id, (status, is_pilot))
-            for company_id, status, is_pilot in session.execute(
-                select(Company.id, Company.status, Company.is_pilot).where(Company.id.in_(ids))
+    dialect = session.get_bind().dialect
+    companies: dict[int, tuple] = {  # id: (status, is_pilot), as rows
+        company_id: (status, is_pilot)
+        for company_id, status, is_pilot in session.execute(
+            select(Company.id, Company.status, Company.is_pilot).where(
+                one_of(Company.id, company_ids, dialect)
             )
         )
+    }
     needs_tiers = any(v.audience == Audience.TIER for v in rule.versions)
     held = standing.company_tiers(session) if needs_tiers else {}
     listed = {v.id: {c.id for c in v.companies} for v in rule.versions}
@@ -305,15 +307,17 @@ def award_many(
     if not facts:
         return 0
     rule = _lock(session, rule)
-    done: set[str] = set()
-    for keys in _chunks(sorted({fact.source_key for fact in facts})):
-        done.update(
-            session.scalars(
-                select(Earning.source_key).where(
-                    Earning.rule_id == rule.id, Earning.source_key.in_(keys)
-                )
+    # What it gave already (another run may have given since the facts were read): the
+    # keys as one bound value (one_of), not thousands of parameters.
+    keys = sorted({fact.source_key for fact in facts})
+    done = set(
+        session.scalars(
+            select(Earning.source_key).where(
+                Earning.rule_id == rule.id,
+                one_of(Earning.source_key, keys, session.get_bind().dialect),
             )
         )
+    )
     company_ids = sorted({fact.company_id for fact in facts})
     applies = _audience(session, rule, company_ids)
     given = _Given(session, rule, facts)
@@ -456,13 +460,14 @@ def _group_details(
 
 def _wallet_ids(session: Session, company_ids: list[int]) -> dict[int, int]:
     """The companies' wallet ids (a missing wallet created, as ledger.wallet_for does)."""
-    found: dict[int, int] = {}
-    for ids in _chunks(company_ids):
-        found.update(
-            session.execute(
-                select(Wallet.company_id, Wallet.id).where(Wallet.company_id.in_(ids))
-            ).all()
-        )
+    dialect = session.get_bind().dialect
+    found: dict[int, int] = dict(
+        session.execute(
+            select(Wallet.company_id, Wallet.id).where(
+                one_of(Wallet.company_id, company_ids, dialect)
+            )
+        ).all()
+    )
     for company_id in company_ids:
         if company_id not in found:
             found[company_id] = ledger.wallet_for(session, company_id).id
