@@ -92,7 +92,11 @@ class Occurrence:
     person_id: int | None = None
 
 
-def _lock(session: Session, rule: Rule) -> Rule:
+def lock_rule(session: Session, rule: Rule) -> Rule:
+    """The rule's row locked until the transaction ends (SELECT ... FOR UPDATE; on
+    SQLite the transaction holds the write lock already), and read again. Whatever is
+    read after this sees every earning of the rule that another transaction committed
+    before (PostgreSQL's READ COMMITTED: each statement takes a new snapshot)."""
     return session.execute(
         select(Rule)
         .where(Rule.id == rule.id)
@@ -135,7 +139,7 @@ def award(
     is used up (a partly used cap gives what is left). The same fact again returns the
     first earning and writes nothing."""
     now = now or utcnow()
-    rule = _lock(session, rule)
+    rule = lock_rule(session, rule)
     done = session.scalar(
         select(Earning).where(Earning.rule_id == rule.id, Earning.source_key == fact.source_key)
     )
@@ -297,27 +301,37 @@ def _audience(session: Session, rule: Rule, company_ids: list[int]):
 
 
 def award_many(
-    session: Session, rule: Rule, facts: list[Occurrence], *, now: datetime | None = None
+    session: Session,
+    rule: Rule,
+    facts: list[Occurrence],
+    *,
+    now: datetime | None = None,
+    unearned: bool = False,
 ) -> int:
     """`award` for many facts of one rule, in the order given, with the same answers, in
     a few statements whatever their number: the rule locked once; what it already gave,
     the companies, their tiers and wallets read once; the ledger posted with post_many;
-    the earnings inserted together. Returns how many facts earned."""
+    the earnings inserted together. Returns how many facts earned.
+
+    `unearned`: the caller read the facts after lock_rule in this transaction, leaving
+    out every source the rule has rewarded, so nothing is looked up (a fact given twice
+    in `facts` still earns once). Otherwise the sources are looked up: another
+    transaction may have rewarded them since they were read."""
     now = now or utcnow()
     if not facts:
         return 0
-    rule = _lock(session, rule)
-    # What it gave already (another run may have given since the facts were read): the
-    # keys as one bound value (one_of), not thousands of parameters.
-    keys = sorted({fact.source_key for fact in facts})
-    done = set(
-        session.scalars(
-            select(Earning.source_key).where(
-                Earning.rule_id == rule.id,
-                one_of(Earning.source_key, keys, session.get_bind().dialect),
+    rule = lock_rule(session, rule)
+    done: set[str] = set()
+    if not unearned:  # the keys as one bound value (one_of), not thousands
+        keys = sorted({fact.source_key for fact in facts})
+        done.update(
+            session.scalars(
+                select(Earning.source_key).where(
+                    Earning.rule_id == rule.id,
+                    one_of(Earning.source_key, keys, session.get_bind().dialect),
+                )
             )
         )
-    )
     company_ids = sorted({fact.company_id for fact in facts})
     applies = _audience(session, rule, company_ids)
     given = _Given(session, rule, facts)
