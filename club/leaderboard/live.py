@@ -9,8 +9,9 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from club.core.database import one_of
 from club.leaderboard import tops
-from club.leaderboard.counting import COUNTING, WRITE_CHUNK, Months, Sums, as_item
+from club.leaderboard.counting import COUNTING, Months, Sums, as_item
 from club.leaderboard.models import CompanyTotal, PersonTotal
 from club.ledger.models import Wallet
 
@@ -42,27 +43,54 @@ def company_ids(session: Session, wallet_ids: set[int]) -> dict[int, int]:
             found[wallet_id] = wallet.company_id
         else:
             missing.append(wallet_id)
-    for start in range(0, len(missing), WRITE_CHUNK):
+    if missing:  # one bound value however many (one_of)
         found.update(
             session.execute(
                 select(Wallet.id, Wallet.company_id).where(
-                    Wallet.id.in_(missing[start : start + WRITE_CHUNK])
+                    one_of(Wallet.id, missing, session.get_bind().dialect)
                 )
             ).all()
         )
     return found
 
 
-UPSERT_CHUNK = 500  # rows per INSERT ... VALUES (...), (...) statement
-_UPSERTS: dict[tuple[str, str, int], str] = {}
+UPSERT_CHUNK = 500  # rows per INSERT ... VALUES (...), (...) statement (SQLite)
+_UPSERTS: dict[tuple[str, str, int | None], str] = {}
 _MOMENTS: dict[str, object] = {}
+# PostgreSQL's array type of each column the rows carry (for unnest).
+_ARRAYS = {
+    "period": "varchar[]",
+    "board": "varchar[]",
+    "person_id": "integer[]",
+    "company_id": "integer[]",
+    "points": "integer[]",
+    "holders": "integer[]",
+    "activity_points": "integer[]",
+    "reached_at": "timestamptz[]",
+    "activity_reached_at": "timestamptz[]",
+}
 
 
-def _upsert_sql(dialect, model, count: int) -> str:
-    """INSERT of `count` rows ... ON CONFLICT (period, who) DO UPDATE adding the points
-    and moving reached_at to the later moment (NULL: nothing added), RETURNING the
-    totals now stored, as driver SQL: the hot path of every ledger entry skips compiling
-    a statement. One statement for all the rows, so that it can return them."""
+def _rows_sql(dialect, columns: tuple[str, ...], count: int | None) -> str:
+    """Where an INSERT takes its rows from. PostgreSQL: one array per column (`count`
+    None), `SELECT * FROM unnest(...)`, one statement of one shape whatever the number
+    of rows, so psycopg neither splits a statement of thousands of parameters nor
+    converts each (the awards job posts thousands of entries at once). SQLite:
+    `VALUES` with `count` rows of parameters."""
+    if count is None:
+        arrays = ", ".join(f"%s::{_ARRAYS[column]}" for column in columns)
+        return f"SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the models)
+    mark = "%s" if dialect.name == "postgresql" else "?"
+    row = f"({', '.join(mark for _column in columns)})"
+    return f"VALUES {', '.join(row for _row in range(count))}"
+
+
+def _upsert_sql(dialect, model, count: int | None) -> str:
+    """INSERT of `count` rows (None: arrays, see _rows_sql) ... ON CONFLICT (period,
+    who) DO UPDATE adding the points and moving reached_at to the later moment (NULL:
+    nothing added), RETURNING the totals now stored, as driver SQL: the hot path of
+    every ledger entry skips compiling a statement. One statement for all the rows, so
+    that it can return them."""
     cache_key = (dialect.name, model.__tablename__, count)
     if cache_key in _UPSERTS:
         return _UPSERTS[cache_key]
@@ -94,11 +122,9 @@ def _upsert_sql(dialect, model, count: int) -> str:
                 f"coalesce(excluded.{reached}, {table}.{reached}))"
             )
         changes.append(f"{reached} = {later}")
-    mark = "%s" if dialect.name == "postgresql" else "?"
-    row = f"({', '.join(mark for _column in columns)})"
     _UPSERTS[cache_key] = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
-        f"VALUES {', '.join(row for _row in range(count))} "
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"{_rows_sql(dialect, columns, count)} "
         f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(changes)} RETURNING {returning}"
     )
     return _UPSERTS[cache_key]
@@ -113,18 +139,20 @@ def _moment_converter(dialect):
     return _MOMENTS[dialect.name]
 
 
-def _score_sql(dialect, count: int) -> str:
-    """INSERT of `count` score changes, as one statement (psycopg's executemany would
-    send one per row)."""
+def _score_sql(dialect, count: int | None) -> str:
+    """INSERT of `count` score changes (None: arrays, see _rows_sql), as one statement
+    (psycopg's executemany would send one per row)."""
     cache_key = (dialect.name, "leaderboard_score", count)
     if cache_key not in _UPSERTS:
-        mark = "%s" if dialect.name == "postgresql" else "?"
-        row = f"({mark}, {mark}, {mark}, {mark})"
-        _UPSERTS[cache_key] = (
-            "INSERT INTO leaderboard_score (board, period, points, holders) "  # noqa: S608
-            f"VALUES {', '.join(row for _row in range(count))}"
-        )
+        columns = ("board", "period", "points", "holders")
+        rows = _rows_sql(dialect, columns, count)
+        _UPSERTS[cache_key] = f"INSERT INTO leaderboard_score ({', '.join(columns)}) {rows}"
     return _UPSERTS[cache_key]
+
+
+def _arrays(rows: list[tuple]) -> tuple[list, ...]:
+    """Rows as one list per column (for _rows_sql's arrays)."""
+    return tuple(list(column) for column in zip(*rows, strict=True))
 
 
 def _chunks(rows: list[tuple]) -> Iterator[tuple[int, tuple]]:
@@ -135,7 +163,13 @@ def _chunks(rows: list[tuple]) -> Iterator[tuple[int, tuple]]:
 
 
 def _upsert_rows(connection, model, rows: list[tuple]) -> list[tuple]:
-    """Upsert the rows (in the order given), in chunks; what each row holds now."""
+    """Upsert the rows (in the order given; on SQLite in chunks); what each row holds
+    now."""
+    if not rows:
+        return []
+    if connection.dialect.name == "postgresql":
+        statement = _upsert_sql(connection.dialect, model, None)
+        return connection.exec_driver_sql(statement, _arrays(rows)).all()
     stored = []
     for count, values in _chunks(rows):
         stored += connection.exec_driver_sql(
@@ -180,5 +214,8 @@ def _upsert(session: Session, sums: Sums) -> None:
     rows = [
         (board, period, points, n) for (board, period, points), n in sorted(changes.items()) if n
     ]
+    if rows and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_score_sql(connection.dialect, None), _arrays(rows))
+        return
     for count, values in _chunks(rows):
         connection.exec_driver_sql(_score_sql(connection.dialect, count), values)

@@ -231,6 +231,28 @@ def _new_entry_ids(session: Session, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
+def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Many rows of a table that goes with the ledger's (e.g. the rules' earnings), in the
+    `columns` order: the values converted by the columns' own SQLAlchemy types, then COPY
+    on PostgreSQL and one executemany on SQLite (no ORM events, ids from the table's
+    default)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    processors = [
+        table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns
+    ]
+    if any(processors):
+        rows = [
+            [
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            ]
+            for row in rows
+        ]
+    _insert_rows(session, table, columns, rows)
+
+
 def _insert_rows(session: Session, table, columns: tuple[str, ...], rows: list) -> None:
     """INSERT of rows already converted for the driver: COPY on PostgreSQL, one
     executemany on SQLite. Names from the models only: nothing from outside."""

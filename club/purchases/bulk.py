@@ -7,15 +7,15 @@ query, which cost more than the queries.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import any_, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+
+from club.core.database import one_of as one_of  # (moved there; named here as before)
 
 T = TypeVar("T")
 
@@ -30,19 +30,6 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def one_of(column, values: list, dialect):
-    """`column IN (values)` as one bound value, not thousands: an array on PostgreSQL, a
-    JSON list on SQLite. Binding and parsing thousands of parameters costs more than the
-    lookups."""
-    name = getattr(dialect, "name", dialect)  # a dialect or its name
-    if name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    if name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):  # JSON built in
-        listed = func.json_each(json.dumps(values)).table_valued("value")
-        return column.in_(select(listed.c.value))
-    return column.in_(values)
 
 
 def insert_returning(session: Session, statement, rows: list[dict], *returning, **options):

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
+from club.core.database import one_of
 from club.core.periods import Period, month_of, quarter_of, year_of
 from club.ledger import services as ledger
+from club.ledger.bulk import insert_many
 from club.ledger.models import EntryKind, Wallet
 from club.members import standing
 from club.members.models import Company, MembershipStatus, User
@@ -90,7 +92,11 @@ class Occurrence:
     person_id: int | None = None
 
 
-def _lock(session: Session, rule: Rule) -> Rule:
+def lock_rule(session: Session, rule: Rule) -> Rule:
+    """The rule's row locked until the transaction ends (SELECT ... FOR UPDATE; on
+    SQLite the transaction holds the write lock already), and read again. Whatever is
+    read after this sees every earning of the rule that another transaction committed
+    before (PostgreSQL's READ COMMITTED: each statement takes a new snapshot)."""
     return session.execute(
         select(Rule)
         .where(Rule.id == rule.id)
@@ -133,7 +139,7 @@ def award(
     is used up (a partly used cap gives what is left). The same fact again returns the
     first earning and writes nothing."""
     now = now or utcnow()
-    rule = _lock(session, rule)
+    rule = lock_rule(session, rule)
     done = session.scalar(
         select(Earning).where(Earning.rule_id == rule.id, Earning.source_key == fact.source_key)
     )
@@ -259,28 +265,35 @@ def _chunks(ids: list) -> list[list]:
 
 def _audience(session: Session, rule: Rule, company_ids: list[int]):
     """applies_to for many companies: the companies and their tiers read once."""
-    companies: dict[int, tuple] = {}  # id: (status, is_pilot), as rows
-    for ids in _chunks(company_ids):
-        companies.update(
-            (company_id, (status, is_pilot))
-            for company_id, status, is_pilot in session.execute(
-                select(Company.id, Company.status, Company.is_pilot).where(Company.id.in_(ids))
+    dialect = session.get_bind().dialect
+    companies: dict[int, tuple] = {  # id: (status, is_pilot), as rows
+        company_id: (status, is_pilot)
+        for company_id, status, is_pilot in session.execute(
+            select(Company.id, Company.status, Company.is_pilot).where(
+                one_of(Company.id, company_ids, dialect)
             )
         )
+    }
     needs_tiers = any(v.audience == Audience.TIER for v in rule.versions)
     held = standing.company_tiers(session) if needs_tiers else {}
     listed = {v.id: {c.id for c in v.companies} for v in rule.versions}
+    # Per version, read once: (audience, the tier's position when by tier).
+    audiences = {
+        v.id: (v.audience, v.tier.position if v.audience == Audience.TIER else None)
+        for v in rule.versions
+    }
 
     def applies(version: RuleVersion, company_id: int) -> bool:
         status, is_pilot = companies.get(company_id, (None, False))
         if status != MembershipStatus.MEMBER:
             return False
-        if version.audience == Audience.TIER:
+        audience, position = audiences[version.id]
+        if audience == Audience.TIER:
             tier = held.get(company_id)
-            return tier is not None and tier.position >= version.tier.position
-        if version.audience == Audience.PILOT:
+            return tier is not None and tier.position >= position
+        if audience == Audience.PILOT:
             return bool(is_pilot)
-        if version.audience == Audience.COMPANIES:
+        if audience == Audience.COMPANIES:
             return company_id in listed[version.id]
         return True
 
@@ -288,22 +301,34 @@ def _audience(session: Session, rule: Rule, company_ids: list[int]):
 
 
 def award_many(
-    session: Session, rule: Rule, facts: list[Occurrence], *, now: datetime | None = None
+    session: Session,
+    rule: Rule,
+    facts: list[Occurrence],
+    *,
+    now: datetime | None = None,
+    unearned: bool = False,
 ) -> int:
     """`award` for many facts of one rule, in the order given, with the same answers, in
     a few statements whatever their number: the rule locked once; what it already gave,
     the companies, their tiers and wallets read once; the ledger posted with post_many;
-    the earnings inserted together. Returns how many facts earned."""
+    the earnings inserted together. Returns how many facts earned.
+
+    `unearned`: the caller read the facts after lock_rule in this transaction, leaving
+    out every source the rule has rewarded, so nothing is looked up (a fact given twice
+    in `facts` still earns once). Otherwise the sources are looked up: another
+    transaction may have rewarded them since they were read."""
     now = now or utcnow()
     if not facts:
         return 0
-    rule = _lock(session, rule)
+    rule = lock_rule(session, rule)
     done: set[str] = set()
-    for keys in _chunks(sorted({fact.source_key for fact in facts})):
+    if not unearned:  # the keys as one bound value (one_of), not thousands
+        keys = sorted({fact.source_key for fact in facts})
         done.update(
             session.scalars(
                 select(Earning.source_key).where(
-                    Earning.rule_id == rule.id, Earning.source_key.in_(keys)
+                    Earning.rule_id == rule.id,
+                    one_of(Earning.source_key, keys, session.get_bind().dialect),
                 )
             )
         )
@@ -311,8 +336,14 @@ def award_many(
     applies = _audience(session, rule, company_ids)
     given = _Given(session, rule, facts)
     spent = rule.spent_points
+    # Whether any limit can apply: without one, room() is always None (skipped).
+    limited = rule.budget_points is not None or any(
+        v.cap_per_company is not None or v.cap_per_person is not None for v in rule.versions
+    )
     awarded: list[tuple[Occurrence, RuleVersion, int]] = []
+    capped: set[str] = set()  # source keys given less than their rate (a cap or the budget)
     versions: dict[date, RuleVersion | None] = {}
+    rates: dict[int, tuple] = {}  # version id: (points, per_amount), read once
     for fact in facts:
         if fact.source_key in done:
             continue
@@ -322,13 +353,19 @@ def award_many(
         version = versions[fact.day]
         if version is None or not applies(version, fact.company_id):
             continue
-        points = points_for(version, fact.amount)
-        room = given.room(rule, version, fact, spent)
-        if room is not None:
-            points = min(points, room)
+        rate = rates.get(version.id)
+        if rate is None:
+            rate = rates[version.id] = (version.points, version.per_amount)
+        points = _rate_points(rate, fact.amount)
+        if limited:
+            room = given.room(rule, version, fact, spent)
+            if room is not None and room < points:
+                points = room
+                capped.add(fact.source_key)
         if points <= 0:
             continue
-        given.add(fact, points)
+        if limited:
+            given.add(fact, points)
         spent += points
         awarded.append((fact, version, points))
     if not awarded:
@@ -349,7 +386,7 @@ def award_many(
                 kind=EntryKind.EARN,
                 points=sum(points for _f, _v, points in items),
                 source=source,
-                details=_group_details(rule, items),
+                details=_group_details(rule, items, capped),
                 pending=False,
                 person_id=person_id,
                 idempotency_key=f"rule:{rule.id}:{items[0][0].source_key}"[:200],
@@ -358,21 +395,26 @@ def award_many(
         ],
         now=now,
     )
-    table = Earning.__table__
-    session.execute(
-        insert(table),
+    # COPY on PostgreSQL, one executemany on SQLite (the ledger's bulk path).
+    rule_id, version_ids = rule.id, {}
+    for _fact, version, _points in awarded:
+        version_ids.setdefault(version, version.id)
+    insert_many(
+        session,
+        Earning.__table__,
+        _EARNING_COLUMNS,
         [
-            {
-                "rule_id": rule.id,
-                "version_id": version.id,
-                "company_id": fact.company_id,
-                "person_id": fact.person_id,
-                "points": points,
-                "source_key": fact.source_key,
-                "earned_on": fact.day,
-                "entry_id": entry_id,
-                "created_at": now,
-            }
+            (
+                rule_id,
+                version_ids[version],
+                fact.company_id,
+                fact.person_id,
+                points,
+                fact.source_key,
+                fact.day,
+                entry_id,
+                now,
+            )
             for items, entry_id in zip(groups.values(), entry_ids, strict=True)
             for fact, version, points in items
         ],
@@ -382,12 +424,37 @@ def award_many(
     return len(awarded)
 
 
+_EARNING_COLUMNS = (
+    "rule_id",
+    "version_id",
+    "company_id",
+    "person_id",
+    "points",
+    "source_key",
+    "earned_on",
+    "entry_id",
+    "created_at",
+)
+
 SHOWN_DOCUMENTS = 3  # documents a grouped entry names; the rest are counted
 
 
-def _group_details(rule: Rule, items: list[tuple[Occurrence, RuleVersion, int]]) -> dict:
+def _rate_points(rate: tuple, amount: Decimal | None) -> int:
+    """points_for from a version's (points, per_amount), read once per call."""
+    points, per_amount = rate
+    if per_amount is None:
+        return points
+    if amount is None or amount <= 0:
+        return 0
+    return int((amount / per_amount).to_integral_value(rounding=ROUND_FLOOR)) * points
+
+
+def _group_details(
+    rule: Rule, items: list[tuple[Occurrence, RuleVersion, int]], capped: set[str]
+) -> dict:
     """_details for the facts of one entry: one fact's own, or the documents (the first
-    few named, the others counted) and the amounts added up."""
+    few named, the others counted) and the amounts added up. `capped`: the source keys
+    given less than their rate."""
     fact, version, points = items[0]
     if len(items) == 1:
         return _details(rule, version, fact, points)
@@ -401,19 +468,20 @@ def _group_details(rule: Rule, items: list[tuple[Occurrence, RuleVersion, int]])
         "document": document,
         "documents": len(numbers),
         "amount": None if None in amounts else str(sum(amounts)),
-        "capped": any(p < points_for(v, f.amount) for f, v, p in items),
+        "capped": bool(capped) and any(f.source_key in capped for f, _v, _p in items),
     }
 
 
 def _wallet_ids(session: Session, company_ids: list[int]) -> dict[int, int]:
     """The companies' wallet ids (a missing wallet created, as ledger.wallet_for does)."""
-    found: dict[int, int] = {}
-    for ids in _chunks(company_ids):
-        found.update(
-            session.execute(
-                select(Wallet.company_id, Wallet.id).where(Wallet.company_id.in_(ids))
-            ).all()
-        )
+    dialect = session.get_bind().dialect
+    found: dict[int, int] = dict(
+        session.execute(
+            select(Wallet.company_id, Wallet.id).where(
+                one_of(Wallet.company_id, company_ids, dialect)
+            )
+        ).all()
+    )
     for company_id in company_ids:
         if company_id not in found:
             found[company_id] = ledger.wallet_for(session, company_id).id

@@ -76,6 +76,46 @@ def test_award_many_answers_as_awarding_one_by_one(db_session, club, make_rule):
     assert verify(db_session).problems == []
 
 
+def test_award_many_without_limits_answers_as_one_by_one(db_session, club, make_rule):
+    """A rate per amount with no cap and no budget (the fast path: no limit looked up)
+    gives the same earnings and capped flags as awarding one fact at a time."""
+    rules = [
+        make_rule(
+            RuleKind.PRODUCT_GROUP,
+            points=2,
+            per_amount=Decimal(500),
+            currency="PLN",
+            product_group="panele",
+        )
+        for _ in range(2)
+    ]
+    a, b = club.company.id, club.other_company.id
+    amounts = [Decimal("1499.99"), Decimal("500"), Decimal("499.99"), Decimal("-20"), None]
+    facts = [
+        Occurrence(company, date(2026, 1, 5 + n), f"g:{n}", f"F/{n}", amount=amount)
+        for n, (company, amount) in enumerate((c, x) for c in (a, b) for x in amounts)
+    ]
+    one_by_one = [award(db_session, rules[0], fact, now=NOW) for fact in facts]
+    assert award_many(db_session, rules[1], facts, now=NOW) == 4
+
+    def earned(rule):
+        found = db_session.scalars(
+            select(Earning).where(Earning.rule_id == rule.id).order_by(Earning.source_key)
+        )
+        return [(e.source_key, e.company_id, e.points, e.earned_on, e.created_at) for e in found]
+
+    assert earned(rules[0]) == earned(rules[1])
+    assert [e and e.points for e in one_by_one] == [4, 2, None, None, None] * 2
+    assert rules[0].spent_points == rules[1].spent_points == 12
+    entries = db_session.scalars(
+        select(Entry).where(Entry.source_id == str(rules[1].id)).order_by(Entry.id)
+    ).all()
+    assert [e.available_delta for e in entries] == [6, 6]
+    assert [e.details["capped"] for e in entries] == [False, False]
+    assert entries[0].details["amount"] == "1999.99"
+    assert verify(db_session).problems == []
+
+
 def test_a_cap_reached_mid_import_holds_across_batches_and_imports(
     db_session, club, make_rule, monkeypatch
 ):

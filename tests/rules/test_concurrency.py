@@ -74,3 +74,39 @@ def test_two_award_runs_at_once_give_each_invoice_once_within_the_budget(
     db_session.expire_all()
     assert db_session.get(Rule, rule.id).spent_points == 25
     assert db_session.scalar(select(func.count()).select_from(Earning)) == 3
+
+
+def test_two_award_runs_at_once_without_limits_give_each_invoice_once(
+    app, db_session, club, make_rule
+):
+    """A promotion with no cap and no budget (nothing would stop a second award but the
+    lock): the run that waits reads the invoices after the first run committed, so it
+    finds nothing left (the job gives award_many no look-up of its sources)."""
+    make_rule(
+        RuleKind.PRODUCT_GROUP,
+        product_group="inverters",
+        per_amount=Decimal("100"),
+        currency="PLN",
+        points=1,
+        start=date(2026, 2, 1),
+    )
+    for n in range(3):
+        db_session.add(
+            Invoice(
+                number=f"G/{n}",
+                company_id=club.company.id,
+                kind=InvoiceKind.INVOICE,
+                issue_date=date(2026, 2, 2),
+                period=date(2026, 2, 1),
+                due_date=date(2026, 3, 1),
+                net_amount=Decimal("1000.00"),
+                currency="PLN",
+                paid_date=date(2026, 2, 10),
+                product_group="inverters",
+            )
+        )
+    db_session.commit()
+    made = race(app, lambda n: award_invoice_rules(db.session, now=AT), 2)
+    assert sorted(made) == [0, 3]
+    db_session.expire_all()
+    assert db_session.scalars(select(Earning.points)).all() == [10, 10, 10]
