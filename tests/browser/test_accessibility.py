@@ -782,6 +782,14 @@ def test_every_page_passes_axe_and_logs_no_error(browser, live_server, browser_a
 
     reached = set(walk.pages) | set(walk.files)
     missed = sorted(pages - reached - set(EXCLUDED))
+    # For the record: page templates no shown page used (answers to a POST or an htmx
+    # request, error pages), which this walk of GET pages does not judge.
+    folder = Path(browser_app.template_folder)
+    unshown = sorted(
+        name
+        for path in folder.rglob("*.html")
+        if (name := path.relative_to(folder).as_posix()) not in walk.templates
+    )
     print(
         f"\naxe: {len(walk.pages)} pages and {len(walk.files)} files, {walk.fetches} fetches"
         f" ({walk.refused} refused, {walk.fetch_seconds:.1f}s), {walk.skipped} not loaded,"
@@ -789,7 +797,8 @@ def test_every_page_passes_axe_and_logs_no_error(browser, live_server, browser_a
         f" goto {walk.goto_seconds:.1f}s),"
         f" {walk.axe_runs} axe runs ({walk.axe_seconds:.1f}s, {walk.trimmed} repeats left out)"
         f" in {time.perf_counter() - started:.1f}s;"
-        f" not reached ({len(missed)}): {', '.join(missed)}"
+        f" not reached ({len(missed)}): {', '.join(missed)};"
+        f" templates not shown ({len(unshown)}): {', '.join(unshown)}"
     )
     assert not walk.problems, "axe-core found violations:\n" + "\n".join(walk.problems)
     assert not walk.console, "console errors:\n" + "\n".join(walk.console)
