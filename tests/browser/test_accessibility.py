@@ -7,6 +7,7 @@ role's own version of a page (home, meetings, companies, wallet...) is seen. End
 with no argument are fetched too, link or not; endpoints no link leads to are built from
 argument values seen in other links, and the objects no page links to (a ticket, a quiz
 in progress, an invitation, a webhook...) are seeded from the demo's data (`_seeds`).
+Each role is also shown the page of a mistyped address (404, errors/error.html).
 
 The walk fetches in the app (Flask's test client with the cookies, address and user
 agent of the role's browser context): cheap. Chromium LOADS a page only when it brings
@@ -457,6 +458,7 @@ class Walk:
             for endpoint, path in todo:
                 if endpoint not in self.done:
                     self.visit(client, page, path, role)
+        self.error_page(page, role)
         # A file the role's own page links to answers it (a page may refuse a path taken
         # from another object; a file link is the download the page offers).
         for endpoint, path, status in self.broken:
@@ -567,6 +569,26 @@ class Walk:
                 return
             self.document_head = html.head_key()
         self.goto_seconds += time.perf_counter() - started
+        self.check(page, path, role, started)
+
+    def error_page(self, page, role: Role | None) -> None:
+        """The page of a mistyped address (errors/error.html), as the role sees it."""
+        started = time.perf_counter()
+        path = "/walk/no-such-page"
+        before = len(self.console)
+        response = page.goto(path)
+        # Chromium logs the 404 it was answered; nothing else may be logged.
+        self.console[before:] = [line for line in self.console[before:] if "404" not in line]
+        if response is None or response.status != 404:
+            self.problems.append(f"{path} ({role}) answered {response and response.status}")
+            return
+        self.loads += 1
+        self.document_head = None  # the next page is loaded anew
+        for template in (response.headers.get(TEMPLATES_HEADER.lower()) or "").split():
+            self.templates[template].add(role)
+        self.check(page, path, role, started)
+
+    def check(self, page, path: str, role: Role | None, started: float) -> None:
         for method, url in page.evaluate(OFFERS):
             self.check_offer(path, method, url, role)
         # A part the page loads with htmx (hx-trigger="load") is checked once it is in:
