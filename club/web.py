@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from club.api.views import error_response
 from club.branding import services as branding
 from club.consent.views import privacy_gate
-from club.core import confirm, formatting, refusals
+from club.core import confirm, formatting, refusals, template_marks
 from club.core.access import enforce_declared_access, may
 from club.core.roles import Role
 from club.core.text import render_markdown
@@ -140,6 +140,7 @@ def init_app(app: Flask) -> None:
     formatting.init_app(app)
     confirm.init_app(app)
     refusals.init_app(app)
+    template_marks.init_app(app)
     _error_pages(app)
 
 

@@ -110,6 +110,11 @@ def browser_app(tmp_path_factory, smtp_server, demo_sqlite):
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_server[1],
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),
+            # Each response names its templates (club.core.template_marks): the
+            # accessibility walk loads a page only when it brings something new.
+            "TEMPLATE_MARKS": True,
+            # Static files kept by Chromium, not asked for again on every page.
+            "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         }
     )
     yield app
