@@ -17,7 +17,7 @@ from club.core.clock import utcnow
 from club.ledger.earning import confirm, earn, forfeit, pending_at_least
 from club.ledger.models import Entry, EntryKind, Lot, Wallet
 from club.ledger.posting import expiry_for
-from club.ledger.signals import entries_posted
+from club.ledger.signals import announce_posted
 from club.ledger.wallets import Source, check_points, require_write_lock
 from club.members.models import User
 
@@ -199,8 +199,8 @@ class _Bulk:
         for lot in self.lots:
             lot[0] = lot[0][0]
         _insert_rows(session, Entry.__table__, _BULK_ENTRY_COLUMNS, self.entries)
-        entries_posted.send(
-            session, rows=[dict(zip(_BULK_ENTRY_COLUMNS, row, strict=True)) for row in self.entries]
+        announce_posted(
+            session, [dict(zip(_BULK_ENTRY_COLUMNS, row, strict=True)) for row in self.entries]
         )
         if self.lots:
             _insert_rows(session, Lot.__table__, _BULK_LOT_COLUMNS, self.lots)
