@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Integer, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -17,7 +17,7 @@ from club.core.clock import utcnow
 from club.ledger.earning import confirm, earn, forfeit, pending_at_least
 from club.ledger.models import Entry, EntryKind, Lot, Wallet
 from club.ledger.posting import expiry_for
-from club.ledger.signals import entries_posted
+from club.ledger.signals import announce_posted
 from club.ledger.wallets import Source, check_points, require_write_lock
 from club.members.models import User
 
@@ -199,8 +199,8 @@ class _Bulk:
         for lot in self.lots:
             lot[0] = lot[0][0]
         _insert_rows(session, Entry.__table__, _BULK_ENTRY_COLUMNS, self.entries)
-        entries_posted.send(
-            session, rows=[dict(zip(_BULK_ENTRY_COLUMNS, row, strict=True)) for row in self.entries]
+        announce_posted(
+            session, [dict(zip(_BULK_ENTRY_COLUMNS, row, strict=True)) for row in self.entries]
         )
         if self.lots:
             _insert_rows(session, Lot.__table__, _BULK_LOT_COLUMNS, self.lots)
@@ -240,7 +240,8 @@ def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tu
         return
     dialect = session.get_bind().dialect
     processors = [
-        table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns
+        _once_per_moment(table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+        for column in columns
     ]
     if any(processors):
         rows = [
@@ -251,6 +252,25 @@ def insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tu
             for row in rows
         ]
     _insert_rows(session, table, columns, rows)
+
+
+def _once_per_moment(process):
+    """The converter, converting each distinct day or moment once per call (the rows of
+    one call share a few days and one creation moment; converting them is most of the
+    cost). Only dates and datetimes are kept: equal ones convert alike (a UTC column
+    stores the same instant whatever its zone), unlike, say, Decimal('1.0') and '1.00'."""
+    if process is None:
+        return None
+    seen: dict = {}
+
+    def convert(value):
+        if type(value) is not date and type(value) is not datetime:
+            return process(value)
+        if value not in seen:
+            seen[value] = process(value)
+        return seen[value]
+
+    return convert
 
 
 def _insert_rows(session: Session, table, columns: tuple[str, ...], rows: list) -> None:

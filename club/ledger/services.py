@@ -17,6 +17,7 @@ from club.ledger.corrections import adjust, clawback
 from club.ledger.earning import confirm, earn, forfeit
 from club.ledger.expiry import NextExpiry, expire, expire_due, forfeit_frozen, next_expiry
 from club.ledger.posting import expiry_for
+from club.ledger.signals import posts_gathered
 from club.ledger.spending import capture, hold, refund, release
 from club.ledger.statement import statement_query
 from club.ledger.wallets import MANUAL, Source, wallet_for, wallet_to_read
@@ -40,6 +41,7 @@ __all__ = [
     "hold",
     "next_expiry",
     "post_many",
+    "posts_gathered",
     "refund",
     "release",
     "statement_query",

@@ -7,6 +7,8 @@ the entries, so what a listener writes commits or rolls back with them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from blinker import Namespace
@@ -27,7 +29,8 @@ returns a `StatementPart` (or None); `entry_posted` follows with `in_statement=T
 entries_posted = _ledger.signal("entries-posted")
 """Many entries were written with one statement (post_many, closing months). Keyword:
 `rows`, each entry's columns as a dict of driver values (the kind's value, details as
-JSON text on SQLite, times as the driver takes them), in the order written."""
+JSON text on SQLite, times as the driver takes them), in the order written. Within
+`posts_gathered` it is sent once, at the end, with the rows of every post_many since."""
 
 verifying = _ledger.signal("verifying")
 """`ledger verify` is checking the books. Each listener checks what it keeps against the
@@ -42,3 +45,37 @@ class StatementPart:
 
     ctes: tuple
     params: dict = field(default_factory=dict)
+
+
+_GATHERED = "club.ledger.gathered_posts"  # session.info key: the rows held back
+
+
+@contextmanager
+def posts_gathered(session) -> Iterator[None]:
+    """Within: `entries_posted` is sent once, when the block ends without an error, with
+    the rows of every post_many made in it (in the order written), instead of once per
+    post_many; in the same transaction, before the caller commits. For a job posting in
+    batches: the listeners (the rollups, the webhooks' outbox) then work once on what
+    the whole job posted. What they keep are sums, so the order of the announcements
+    does not change them; nothing inside the block may read what they write. Nested
+    blocks gather into the outermost."""
+    if _GATHERED in session.info:
+        yield
+        return
+    rows: list[dict] = []
+    session.info[_GATHERED] = rows
+    try:
+        yield
+    finally:
+        del session.info[_GATHERED]
+    if rows:
+        entries_posted.send(session, rows=rows)
+
+
+def announce_posted(session, rows: list[dict]) -> None:
+    """`entries_posted` for rows just written, or held back within `posts_gathered`."""
+    gathered = session.info.get(_GATHERED)
+    if gathered is not None:
+        gathered.extend(rows)
+    else:
+        entries_posted.send(session, rows=rows)

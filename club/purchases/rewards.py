@@ -5,6 +5,7 @@ rule (the engine's source keys), so running it twice gives nothing more."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import String, cast, literal, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
 from club.core.periods import Period, club_today
+from club.ledger import services as ledger
 from club.purchases.models import Invoice, InvoiceKind
 from club.rules.engine import (
     Occurrence,
@@ -44,12 +46,26 @@ def _first_day(rule: Rule) -> date:
     return rule.versions[0].effective_from
 
 
-def _counted(version: RuleVersion, invoice: Invoice) -> bool:
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What the facts below read of a version, read once: the job tests every paid line
+    of the period against it (a version's ORM attributes cost more than the test)."""
+
+    currency: str | None
+    days_early: int | None
+    product_group: str | None
+
+    @classmethod
+    def of(cls, version: RuleVersion) -> Terms:
+        return cls(version.currency, version.days_early, version.product_group)
+
+
+def _counted(version: RuleVersion | Terms, invoice: Invoice) -> bool:
     """A rate per amount counts amounts in its own currency only (never converted)."""
     return version.currency is None or invoice.currency == version.currency
 
 
-def early_payment_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
+def early_payment_fact(version: RuleVersion | Terms, invoice: Invoice) -> Occurrence | None:
     """An invoice paid at least the version's days before its due date."""
     if invoice.paid_date is None or version.days_early is None:
         return None
@@ -66,7 +82,7 @@ def early_payment_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | N
     )
 
 
-def promotion_fact(version: RuleVersion, invoice: Invoice) -> Occurrence | None:
+def promotion_fact(version: RuleVersion | Terms, invoice: Invoice) -> Occurrence | None:
     """A paid invoice of the promoted product group, counted on its issue day."""
     if invoice.paid_date is None or invoice.product_group != version.product_group:
         return None
@@ -97,8 +113,16 @@ _FACT_COLUMNS = (
 def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
     """Every early-payment and product-group rule over the paid invoices it has not
     rewarded yet, within its dates: the invoices read a batch at a time (as rows, by
-    company), each batch awarded in a few statements (engine.award_many)."""
+    company), each batch awarded in a few statements (engine.award_many). The ledger's
+    listeners (the leaderboards' rollups and score changes, the webhooks' outbox) hear
+    of the job's entries once, at the end (ledger.posts_gathered): each company's
+    rollup rows are then updated once per job, not once per batch and rule."""
     now = now or utcnow()
+    with ledger.posts_gathered(session):
+        return _award_invoice_rules(session, now)
+
+
+def _award_invoice_rules(session: Session, now: datetime) -> int:
     today = club_today(now)
     made = 0
     for rule in rules_of_kind(session, RuleKind.EARLY_PAYMENT, RuleKind.PRODUCT_GROUP):
@@ -120,7 +144,9 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
         if not early:
             groups = {v.product_group for v in rule.versions}
             query = query.where(Invoice.product_group.in_(groups))
-        versions: dict[date, RuleVersion | None] = {}
+        versions: dict[date, Terms | None] = {}  # the version's terms on each day
+        terms = {version.id: Terms.of(version) for version in rule.versions}
+        test = early_payment_fact if early else promotion_fact
         # By company, so that a batch holds each company's invoices together: one
         # statement line (ledger entry) per company and batch (engine.award_many). One
         # query, read a batch at a time (each batch's earnings are written meanwhile: the
@@ -140,11 +166,12 @@ def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int
             for invoice in invoices:
                 day = invoice.paid_date if early else invoice.issue_date
                 if day not in versions:
-                    versions[day] = version_on(rule, day)
+                    version = version_on(rule, day)
+                    versions[day] = None if version is None else terms[version.id]
                 version = versions[day]
                 if version is None:
                     continue
-                fact = (early_payment_fact if early else promotion_fact)(version, invoice)
+                fact = test(version, invoice)
                 if fact is not None:
                     facts.append(fact)
             made += award_many(session, rule, facts, now=now, unearned=True)

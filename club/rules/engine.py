@@ -10,9 +10,9 @@ two earnings at the same moment cannot both take the last of a budget or a cap.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -79,10 +79,11 @@ def rate_text(version: RuleVersion) -> str:
     return f"{version.points}/{version.per_amount} {version.currency or ''}".strip()
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One fact a rule may reward: a company, a day, a source key (unique per rule), the
-    document a member recognises it by, and the amount for per-amount rules."""
+    document a member recognises it by, and the amount for per-amount rules. A named
+    tuple: the job makes one per paid line of a promotion's groups (a frozen dataclass
+    cost it ten times as much to build)."""
 
     company_id: int
     day: date
@@ -283,18 +284,20 @@ def _audience(session: Session, rule: Rule, company_ids: list[int]):
         for v in rule.versions
     }
 
-    def applies(version: RuleVersion, company_id: int) -> bool:
+    def applies(version_id: int, company_id: int) -> bool:
         status, is_pilot = companies.get(company_id, (None, False))
         if status != MembershipStatus.MEMBER:
             return False
-        audience, position = audiences[version.id]
+        audience, position = audiences[version_id]
+        if audience == Audience.ALL:
+            return True
         if audience == Audience.TIER:
             tier = held.get(company_id)
             return tier is not None and tier.position >= position
         if audience == Audience.PILOT:
             return bool(is_pilot)
         if audience == Audience.COMPANIES:
-            return company_id in listed[version.id]
+            return company_id in listed[version_id]
         return True
 
     return applies
@@ -342,20 +345,24 @@ def award_many(
     )
     awarded: list[tuple[Occurrence, RuleVersion, int]] = []
     capped: set[str] = set()  # source keys given less than their rate (a cap or the budget)
-    versions: dict[date, RuleVersion | None] = {}
-    rates: dict[int, tuple] = {}  # version id: (points, per_amount), read once
+    # Per day: the version in force, its id and its rate (points, per_amount), read
+    # once (a version's ORM attributes cost more than the rest of a fact's work).
+    versions: dict[date, tuple[RuleVersion, int, tuple] | None] = {}
     for fact in facts:
         if fact.source_key in done:
             continue
         done.add(fact.source_key)
         if fact.day not in versions:
-            versions[fact.day] = version_on(rule, fact.day)
-        version = versions[fact.day]
-        if version is None or not applies(version, fact.company_id):
+            found = version_on(rule, fact.day)
+            versions[fact.day] = (
+                None if found is None else (found, found.id, (found.points, found.per_amount))
+            )
+        in_force = versions[fact.day]
+        if in_force is None:
             continue
-        rate = rates.get(version.id)
-        if rate is None:
-            rate = rates[version.id] = (version.points, version.per_amount)
+        version, version_id, rate = in_force
+        if not applies(version_id, fact.company_id):
+            continue
         points = _rate_points(rate, fact.amount)
         if limited:
             room = given.room(rule, version, fact, spent)
@@ -373,9 +380,9 @@ def award_many(
     # One ledger entry per company, version and person: a statement line names the
     # invoices it pays for (the earnings stay one per source, each with its version).
     groups: dict[tuple, list[tuple[Occurrence, RuleVersion, int]]] = {}
-    for item in awarded:
+    for item in awarded:  # (the version object stands for its id: one per id in a session)
         fact, version, _points = item
-        groups.setdefault((fact.company_id, version.id, fact.person_id), []).append(item)
+        groups.setdefault((fact.company_id, version, fact.person_id), []).append(item)
     wallets = _wallet_ids(session, sorted({company_id for company_id, _v, _p in groups}))
     source = ledger.Source(SOURCE_TYPE, str(rule.id))
     entry_ids = ledger.post_many(
@@ -396,9 +403,8 @@ def award_many(
         now=now,
     )
     # COPY on PostgreSQL, one executemany on SQLite (the ledger's bulk path).
-    rule_id, version_ids = rule.id, {}
-    for _fact, version, _points in awarded:
-        version_ids.setdefault(version, version.id)
+    rule_id = rule.id
+    version_ids = {version: version.id for _c, version, _p in groups}
     insert_many(
         session,
         Earning.__table__,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from club.ledger import services as ledger
 from club.ledger.errors import LedgerError
 from club.ledger.models import Allocation, Entry, EntryKind, Lot, Wallet
+from club.ledger.signals import entries_posted
 from club.ledger.verify import verify
 
 T0 = datetime(2026, 11, 1, 1, 5, tzinfo=UTC)
@@ -202,3 +203,34 @@ def test_post_many_refuses_what_the_services_refuse_and_writes_nothing(db_sessio
             db_session, [ledger.Movement(wallet.id, EntryKind.EARN, 0, source)], now=T0
         )
     assert ledger.post_many(db_session, [], now=T0) == []
+
+
+def test_posts_gathered_announces_every_post_once_at_the_end(db_session, twins):
+    """Within posts_gathered, post_many's entries reach the listeners in one
+    announcement when the block ends (nested blocks gather into the outer one), in the
+    order written; a block left by an error announces nothing."""
+    wallet, other = twins[0][0], twins[0][1]
+    source = ledger.Source("purchase_month", "1")
+    heard: list[list[int]] = []
+
+    def post(*wallets):
+        return ledger.post_many(
+            db_session,
+            [ledger.Movement(w.id, EntryKind.EARN, 5, source, OCTOBER_END) for w in wallets],
+            now=T0,
+        )
+
+    with entries_posted.connected_to(lambda _s, rows: heard.append([r["id"] for r in rows])):
+        with ledger.posts_gathered(db_session):
+            first = post(wallet, other)
+            with ledger.posts_gathered(db_session):
+                second = post(other)
+            assert heard == []
+        assert heard == [first + second]
+        heard.clear()
+        with pytest.raises(RuntimeError), ledger.posts_gathered(db_session):
+            post(wallet)
+            raise RuntimeError
+        assert heard == []
+        third = post(wallet)  # outside any block: announced at once, as before
+        assert heard == [third]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from club.leaderboard.models import CompanyTotal
 from club.ledger.models import Entry
+from club.ledger.signals import entries_posted
 from club.ledger.verify import verify
 from club.members.models import Company, MembershipStatus
 from club.purchases import rewards
@@ -154,3 +156,49 @@ def test_a_cap_reached_mid_import_holds_across_batches_and_imports(
     ).all()
     assert [p for _key, p in points] == [10, 10, 5, 10]
     assert verify(db_session).problems == []
+
+
+def test_the_job_announces_its_entries_once_and_the_boards_agree(
+    db_session, club, make_rule, monkeypatch
+):
+    """The job's ledger entries reach the listeners (rollups, score counts, outbox) in
+    one `entries_posted`, after every batch of every rule: the rollups and score counts
+    then equal what the ledger says (verify recomputes them), as when each batch was
+    announced on its own."""
+    monkeypatch.setattr(rewards, "BATCH", 2)  # several batches per rule
+    rules = [
+        make_rule(
+            RuleKind.PRODUCT_GROUP, product_group=group, per_amount=Decimal("100"),
+            currency="PLN", points=points, start=date(2026, 2, 1),
+        )
+        for group, points in (("inverters", 2), ("panels", 1))
+    ]  # fmt: skip
+    lines = [
+        Row(
+            f"{company.tax_id}/{n}", company.tax_id, date(2026, 3, 2 + n), date(2026, 4, 30),
+            Decimal("1000.00"), paid_date=date(2026, 3, 2 + n),
+            product_group=("inverters", "panels")[n % 2],
+        )
+        for company in (club.company, club.other_company)
+        for n in range(5)
+    ]  # fmt: skip
+    purchases.record_invoices(db_session, lines, now=NOW)
+    heard = []
+    with entries_posted.connected_to(lambda _session, rows: heard.append(len(rows))):
+        assert rewards.award_invoice_rules(db_session, now=NOW) == 10
+    entries = db_session.scalar(
+        select(func.count())
+        .select_from(Entry)
+        .where(Entry.source_id.in_([str(rule.id) for rule in rules]))
+    )
+    assert entries > 4  # one per company and batch: more than one per company and rule
+    assert heard == [entries]
+    assert verify(db_session).problems == []
+    # Each company: 3 inverter lines of 20 points and 2 panel lines of 10.
+    totals = dict(
+        db_session.execute(
+            select(CompanyTotal.company_id, CompanyTotal.points).where(CompanyTotal.period == "ALL")
+        ).all()
+    )
+    assert totals[club.company.id] == totals[club.other_company.id] == 80
+    assert rewards.award_invoice_rules(db_session, now=NOW) == 0
