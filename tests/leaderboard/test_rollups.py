@@ -397,3 +397,33 @@ def test_an_earning_is_written_in_one_statement_on_postgresql(db_session, club):
     assert person_points(db_session, club.staff, "M2026-10") == 40
     assert company_points(db_session, club.company, "ALL") == (40, 40)
     assert verify(db_session).problems == []
+
+
+@pytest.mark.parametrize("zone", ["Europe/Warsaw", "Asia/Kolkata", "America/St_Johns"])
+def test_the_sqlite_rebuild_puts_each_stored_moment_in_the_club_month(zone):
+    """The rebuild on SQLite works a moment's month out once per hour: around each month's
+    start (also in zones half an hour off UTC, and across summer time) it must still give
+    the club calendar's month, for moments as SQLite stores them."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask import Flask
+
+    from club.core import periods
+    from club.leaderboard.rebuild import _sqlite_month_by_hour
+
+    app = Flask(__name__)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+    with app.app_context():
+        club_month = _sqlite_month_by_hour()
+        for month_start in (date(2026, 3, 1), date(2026, 4, 1), date(2026, 11, 1)):
+            start = periods.local_midnight(month_start).astimezone(UTC)
+            moment = start - timedelta(hours=2)
+            while moment < start + timedelta(hours=2):
+                stored = moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+                assert club_month(stored) == periods.month_of(moment).key, stored
+                moment += timedelta(minutes=15, seconds=1)
+        assert (
+            club_month("2026-04-30T23:59:59")
+            == periods.month_of(datetime(2026, 4, 30, 23, 59, 59, tzinfo=UTC)).key
+        )
+        assert club_month(None) is None
