@@ -1,5 +1,6 @@
-"""Database behaviour shared by every domain: SQLite set-up and write transactions, and
-long lists of values as one bound value (one_of).
+"""Database behaviour shared by every domain: SQLite set-up and write transactions, long
+lists of values as one bound value (one_of), and the SQL both databases need spelled
+their own way (whole cents of an amount, a day some days after a date column).
 
 On SQLite a transaction that reads and then writes fails under load (the read snapshot
 cannot be upgraded once another writer committed), so a transaction that is meant to
@@ -18,7 +19,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, request
-from sqlalchemy import any_, bindparam, event, func, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
@@ -48,6 +59,24 @@ def one_of(column, values: list, dialect):
         listed = func.json_each(json.dumps(values)).table_valued("value")
         return column.in_(select(listed.c.value))
     return column.in_(values)
+
+
+def cents_of(column, dialect):
+    """A NUMERIC(14, 2) amount in whole cents, as an integer: exact on PostgreSQL; SQLite
+    keeps such amounts as floating point, so the cents are rounded there (1234.56 * 100
+    is 123455.99999999999 as a float)."""
+    name = getattr(dialect, "name", dialect)
+    if name == "postgresql":
+        return cast(column * 100, BigInteger)
+    return cast(func.round(column * 100), BigInteger)
+
+
+def days_after(column, days: int, dialect):
+    """The date `days` days after a date column (before it when negative)."""
+    name = getattr(dialect, "name", dialect)
+    if name == "postgresql":
+        return column + literal_column(str(int(days)), Integer)
+    return func.date(column, f"{int(days):+d} days")
 
 
 def _unicode_lower(value):

@@ -16,9 +16,10 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from club.core.database import cents_of, days_after
 from club.purchases.bulk import IN_LIST, MONTH_BATCH, batches, one_of
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
@@ -165,12 +166,8 @@ class _Window:
 
     @classmethod
     def of(cls, grace_days: int, today: date, dialect: str, currency: str) -> _Window:
-        if dialect == "postgresql":
-            cents = cast(Invoice.net_amount * 100, BigInteger)  # NUMERIC(14, 2): exact
-            window_end = Invoice.due_date + literal_column(str(int(grace_days)), Integer)
-        else:
-            cents = cast(func.round(Invoice.net_amount * 100), BigInteger)
-            window_end = func.date(Invoice.due_date, f"{int(grace_days):+d} days")
+        cents = cents_of(Invoice.net_amount, dialect)
+        window_end = days_after(Invoice.due_date, grace_days, dialect)
         invoice = Invoice.kind != InvoiceKind.CREDIT_NOTE
         paid_by_window_end = Invoice.paid_date <= window_end
         if grace_days >= 0:  # paid by the due date: in time, without working out the window

@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
+from club.core.database import days_after
 from club.core.periods import Period, club_today
 from club.ledger import services as ledger
 from club.purchases.models import Invoice, InvoiceKind
@@ -19,6 +20,8 @@ from club.rules.engine import (
     Occurrence,
     award,
     award_many,
+    award_selected,
+    limited,
     lock_rule,
     rules_of_kind,
     version_on,
@@ -43,7 +46,7 @@ def _unearned(rule: Rule, prefix: str):
 
 
 def _first_day(rule: Rule) -> date:
-    return rule.versions[0].effective_from
+    return min(version.effective_from for version in rule.versions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +115,12 @@ _FACT_COLUMNS = (
 
 def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
     """Every early-payment and product-group rule over the paid invoices it has not
-    rewarded yet, within its dates: the invoices read a batch at a time (as rows, by
-    company), each batch awarded in a few statements (engine.award_many). The ledger's
-    listeners (the leaderboards' rollups and score changes, the webhooks' outbox) hear
-    of the job's entries once, at the end (ledger.posts_gathered): each company's
-    rollup rows are then updated once per job, not once per batch and rule."""
+    rewarded yet, within its dates. A rule without a cap or budget is worked out by the
+    database (engine.award_selected: one entry per company and version); one with a
+    cap or budget reads its invoices in order, a batch at a time (engine.award_many).
+    The ledger's listeners (the leaderboards' rollups and score changes, the webhooks'
+    outbox) hear of the job's entries once, at the end (ledger.posts_gathered): each
+    company's rollup rows are then updated once per job, not once per batch and rule."""
     now = now or utcnow()
     with ledger.posts_gathered(session):
         return _award_invoice_rules(session, now)
@@ -127,54 +131,102 @@ def _award_invoice_rules(session: Session, now: datetime) -> int:
     made = 0
     for rule in rules_of_kind(session, RuleKind.EARLY_PAYMENT, RuleKind.PRODUCT_GROUP):
         # Locked before its invoices are read: a run at the same moment finishes first,
-        # and the query below then leaves out what it rewarded (award_many `unearned`:
-        # no look-up of each batch's sources, whose plan on PostgreSQL, a thousand keys
-        # against the rule's growing earnings, cost more than the rest of the job).
+        # and the queries below then leave out what it rewarded (no look-up of sources,
+        # whose plan on PostgreSQL, a thousand keys against the rule's growing earnings,
+        # cost more than the rest of the job).
         rule = lock_rule(session, rule)
-        early = rule.kind == RuleKind.EARLY_PAYMENT
-        prefix = "early:" if early else "group:"
-        day_column = Invoice.paid_date if early else Invoice.issue_date
-        query = select(*_FACT_COLUMNS).where(
+        if limited(rule):  # the invoices' order decides what a cap or budget leaves
+            made += _award_in_order(session, rule, today, now)
+        else:  # chosen, counted and written by the database (engine.award_selected)
+            made += award_selected(
+                session, rule, invoice_facts(session, rule), first=_first_day(rule),
+                last=today, now=now,
+            )  # fmt: skip
+    return made
+
+
+def invoice_facts(session: Session, rule: Rule):
+    """The facts query of an early-payment or product-group rule (engine.FactQuery): the
+    paid invoices early_payment_fact or promotion_fact accept for a version, as SQL."""
+    early = rule.kind == RuleKind.EARLY_PAYMENT
+    prefix = "early:" if early else "group:"
+    day = Invoice.paid_date if early else Invoice.issue_date
+    dialect = session.get_bind().dialect
+
+    def facts(version: RuleVersion, start: date, end: date):
+        query = select(
+            Invoice.company_id.label("company_id"),
+            day.label("day"),
+            _key(prefix).label("source_key"),
+            Invoice.number.label("document"),
+            Invoice.net_amount.label("amount"),
+            Invoice.id.label("ordinal"),
+        ).where(
             Invoice.kind == InvoiceKind.INVOICE,
             Invoice.paid_date.is_not(None),
-            day_column >= _first_day(rule),
-            day_column <= today,
+            day >= start,
+            day <= end,
             _unearned(rule, prefix),
         )
+        if version.currency is not None:  # _counted
+            query = query.where(Invoice.currency == version.currency)
         if not early:
-            groups = {v.product_group for v in rule.versions}
-            query = query.where(Invoice.product_group.in_(groups))
-        versions: dict[date, Terms | None] = {}  # the version's terms on each day
-        terms = {version.id: Terms.of(version) for version in rule.versions}
-        test = early_payment_fact if early else promotion_fact
-        # By company, so that a batch holds each company's invoices together: one
-        # statement line (ledger entry) per company and batch (engine.award_many). One
-        # query, read a batch at a time (each batch's earnings are written meanwhile: the
-        # invoices still to come name other sources).
-        # On SQLite `company_id + 0`: the same order, but SQLite then reads the table in
-        # its own order and sorts what matches, instead of walking the company index and
-        # jumping to each row (ten times slower on an imported month). PostgreSQL plans
-        # the order itself.
-        company = Invoice.company_id
-        if session.get_bind().dialect.name == "sqlite":
-            company = company + 0
-        found = session.execute(
-            query.order_by(company, Invoice.id).execution_options(yield_per=BATCH)
+            return query.where(Invoice.product_group == version.product_group)
+        if version.days_early is None:
+            return None
+        return query.where(
+            Invoice.paid_date <= days_after(Invoice.due_date, -version.days_early, dialect)
         )
-        for invoices in found.partitions():
-            facts = []
-            for invoice in invoices:
-                day = invoice.paid_date if early else invoice.issue_date
-                if day not in versions:
-                    version = version_on(rule, day)
-                    versions[day] = None if version is None else terms[version.id]
-                version = versions[day]
-                if version is None:
-                    continue
-                fact = test(version, invoice)
-                if fact is not None:
-                    facts.append(fact)
-            made += award_many(session, rule, facts, now=now, unearned=True)
+
+    return facts
+
+
+def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) -> int:
+    """A rule with a cap or a budget: its invoices read in order, a batch at a time, each
+    batch awarded in a few statements (engine.award_many)."""
+    made = 0
+    early = rule.kind == RuleKind.EARLY_PAYMENT
+    prefix = "early:" if early else "group:"
+    day_column = Invoice.paid_date if early else Invoice.issue_date
+    query = select(*_FACT_COLUMNS).where(
+        Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.paid_date.is_not(None),
+        day_column >= _first_day(rule),
+        day_column <= today,
+        _unearned(rule, prefix),
+    )
+    if not early:
+        groups = {v.product_group for v in rule.versions}
+        query = query.where(Invoice.product_group.in_(groups))
+    versions: dict[date, Terms | None] = {}  # the version's terms on each day
+    terms = {version.id: Terms.of(version) for version in rule.versions}
+    test = early_payment_fact if early else promotion_fact
+    # By company, so that a batch holds each company's invoices together: one
+    # statement line (ledger entry) per company and batch (engine.award_many). One
+    # query, read a batch at a time (each batch's earnings are written meanwhile: the
+    # invoices still to come name other sources).
+    # On SQLite `company_id + 0`: the same order, but SQLite then reads the table in
+    # its own order and sorts what matches, instead of walking the company index and
+    # jumping to each row (ten times slower on an imported month). PostgreSQL plans
+    # the order itself.
+    company = Invoice.company_id
+    if session.get_bind().dialect.name == "sqlite":
+        company = company + 0
+    found = session.execute(query.order_by(company, Invoice.id).execution_options(yield_per=BATCH))
+    for invoices in found.partitions():
+        facts = []
+        for invoice in invoices:
+            day = invoice.paid_date if early else invoice.issue_date
+            if day not in versions:
+                version = version_on(rule, day)
+                versions[day] = None if version is None else terms[version.id]
+            version = versions[day]
+            if version is None:
+                continue
+            fact = test(version, invoice)
+            if fact is not None:
+                facts.append(fact)
+        made += award_many(session, rule, facts, now=now, unearned=True)
     return made
 
 

@@ -162,16 +162,17 @@ def test_the_job_announces_its_entries_once_and_the_boards_agree(
     db_session, club, make_rule, monkeypatch
 ):
     """The job's ledger entries reach the listeners (rollups, score counts, outbox) in
-    one `entries_posted`, after every batch of every rule: the rollups and score counts
-    then equal what the ledger says (verify recomputes them), as when each batch was
-    announced on its own."""
-    monkeypatch.setattr(rewards, "BATCH", 2)  # several batches per rule
+    one `entries_posted`, after every batch of every rule, whichever way a rule is
+    awarded (in order, a batch at a time, for a capped rule; by the database for the
+    other): the rollups and score counts then equal what the ledger says (verify
+    recomputes them), as when each batch was announced on its own."""
+    monkeypatch.setattr(rewards, "BATCH", 2)  # several batches for the capped rule
     rules = [
         make_rule(
             RuleKind.PRODUCT_GROUP, product_group=group, per_amount=Decimal("100"),
-            currency="PLN", points=points, start=date(2026, 2, 1),
+            currency="PLN", points=points, start=date(2026, 2, 1), cap_per_company=cap,
         )
-        for group, points in (("inverters", 2), ("panels", 1))
+        for group, points, cap in (("inverters", 2, 1000), ("panels", 1, None))
     ]  # fmt: skip
     lines = [
         Row(
@@ -191,7 +192,8 @@ def test_the_job_announces_its_entries_once_and_the_boards_agree(
         .select_from(Entry)
         .where(Entry.source_id.in_([str(rule.id) for rule in rules]))
     )
-    assert entries > 4  # one per company and batch: more than one per company and rule
+    # The capped rule: one per company and batch (4); the other: one per company (2).
+    assert entries == 6
     assert heard == [entries]
     assert verify(db_session).problems == []
     # Each company: 3 inverter lines of 20 points and 2 panel lines of 10.
