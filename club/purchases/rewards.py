@@ -152,10 +152,14 @@ def invoice_facts(session: Session, rule: Rule):
     prefix = "early:" if early else "group:"
     day = Invoice.paid_date if early else Invoice.issue_date
     dialect = session.get_bind().dialect
+    # On SQLite `company_id + 0`: SQLite then reads the invoices in table order and
+    # looks each company up, instead of walking the company index and jumping to each
+    # invoice (five times slower on an imported month); see _award_in_order.
+    company = Invoice.company_id + 0 if dialect.name == "sqlite" else Invoice.company_id
 
     def facts(version: RuleVersion, start: date, end: date):
         query = select(
-            Invoice.company_id.label("company_id"),
+            company.label("company_id"),
             day.label("day"),
             _key(prefix).label("source_key"),
             Invoice.number.label("document"),
