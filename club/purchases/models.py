@@ -30,7 +30,9 @@ class Invoice(db.Model):
             name="sign_matches_kind",
         ),
         CheckConstraint("due_date >= issue_date", name="due_after_issue"),
-        Index("ix_invoice_company_period", "company_id", "period"),
+        # With the currency: the month close finds the months to close (each company,
+        # period and currency with invoices) from this index alone.
+        Index("ix_invoice_company_period_currency", "company_id", "period", "currency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
