@@ -602,7 +602,8 @@ _entries = Table(
 
 # A version's facts between two days: a SELECT with the columns company_id, day,
 # source_key, document, amount (or NULL) and ordinal (the facts' order), leaving out the
-# sources the rule has rewarded; None when the version can reward nothing.
+# sources the rule has rewarded; None when the version can reward nothing. Facts of
+# companies only (invoices): a fact of a person goes through award or award_many.
 FactQuery = Callable[[RuleVersion, date, date], Select | None]
 
 
