@@ -223,6 +223,7 @@ def save_meeting(
     else:
         before = {key: _plain(_stored(meeting, key)) for key in values}
         before["texts"] = texts_text(meeting)
+        before["speakers"] = _speakers_text(meeting)
         calendar_changed = any(
             _plain(_stored(meeting, key)) != _plain(values[key]) for key in _CALENDAR_FIELDS
         )
@@ -237,6 +238,7 @@ def save_meeting(
     session.flush()
     after = {key: _plain(value) for key, value in values.items()}
     after["texts"] = texts_text(meeting)
+    after["speakers"] = _speakers_text(meeting)
     audit.record(
         session,
         "meeting.created" if before is None else "meeting.changed",
@@ -251,6 +253,19 @@ def save_meeting(
 
 
 TEXT_LIMITS = {"title": 200, "theme": 200, "description": 20_000}
+
+
+def _speakers_text(meeting: Meeting) -> str:
+    """What the audit log keeps of the speakers, in order: each one's name, role and bio
+    in the club language, then the other languages' (texts_text)."""
+    return "; ".join(
+        " | ".join(
+            part
+            for part in (speaker.name, speaker.base_role, speaker.base_bio, texts_text(speaker))
+            if part
+        )
+        for speaker in meeting.speakers
+    )
 
 
 def _stored(meeting: Meeting, key: str):

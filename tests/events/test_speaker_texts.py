@@ -7,6 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from club.audit.models import AuditEntry
 from club.events import services
 from club.events.errors import MeetingError
 from club.events.models import Meeting, SpeakerText
@@ -162,3 +163,16 @@ def test_the_meeting_page_shows_the_readers_language_or_marks_the_clubs(client, 
     speakers = client.get(url).get_data(as_text=True).split('class="speakers"')[1]
     assert "Retail designer" in speakers.split("</ul>")[0]
     assert "lang-marker" not in speakers.split("</ul>")[0]
+
+
+def test_the_audit_log_keeps_the_speakers_before_and_after_a_change(db_session, club):
+    meeting = _save(db_session, club, ANNA)
+    created = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.created"))
+    assert created.after["speakers"] == (
+        "Anna Nowak | Retail designer | Shops in 12 countries."
+        " | pl: Projektantka wnętrz | Sklepy w 12 krajach."
+    )
+    _save(db_session, club, ("Jan Kowalski", "Installer", ""), ("Ola", "", ""), meeting=meeting)
+    changed = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.changed"))
+    assert changed.before["speakers"] == created.after["speakers"]
+    assert changed.after["speakers"] == "Jan Kowalski | Installer; Ola"
