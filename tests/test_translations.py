@@ -60,6 +60,9 @@ def test_catalogue_is_complete(source, language):
         translated = catalogue.get(message.id)
         strings = translated.string if translated else None
         empty = not all(strings) if isinstance(strings, (tuple, list)) else not strings
-        if translated is None or empty or translated.fuzzy:
+        # A plural message (ngettext) needs a plural entry: gettext looks a plural up by
+        # its forms, so a singular entry with the same msgid is never found for it.
+        wrong_kind = translated is not None and translated.pluralizable != message.pluralizable
+        if translated is None or empty or translated.fuzzy or wrong_kind:
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     assert missing == [], f"{language}: {len(missing)} strings untranslated, e.g. {missing[:5]}"

@@ -90,3 +90,17 @@ def test_pool_upload_reports_rows_and_the_code_is_revealed_only_on_post(
     assert shown.status_code == 200 and "SECRET-1" in shown.get_data(as_text=True)
     assert shown.headers["Cache-Control"] == "no-store"
     assert db_session.scalar(select(AuditEntry.id).where(AuditEntry.action == "voucher.revealed"))
+
+
+@pytest.mark.parametrize(
+    ("language", "left"), [("en", "2 left"), ("pl", "pozostało: 2"), ("ru", "осталось: 2")]
+)
+def test_a_goods_variants_say_what_is_left_in_the_readers_language(
+    client, club, funded, make_privilege, db_session, language, left
+):
+    make_privilege("Demo kit", points=300, kind=PrivilegeKind.GOOD, variants=[("XL", 2)])
+    club.holder.language = language
+    db_session.commit()
+    login(client, club.holder)
+    page = client.get("/privileges/demo-kit").get_data(as_text=True)
+    assert f'<dd class="variant-left">{left}</dd>' in page
