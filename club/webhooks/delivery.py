@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -134,15 +135,36 @@ def _claim(session: Session, now: datetime, lease: timedelta) -> _Claimed | None
     return None
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a place to go: following one could lead the club
-    to an address the URL checks refused."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates, hostnames checked (tests trust their own)."""
+    return ssl.create_default_context()
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTP(http.client.HTTPConnection):
+    """A connection to an address already checked (check_host), for the URL's host: the
+    name is not looked up again between the check and the call (DNS rebinding), while
+    the Host header still names the host. http.client follows no redirect: a redirect
+    is an answer, not a place to go (it could lead to an address the checks refuse)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """_PinnedHTTP over TLS: the certificate is checked against the host's name (SNI and
+    verification use the name, the TCP connection the checked address)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=tls_context())
+        self.address = address
+
+    def connect(self) -> None:
+        connection = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(connection, server_hostname=self.host)
 
 
 def _post(claimed: _Claimed, *, timestamp: int, timeout: float) -> _Answer:
@@ -154,37 +176,33 @@ def _post(claimed: _Claimed, *, timestamp: int, timeout: float) -> _Answer:
     parts = urlsplit(claimed.url)
     if parts.scheme not in ("http", "https"):  # registration allows no other; be sure
         return _Answer(None, "", f"refused: {parts.scheme} is not http(s)", took())
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
     try:
-        check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        address = check_host(parts.hostname, port)
     except ClubError as refusal:
         return _Answer(None, "", refusal.message[:300], took())
-    request = urllib.request.Request(  # noqa: S310  (http(s) only, checked above)
-        claimed.url,
-        data=claimed.body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Club-Webhooks/1",
-            "Club-Event-Type": claimed.event_type,
-            "Club-Event-Id": f"evt_{claimed.event_id}",
-            "Club-Delivery-Id": str(claimed.delivery_id),
-            SIGNATURE_HEADER: sign(claimed.secret, timestamp, claimed.body),
-        },
-    )
+    connection = (_PinnedHTTPS if https else _PinnedHTTP)(parts.hostname, port, address, timeout)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Club-Webhooks/1",
+        "Club-Event-Type": claimed.event_type,
+        "Club-Event-Id": f"evt_{claimed.event_id}",
+        "Club-Delivery-Id": str(claimed.delivery_id),
+        SIGNATURE_HEADER: sign(claimed.secret, timestamp, claimed.body),
+    }
     try:
-        with _opener.open(request, timeout=timeout) as answer:
-            text = answer.read(RESPONSE_LIMIT * 4).decode("utf-8", "replace")
-            return _Answer(answer.status, text[:RESPONSE_LIMIT], "", took())
-    except urllib.error.HTTPError as answer:
+        connection.request("POST", path, body=claimed.body, headers=headers)
+        answer = connection.getresponse()
         text = answer.read(RESPONSE_LIMIT * 4).decode("utf-8", "replace")
-        return _Answer(answer.code, text[:RESPONSE_LIMIT], "", took())
+        return _Answer(answer.status, text[:RESPONSE_LIMIT], "", took())
     except TimeoutError:
         return _Answer(None, "", f"timed out after {timeout:g} s", took())
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError):
-            return _Answer(None, "", f"timed out after {timeout:g} s", took())
-        return _Answer(None, "", str(reason)[:300], took())
+    except (OSError, http.client.HTTPException) as error:
+        return _Answer(None, "", (str(error) or type(error).__name__)[:300], took())
+    finally:
+        connection.close()
 
 
 def _record(session: Session, claimed: _Claimed, answer: _Answer, now: datetime) -> None:

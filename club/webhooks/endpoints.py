@@ -58,24 +58,32 @@ def check_url(url: str) -> str:
     return url
 
 
-def check_host(host: str, port: int) -> None:
-    """Refuses a host that resolves to nothing, or to an address the club must not call."""
+def check_host(host: str, port: int) -> str:
+    """The address to call `host` at (the first it resolves to), or WebhookRefused for a
+    host that resolves to nothing, or to any address the club must not call. The caller
+    connects to this address and does not look the name up again: otherwise a name
+    could resolve to a public address for the check and to a private one for the call
+    (DNS rebinding)."""
     try:
         found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise WebhookRefused(
             _("The host %(host)s cannot be found.", host=host), field="url"
         ) from None
+    addresses = [address[0] for *_rest, address in found]
+    if not addresses:
+        raise WebhookRefused(_("The host %(host)s cannot be found.", host=host), field="url")
     if _setting("WEBHOOK_ALLOW_PRIVATE", False):
-        return
-    for *_rest, address in found:
-        ip = ipaddress.ip_address(address[0].split("%")[0])
+        return addresses[0]
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global or ip.is_multicast:
             raise WebhookRefused(
                 _("%(host)s is a private or local address; the club does not call those.",
                   host=host),
                 field="url",
             )  # fmt: skip
+    return addresses[0]
 
 
 def check_event_types(event_types: list[str]) -> list[str]:

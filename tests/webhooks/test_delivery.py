@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 from datetime import date, timedelta
 
 import pytest
@@ -272,3 +273,32 @@ def test_an_admission_is_announced(db_session, club):
     assert admission.admit_due(db_session, {club.company.id: threshold}, date.today()) == 1
     (event,) = _events(db_session, "company.admitted")
     assert event.data["company"]["tax_id"] == club.company.tax_id
+
+
+def test_the_call_goes_to_the_address_that_was_checked(db_session, club, receiver, monkeypatch):
+    """DNS rebinding: a name that resolves to an allowed address for the check and to
+    another one a moment later is called at the address checked, with its own name in
+    the Host header (here both on loopback: 127.0.0.2 has no receiver)."""
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1", "127.0.0.1"])  # the registration's check, the delivery's
+
+    def resolve(host, *args, **kwargs):
+        if host == "hook.example":
+            host = next(answers, "127.0.0.2")  # every later look-up: elsewhere
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    endpoints.register(
+        db_session,
+        url=f"http://hook.example:{port}/hooks",
+        event_types=["points.earned"],
+        actor=club.club_manager,
+    )
+    _earn(db_session, club.company)
+    db_session.commit()
+
+    assert deliver_due(db_session) == 1
+    headers, _body = receiver.received[0]
+    assert headers["Host"] == f"hook.example:{port}"
+    assert db_session.scalar(select(WebhookAttempt.status_code)) == 200
