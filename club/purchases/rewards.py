@@ -16,17 +16,17 @@ from club.core.database import days_after
 from club.core.periods import Period, club_today
 from club.ledger import services as ledger
 from club.purchases.models import Invoice, InvoiceKind
+from club.rules.batches import award_many
 from club.rules.engine import (
     Occurrence,
     award,
-    award_many,
-    award_selected,
     limited,
     lock_rule,
     rules_of_kind,
     version_on,
 )
 from club.rules.models import Earning, Referral, Rule, RuleKind, RuleVersion
+from club.rules.selected import award_selected
 from club.rules.services import preview_source
 
 BATCH = 5000
@@ -116,8 +116,8 @@ _FACT_COLUMNS = (
 def award_invoice_rules(session: Session, *, now: datetime | None = None) -> int:
     """Every early-payment and product-group rule over the paid invoices it has not
     rewarded yet, within its dates. A rule without a cap or budget is worked out by the
-    database (engine.award_selected: one entry per company and version); one with a
-    cap or budget reads its invoices in order, a batch at a time (engine.award_many).
+    database (rules.selected.award_selected: one entry per company and version); one with a
+    cap or budget reads its invoices in order, a batch at a time (rules.batches.award_many).
     The ledger's listeners (the leaderboards' rollups and score changes, the webhooks'
     outbox) hear of the job's entries once, at the end (ledger.posts_gathered): each
     company's rollup rows are then updated once per job, not once per batch and rule."""
@@ -137,7 +137,7 @@ def _award_invoice_rules(session: Session, now: datetime) -> int:
         rule = lock_rule(session, rule)
         if limited(rule):  # the invoices' order decides what a cap or budget leaves
             made += _award_in_order(session, rule, today, now)
-        else:  # chosen, counted and written by the database (engine.award_selected)
+        else:  # chosen, counted and written by the database (rules.selected.award_selected)
             made += award_selected(
                 session, rule, invoice_facts(session, rule), first=_first_day(rule),
                 last=today, now=now,
@@ -187,7 +187,7 @@ def invoice_facts(session: Session, rule: Rule):
 
 def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) -> int:
     """A rule with a cap or a budget: its invoices read in order, a batch at a time, each
-    batch awarded in a few statements (engine.award_many)."""
+    batch awarded in a few statements (rules.batches.award_many)."""
     made = 0
     early = rule.kind == RuleKind.EARLY_PAYMENT
     prefix = "early:" if early else "group:"
@@ -206,7 +206,7 @@ def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) ->
     terms = {version.id: Terms.of(version) for version in rule.versions}
     test = early_payment_fact if early else promotion_fact
     # By company, so that a batch holds each company's invoices together: one
-    # statement line (ledger entry) per company and batch (engine.award_many). One
+    # statement line (ledger entry) per company and batch (rules.batches.award_many). One
     # query, read a batch at a time (each batch's earnings are written meanwhile: the
     # invoices still to come name other sources).
     # On SQLite `company_id + 0`: the same order, but SQLite then reads the table in

@@ -224,7 +224,7 @@ def _full(csv_path: Path) -> dict:
         db.session.commit()
         closed = clock.read()
         # The hourly job's first run after the import: the two promotions over the paid
-        # invoices of their groups (bulk: engine.award_many).
+        # invoices of their groups (uncapped: rules.selected.award_selected).
         awarded = award_invoice_rules(db.session, now=CLOSED_AT)
         db.session.commit()
         finished = clock.read()

@@ -1,4 +1,4 @@
-"""The job's bulk path (engine.award_many) gives what awarding one fact at a time gives,
+"""The job's bulk path (rules.batches.award_many) gives what awarding one fact at a time gives,
 and a cap reached mid-import holds across the job's batches and later imports."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from club.ledger.verify import verify
 from club.members.models import Company, MembershipStatus
 from club.purchases import rewards
 from club.purchases import services as purchases
-from club.rules.engine import Occurrence, award, award_many
+from club.rules.batches import award_many
+from club.rules.engine import Occurrence, award
 from club.rules.models import Earning, RuleKind
 from tests.purchases.test_services import Row
 

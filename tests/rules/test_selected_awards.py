@@ -1,5 +1,5 @@
-"""A rule without a cap or budget is awarded by the database (engine.award_selected):
-it must give exactly what awarding the same invoices in order gives (engine.award_many,
+"""A rule without a cap or budget is awarded by the database (rules.selected.award_selected):
+it must give exactly what awarding the same invoices in order gives (rules.batches.award_many,
 the path of capped rules), which the one-at-a-time `award` is checked against elsewhere.
 
 Each test makes two rules with the same versions; one has a budget far beyond what the
