@@ -146,43 +146,52 @@ def _award_invoice_rules(session: Session, now: datetime) -> int:
 
 
 def invoice_facts(session: Session, rule: Rule):
-    """The facts query of an early-payment or product-group rule (engine.FactQuery): the
-    paid invoices early_payment_fact or promotion_fact accept for a version, as SQL."""
-    early = rule.kind == RuleKind.EARLY_PAYMENT
-    prefix = "early:" if early else "group:"
-    day = Invoice.paid_date if early else Invoice.issue_date
+    """The facts query of an early-payment or product-group rule (selected.FactQuery):
+    the paid invoices a version rewards that the rule has not rewarded yet."""
+    prefix = "early:" if rule.kind == RuleKind.EARLY_PAYMENT else "group:"
     dialect = session.get_bind().dialect
+
+    def facts(version: RuleVersion, start: date, end: date):
+        query = _facts_between(rule.kind, version, start, end, dialect)
+        return None if query is None else query.where(_unearned(rule, prefix))
+
+    return facts
+
+
+def _facts_between(kind: RuleKind, version: RuleVersion, start: date, end: date, dialect):
+    """early_payment_fact or promotion_fact as SQL: the paid invoices the version accepts
+    whose day (paid for an early payment, issued for a promotion) is between `start` and
+    `end`, as columns company_id, day, source_key, document, amount and ordinal; None
+    when the version can accept none."""
+    early = kind == RuleKind.EARLY_PAYMENT
+    day = Invoice.paid_date if early else Invoice.issue_date
     # On SQLite `company_id + 0`: SQLite then reads the invoices in table order and
     # looks each company up, instead of walking the company index and jumping to each
     # invoice (five times slower on an imported month); see _award_in_order.
-    company = Invoice.company_id + 0 if dialect.name == "sqlite" else Invoice.company_id
-
-    def facts(version: RuleVersion, start: date, end: date):
-        query = select(
-            company.label("company_id"),
-            day.label("day"),
-            _key(prefix).label("source_key"),
-            Invoice.number.label("document"),
-            Invoice.net_amount.label("amount"),
-            Invoice.id.label("ordinal"),
-        ).where(
-            Invoice.kind == InvoiceKind.INVOICE,
-            Invoice.paid_date.is_not(None),
-            day >= start,
-            day <= end,
-            _unearned(rule, prefix),
-        )
-        if version.currency is not None:  # _counted
-            query = query.where(Invoice.currency == version.currency)
-        if not early:
-            return query.where(Invoice.product_group == version.product_group)
-        if version.days_early is None:
-            return None
-        return query.where(
-            Invoice.paid_date <= days_after(Invoice.due_date, -version.days_early, dialect)
-        )
-
-    return facts
+    name = getattr(dialect, "name", dialect)
+    company = Invoice.company_id + 0 if name == "sqlite" else Invoice.company_id
+    query = select(
+        company.label("company_id"),
+        day.label("day"),
+        _key("early:" if early else "group:").label("source_key"),
+        Invoice.number.label("document"),
+        Invoice.net_amount.label("amount"),
+        Invoice.id.label("ordinal"),
+    ).where(
+        Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.paid_date.is_not(None),
+        day >= start,
+        day <= end,
+    )
+    if version.currency is not None:  # _counted
+        query = query.where(Invoice.currency == version.currency)
+    if not early:
+        return query.where(Invoice.product_group == version.product_group)
+    if version.days_early is None:
+        return None
+    return query.where(
+        Invoice.paid_date <= days_after(Invoice.due_date, -version.days_early, dialect)
+    )
 
 
 def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) -> int:
@@ -268,31 +277,26 @@ def award_referrals(session: Session, *, now: datetime | None = None) -> int:
 # --- what the manager's preview reads -----------------------------------------------------
 
 
-def _paid_in(session: Session, period: Period, column):
-    return session.scalars(
-        select(Invoice)
-        .where(
-            Invoice.kind == InvoiceKind.INVOICE,
-            Invoice.paid_date.is_not(None),
-            column >= period.starts,
-            column <= period.ends,
-        )
-        .execution_options(yield_per=BATCH)
-    )
+def _invoices_in(session: Session, kind: RuleKind, version: RuleVersion, period: Period):
+    """The facts of the period the version would have rewarded, chosen by the database
+    (_facts_between) and read as rows, a batch at a time, by day."""
+    query = _facts_between(kind, version, period.starts, period.ends, session.get_bind().dialect)
+    if query is None:
+        return
+    day = Invoice.paid_date if kind == RuleKind.EARLY_PAYMENT else Invoice.issue_date
+    rows = session.execute(query.order_by(day, Invoice.id).execution_options(yield_per=BATCH))
+    for company_id, on, source_key, document, amount, _ordinal in rows:
+        yield Occurrence(company_id, on, source_key, document, amount=amount)
 
 
 @preview_source(RuleKind.EARLY_PAYMENT)
 def _early_payments(session: Session, version: RuleVersion, period: Period):
-    for invoice in _paid_in(session, period, Invoice.paid_date):
-        if (fact := early_payment_fact(version, invoice)) is not None:
-            yield fact
+    return _invoices_in(session, RuleKind.EARLY_PAYMENT, version, period)
 
 
 @preview_source(RuleKind.PRODUCT_GROUP)
 def _promotions(session: Session, version: RuleVersion, period: Period):
-    for invoice in _paid_in(session, period, Invoice.issue_date):
-        if (fact := promotion_fact(version, invoice)) is not None:
-            yield fact
+    return _invoices_in(session, RuleKind.PRODUCT_GROUP, version, period)
 
 
 @preview_source(RuleKind.REFERRAL)

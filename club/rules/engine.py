@@ -13,6 +13,7 @@ the last of a budget or a cap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import NamedTuple
@@ -71,12 +72,18 @@ def rules_of_kind(session: Session, *kinds: RuleKind) -> list[Rule]:
     return list(session.scalars(select(Rule).where(Rule.kind.in_(kinds)).order_by(Rule.id)))
 
 
-def applies_to(session: Session, version: RuleVersion, company: Company) -> bool:
-    """Whether the version's audience includes the company (members only)."""
+def applies_to(
+    session: Session, version: RuleVersion, company: Company, *, held: Mapping | None = None
+) -> bool:
+    """Whether the version's audience includes the company (members only). `held`: every
+    company's tier (standing.company_tiers), for a caller asking of many companies."""
     if company.status != MembershipStatus.MEMBER:
         return False
     if version.audience == Audience.TIER:
-        return standing.reaches(session, company, version.tier)
+        if held is None:
+            return standing.reaches(session, company, version.tier)
+        tier = held.get(company.id)
+        return version.tier is None or (tier is not None and tier.position >= version.tier.position)
     if version.audience == Audience.PILOT:
         return bool(company.is_pilot)
     if version.audience == Audience.COMPANIES:

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 from club.audit import services as audit
 from club.core.clock import utcnow
 from club.core.currencies import is_currency
+from club.core.database import one_of
 from club.core.periods import Period, club_today, quarter_of, this_quarter
+from club.members import standing
 from club.members.models import Company, Tier
 from club.members.tax_ids import compact_tax_id, companies_with_tax_id
 from club.rules.engine import Occurrence, applies_to, cap_period, points_for
@@ -133,6 +135,8 @@ def _version(session: Session, data: RuleData, number: int, actor, now: datetime
         version.companies = list(
             session.scalars(select(Company).where(Company.id.in_(data.company_ids)))
         )
+    if version.tier_id is not None:  # a version not yet saved loads no relationship
+        version.tier = session.get(Tier, version.tier_id)
     return version
 
 
@@ -236,15 +240,23 @@ def preview(session: Session, data: RuleData, *, now: datetime | None = None) ->
     by_company: dict[int, int] = defaultdict(int)
     by_cap: dict[tuple, int] = defaultdict(int)
     by_person: dict[int, int] = defaultdict(int)
+    dialect = session.get_bind().dialect
     companies = {
         c.id: c
         for c in session.scalars(
-            select(Company).where(Company.id.in_({fact.company_id for fact in facts}))
+            select(Company).where(
+                one_of(Company.id, sorted({fact.company_id for fact in facts}), dialect)
+            )
         )
     }
+    included: dict[int, bool] = {}  # applies_to, asked once per company
+    held = standing.company_tiers(session) if version.audience == Audience.TIER else None
     for fact in facts:
-        company = companies.get(fact.company_id)
-        if company is None or not applies_to(session, version, company):
+        if (applies := included.get(fact.company_id)) is None:
+            company = companies.get(fact.company_id)
+            applies = company is not None and applies_to(session, version, company, held=held)
+            included[fact.company_id] = applies
+        if not applies:
             continue
         points = points_for(version, fact.amount)
         key = (fact.company_id, cap_period(version, fact.day).key)

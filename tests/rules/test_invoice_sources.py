@@ -10,11 +10,12 @@ import pytest
 
 from club.members import admission
 from club.members.models import MembershipStatus
+from club.members.tiers import ensure_default_tiers
 from club.purchases.models import Invoice, InvoiceKind
 from club.purchases.rewards import award_invoice_rules, award_referrals
 from club.rules import referrals, services
 from club.rules.errors import RulesError
-from club.rules.models import Earning, RuleKind
+from club.rules.models import Audience, Earning, RuleKind
 from tests.conftest import valid_nip
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -150,6 +151,53 @@ def test_preview_of_an_early_payment_rule_reads_last_quarter(db_session, club):
     )
     found = services.preview(db_session, data, now=datetime(2026, 1, 5, tzinfo=UTC))
     assert (found.points, found.companies) == (5, 1)
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [(Audience.ALL, (30, 2)), (Audience.TIER, (16, 1)), (Audience.PILOT, (14, 1))],
+)
+def test_preview_of_a_promotion_counts_its_group_its_audience_and_its_cap(
+    db_session, club, audience, expected
+):
+    """Last quarter's paid lines of the group in PLN, by issue month: not another group,
+    not unpaid; the audience as the rule would apply it (Silver and above: the other
+    company; the pilot group: the first); a cap of 10 per company and month.
+    The first company (1,000 PLN lines, 4 points each): October 4 + 36 capped to 10,
+    November 4: 14. The other (1,500 PLN, 6 points): October 6 + 36 capped to 10,
+    November 6: 16."""
+    tiers = {tier.code: tier for tier in ensure_default_tiers(db_session)}
+    club.other_company.tier_id = tiers["silver"].id
+    club.company.is_pilot = True
+    lines = [  # (issued, paid, group, amount or None for the company's own)
+        (date(2025, 10, 1), date(2025, 11, 2), "panels", None),
+        (date(2025, 11, 2), date(2025, 12, 2), "panels", None),
+        (date(2025, 10, 3), date(2025, 11, 2), "cables", None),
+        (date(2025, 10, 4), None, "panels", None),
+        (date(2025, 10, 9), date(2025, 11, 2), "panels", "9000"),
+    ]
+    for company, own in ((club.company, "1000"), (club.other_company, "1500")):
+        for n, (issued, paid, group, amount) in enumerate(lines):
+            _invoice(
+                db_session, company, f"P/{company.id}/{n}", issued=issued,
+                due=date(2025, 12, 30), paid=paid, amount=amount or own, group=group,
+            )  # fmt: skip
+    data = services.RuleData(
+        kind=RuleKind.PRODUCT_GROUP,
+        name_en="x",
+        name_pl="x",
+        name_ru="x",
+        effective_from=date(2026, 1, 1),
+        points=2,
+        per_amount=Decimal(500),
+        currency="PLN",
+        product_group="panels",
+        audience=audience,
+        tier_id=tiers["silver"].id if audience == Audience.TIER else None,
+        cap_per_company=10,
+    )
+    found = services.preview(db_session, data, now=datetime(2026, 1, 5, tzinfo=UTC))
+    assert (found.points, found.companies) == expected
 
 
 def test_the_csv_and_the_api_carry_a_product_group(db_session, club, client):
