@@ -4,6 +4,7 @@ one ORM object per row."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -68,6 +69,7 @@ class InvoiceWriter:
             self.stamp = stamp
         self.kinds = Converted(converter("kind"))
         self.amount = table.c.net_amount.type.dialect_impl(dialect).bind_processor(dialect)
+        self._copying: _Copy | None = None
         columns = ", ".join((*INSERTED_COLUMNS, "created_at", "updated_at"))
         if self.postgresql:
             self.statement = f"COPY {table.name} ({columns}) FROM STDIN"
@@ -111,15 +113,53 @@ class InvoiceWriter:
         if not self.postgresql:
             self.connection.exec_driver_sql(self.statement, rows)
             return
-        import psycopg
+        self.wait()
+        # In the background: PostgreSQL stores this batch (indexes, foreign keys) while
+        # the import reads and checks the next one, instead of one after the other. The
+        # thread alone uses the connection until wait(), which the import calls before
+        # its next statement.
+        self._copying = _Copy(self.connection.connection.driver_connection, self.statement)
+        self._copying.start(rows)
 
-        driver = self.connection.connection.driver_connection
+    def wait(self) -> None:
+        """Until the batch being copied is stored; its error, if it failed, raised here."""
+        copying, self._copying = self._copying, None
+        if copying is not None:
+            copying.join()
+
+
+class _Copy:
+    """One COPY in a thread of its own; join() raises what it raised, as SQLAlchemy
+    would (IntegrityError, ...)."""
+
+    def __init__(self, driver, statement: str) -> None:
+        self.driver, self.statement = driver, statement
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, rows: list[tuple]) -> None:
+        self.thread = threading.Thread(target=self._run, args=(rows,), daemon=True)
+        self.thread.start()
+
+    def _run(self, rows: list[tuple]) -> None:
         try:
-            with driver.cursor() as cursor, cursor.copy(self.statement) as copy:
+            with self.driver.cursor() as cursor, cursor.copy(self.statement) as copy:
                 for row in rows:
                     copy.write_row(row)
-        except psycopg.Error as error:  # as SQLAlchemy would raise it (IntegrityError, ...)
-            raise DBAPIError.instance(self.statement, None, error, psycopg.Error) from error
+        except BaseException as error:  # handed to join(), in the import's thread
+            self.error = error
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is None:
+            return
+        import psycopg
+
+        if isinstance(self.error, psycopg.Error):
+            raise DBAPIError.instance(
+                self.statement, None, self.error, psycopg.Error
+            ) from self.error
+        raise self.error
 
 
 def update_paid_dates(session: Session, paid: dict[int, date], *, now: datetime) -> None:

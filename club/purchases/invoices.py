@@ -369,8 +369,11 @@ def record_invoices(session: Session, rows, *, now: datetime | None = None) -> I
     lines = LineChecks(session, now)
     touched: set[tuple[int, date, str]] = set()
     writer = InvoiceWriter(session, now)
-    for chunk in batches(rows, IMPORT_CHUNK):
-        _record_chunk(session, chunk, lines, writer, report, touched, now)
+    try:
+        for chunk in batches(rows, IMPORT_CHUNK):
+            _record_chunk(session, chunk, lines, writer, report, touched, now)
+    finally:
+        writer.wait()  # the last batch stored (on PostgreSQL it is copied in the background)
     session.flush()
     # A big import (a month of a big club's ERP export): the month's close and the
     # awards job come next and are planned on the table as it is now.
@@ -390,7 +393,8 @@ def _record_chunk(
     touched: set[tuple[int, date, str]],
     now: datetime,
 ) -> None:
-    """The rows in order, as one by one; then one insert and one update for them all."""
+    """The rows in order, as one by one; then one update and one insert for them all."""
+    writer.wait()  # the batch before stored: the checks and look-ups below may query
     checked = [lines(row) for row in chunk]
     saved: dict[str, _Saved | list] = {}
     saved.update(_saved_of_chunk(session, chunk, checked))
@@ -435,10 +439,10 @@ def _record_chunk(
         report.updated += 1
         touched.add((company_id, periods[row.issue_date], row.currency))
     report.created += len(created)
-    if created:
-        writer.insert(created)
     if paid:
         update_paid_dates(session, paid, now=now)
+    if created:  # last: on PostgreSQL it goes on while the next batch is read
+        writer.insert(created)
 
 
 def _closed_months(session: Session, keys: set[tuple[int, date, str]]) -> list[int]:
