@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from club.extensions import db
 from club.jobs import close_months
@@ -91,3 +92,35 @@ def test_imports_of_one_month_in_different_currencies_at_once(app, db_session, c
     )
     assert confirmed == 18
     assert verify(db_session).problems == []
+
+
+def test_the_same_invoice_imported_twice_at_once_is_saved_once(app, db_session, club):
+    """Two imports of one invoice at the same moment: one saves it; on PostgreSQL the
+    other's copy (stored in the background while nothing else is read) waits for the
+    first, then is refused by the unique number and rolled back; on SQLite the second
+    waits for the write lock and finds the invoice saved."""
+    purchases.set_rule(
+        db_session,
+        effective_from=date(2026, 10, 1),
+        rates={"PLN": 500},
+        grace_days=7,
+        actor=club.club_manager,
+        now=datetime(2026, 9, 20, tzinfo=UTC),
+    )
+    tax_id = club.company.tax_id
+
+    def work(_index):
+        try:
+            report = purchases.record_invoices(
+                db.session, [_row("FV/SAME/1", tax_id, "1000.00", "PLN")], now=LATER
+            )
+        except IntegrityError:
+            db.session.rollback()
+            return "refused"
+        return "created" if report.created else "unchanged"
+
+    outcomes = sorted(race(app, work, 2))
+    expected = "refused" if db_session.get_bind().dialect.name == "postgresql" else "unchanged"
+    assert outcomes == ["created", expected]
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Invoice)) == 1
