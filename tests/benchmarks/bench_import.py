@@ -98,8 +98,12 @@ class Clock:
         if self.engine is None:
             return 0.0
         with self.engine.connect() as connection:
+            # Client backends only: an autovacuum worker analysing the freshly loaded
+            # tables is the server's own work, not the import's, and would count from its
+            # start whole if it happened to run at the end of a measurement.
             pids = connection.exec_driver_sql(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend'"
             ).scalars()
             try:
                 return sum(_process_cpu_seconds(pid) for pid in pids)
