@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 
 from flask import Flask, request
 from sqlalchemy import (
@@ -70,6 +71,12 @@ def cents_of(column, dialect):
     if name == "postgresql":
         return cast(column * 100, BigInteger)
     return cast(func.round(column * 100), BigInteger)
+
+
+def amount_of(cents: int | None) -> Decimal | None:
+    """Whole cents (as cents_of gives them) as the amount a NUMERIC(14, 2) column reads
+    back: two decimal places."""
+    return None if cents is None else Decimal(int(cents)).scaleb(-2)
 
 
 def days_after(column, days: int, dialect):

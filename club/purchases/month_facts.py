@@ -19,7 +19,7 @@ from operator import itemgetter
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from club.core.database import cents_of, days_after
+from club.core.database import amount_of, cents_of, days_after
 from club.purchases.bulk import IN_LIST, MONTH_BATCH, batches, one_of
 from club.purchases.models import Invoice, InvoiceKind, PurchaseMonth
 
@@ -319,4 +319,4 @@ def _in_units(cents: int | None, count: int) -> Decimal:
     added, else two decimal places (what adding NUMERIC(14, 2) values gives)."""
     if not count:
         return Decimal("0")
-    return Decimal(int(cents)).scaleb(-2)
+    return amount_of(cents)

@@ -36,6 +36,25 @@ def _key(prefix: str):
     return literal(prefix) + cast(Invoice.id, String)
 
 
+def _prefix(kind: RuleKind) -> str:
+    """The source keys' prefix: an invoice earns once per rule, as `early:7` or `group:7`."""
+    return "early:" if kind == RuleKind.EARLY_PAYMENT else "group:"
+
+
+def _day_of(kind: RuleKind):
+    """The day an invoice counts on: paid for an early payment, issued for a promotion."""
+    return Invoice.paid_date if kind == RuleKind.EARLY_PAYMENT else Invoice.issue_date
+
+
+def _company_in_table_order(dialect):
+    """Invoice.company_id; on SQLite `company_id + 0`: SQLite then reads the invoices in
+    table order and looks each company up, instead of walking the company index and
+    jumping to each invoice (five to ten times slower on an imported month). PostgreSQL
+    plans the order itself."""
+    name = getattr(dialect, "name", dialect)
+    return Invoice.company_id + 0 if name == "sqlite" else Invoice.company_id
+
+
 def _unearned(rule: Rule, prefix: str):
     """Invoices this rule has not rewarded yet."""
     return (
@@ -148,7 +167,7 @@ def _award_invoice_rules(session: Session, now: datetime) -> int:
 def invoice_facts(session: Session, rule: Rule):
     """The facts query of an early-payment or product-group rule (selected.FactQuery):
     the paid invoices a version rewards that the rule has not rewarded yet."""
-    prefix = "early:" if rule.kind == RuleKind.EARLY_PAYMENT else "group:"
+    prefix = _prefix(rule.kind)
     dialect = session.get_bind().dialect
 
     def facts(version: RuleVersion, start: date, end: date):
@@ -164,16 +183,11 @@ def _facts_between(kind: RuleKind, version: RuleVersion, start: date, end: date,
     `end`, as columns company_id, day, source_key, document, amount and ordinal; None
     when the version can accept none."""
     early = kind == RuleKind.EARLY_PAYMENT
-    day = Invoice.paid_date if early else Invoice.issue_date
-    # On SQLite `company_id + 0`: SQLite then reads the invoices in table order and
-    # looks each company up, instead of walking the company index and jumping to each
-    # invoice (five times slower on an imported month); see _award_in_order.
-    name = getattr(dialect, "name", dialect)
-    company = Invoice.company_id + 0 if name == "sqlite" else Invoice.company_id
+    day = _day_of(kind)
     query = select(
-        company.label("company_id"),
+        _company_in_table_order(dialect).label("company_id"),
         day.label("day"),
-        _key("early:" if early else "group:").label("source_key"),
+        _key(_prefix(kind)).label("source_key"),
         Invoice.number.label("document"),
         Invoice.net_amount.label("amount"),
         Invoice.id.label("ordinal"),
@@ -199,14 +213,13 @@ def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) ->
     batch awarded in a few statements (rules.batches.award_many)."""
     made = 0
     early = rule.kind == RuleKind.EARLY_PAYMENT
-    prefix = "early:" if early else "group:"
-    day_column = Invoice.paid_date if early else Invoice.issue_date
+    day_column = _day_of(rule.kind)
     query = select(*_FACT_COLUMNS).where(
         Invoice.kind == InvoiceKind.INVOICE,
         Invoice.paid_date.is_not(None),
         day_column >= _first_day(rule),
         day_column <= today,
-        _unearned(rule, prefix),
+        _unearned(rule, _prefix(rule.kind)),
     )
     if not early:
         groups = {v.product_group for v in rule.versions}
@@ -217,14 +230,9 @@ def _award_in_order(session: Session, rule: Rule, today: date, now: datetime) ->
     # By company, so that a batch holds each company's invoices together: one
     # statement line (ledger entry) per company and batch (rules.batches.award_many). One
     # query, read a batch at a time (each batch's earnings are written meanwhile: the
-    # invoices still to come name other sources).
-    # On SQLite `company_id + 0`: the same order, but SQLite then reads the table in
-    # its own order and sorts what matches, instead of walking the company index and
-    # jumping to each row (ten times slower on an imported month). PostgreSQL plans
-    # the order itself.
-    company = Invoice.company_id
-    if session.get_bind().dialect.name == "sqlite":
-        company = company + 0
+    # invoices still to come name other sources). SQLite sorts what it read in table
+    # order (_company_in_table_order).
+    company = _company_in_table_order(session.get_bind().dialect)
     found = session.execute(query.order_by(company, Invoice.id).execution_options(yield_per=BATCH))
     for invoices in found.partitions():
         facts = []
@@ -283,8 +291,9 @@ def _invoices_in(session: Session, kind: RuleKind, version: RuleVersion, period:
     query = _facts_between(kind, version, period.starts, period.ends, session.get_bind().dialect)
     if query is None:
         return
-    day = Invoice.paid_date if kind == RuleKind.EARLY_PAYMENT else Invoice.issue_date
-    rows = session.execute(query.order_by(day, Invoice.id).execution_options(yield_per=BATCH))
+    rows = session.execute(
+        query.order_by(_day_of(kind), Invoice.id).execution_options(yield_per=BATCH)
+    )
     for company_id, on, source_key, document, amount, _ordinal in rows:
         yield Occurrence(company_id, on, source_key, document, amount=amount)
 

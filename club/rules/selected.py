@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
 from itertools import groupby
 
 from sqlalchemy import (
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from club.core.clock import utcnow
-from club.core.database import cents_of, one_of
+from club.core.database import amount_of, cents_of, one_of
 from club.ledger import services as ledger
 from club.ledger.bulk import insert_many
 from club.ledger.models import EntryKind
@@ -208,9 +207,9 @@ def _post_selected(session: Session, rule: Rule, now: datetime) -> int:
         shown = list(shown)
         head = shown[0]
         version = versions[version_id]
-        amount = _amount(head.cents)
+        amount = amount_of(head.cents)
         first = Occurrence(company_id, head.day, head.source_key, head.document, amount)
-        total = _amount(head.cents_total) if head.amounts == head.facts else None
+        total = amount_of(head.cents_total) if head.amounts == head.facts else None
         if head.facts == 1:
             details = entry_details(rule, version, first, head.points_total)
         else:
@@ -272,8 +271,3 @@ def _post_selected(session: Session, rule: Rule, now: datetime) -> int:
     rule.spent_points += spent
     session.flush()
     return made
-
-
-def _amount(cents: int | None) -> Decimal | None:
-    """Whole cents as the amount a NUMERIC(14, 2) column reads back (two places)."""
-    return None if cents is None else Decimal(int(cents)).scaleb(-2)
